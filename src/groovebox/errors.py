@@ -1,0 +1,89 @@
+"""Every error a user can see is a :class:`GrooveboxError`.
+
+The CLI prints ``str(error)`` on one line and exits with status 2, so each message must stand
+on its own: say *where* (file, line, column, field or token) and *what was expected*.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class GrooveboxError(Exception):
+    """Base class of all user-facing groovebox errors (one line, no traceback needed)."""
+
+
+class PatternError(GrooveboxError):
+    """A pattern file or pattern value is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what was expected.
+    path : str or Path, optional
+        The file the pattern came from (None for patterns built in Python).
+    line, column : int, optional
+        1-based position in the file.
+    field : str, optional
+        Dotted field name, e.g. ``"tracks.snare"`` or ``"bpm"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ):
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"field '{self.field}': " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class UnknownNameError(GrooveboxError):
+    """A name (pattern id, kit, preset, instrument, device...) that does not exist."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], hint: str = ""):
+        self.kind = kind
+        self.name = name
+        known = sorted(set(known))
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        if not close:
+            # A slug without its genre ("amen-break") or a partial word should still find it.
+            tail = name.split("/")[-1].lower()
+            close = [k for k in known if tail and tail in k.lower()][:3]
+        msg = f"unknown {kind} '{name}'"
+        if close:
+            msg += "; did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
+        elif known and len(known) <= 12:
+            msg += "; known: " + ", ".join(known)
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+
+
+class RenderError(GrooveboxError):
+    """Rendering or writing audio failed (bad settings, unwritable path, full disk...)."""
+
+
+class KitError(GrooveboxError):
+    """A drum kit (built-in or sample folder) cannot be used."""

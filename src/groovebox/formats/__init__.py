@@ -1,0 +1,1 @@
+"""Readers and writers for pattern files and other formats."""

@@ -1,0 +1,1 @@
+"""Audio out: files (soundfile) and devices (sounddevice)."""

@@ -1,0 +1,1 @@
+"""Pure musical values: patterns, kits, loops, songs. No numba, no audio, no files."""
