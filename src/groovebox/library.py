@@ -1,0 +1,144 @@
+"""The pattern library: find, list and load ``genre/slug`` patterns.
+
+Patterns are looked up, in order, in the folders of the ``GROOVEBOX_PATTERNS`` environment
+variable (``os.pathsep``-separated, so users can add their own), then in the library shipped with
+groovebox (``groovebox/patterns`` when installed, the repository's ``patterns/`` when run from a
+checkout). An earlier folder's ``genre/slug`` hides a later one's.
+
+>>> from groovebox import library
+>>> library.load("rock/straight-eighths").genre
+'rock'
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import GrooveboxError, PatternError, UnknownNameError
+from .formats import pattern_toml
+from .model.pattern import Pattern
+
+ENV_VAR = "GROOVEBOX_PATTERNS"
+
+
+def builtin_root() -> Path:
+    """The library shipped with groovebox."""
+    here = Path(__file__).resolve().parent
+    installed = here / "patterns"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "patterns"  # a source checkout: src/groovebox -> repo root
+
+
+def roots() -> list[Path]:
+    """Folders searched for patterns, highest priority first."""
+    extra = [Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    return [*extra, builtin_root()]
+
+
+def _files(root: Path) -> dict[str, Path]:
+    if not root.is_dir():
+        return {}
+    return {p.relative_to(root).with_suffix("").as_posix(): p for p in sorted(root.rglob("*.toml"))}
+
+
+@lru_cache(maxsize=8)
+def _index(root_key: tuple[str, ...]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for root in reversed(root_key):
+        found.update(_files(Path(root)))
+    return dict(sorted(found.items()))
+
+
+def pattern_ids() -> list[str]:
+    """Every pattern id (``genre/slug``), sorted."""
+    return list(_index(tuple(map(str, roots()))))
+
+
+def pattern_path(pattern_id: str) -> Path:
+    """The file of a library pattern."""
+    index = _index(tuple(map(str, roots())))
+    if pattern_id not in index:
+        raise UnknownNameError("pattern", pattern_id, index, hint="see `groovebox list`")
+    return index[pattern_id]
+
+
+def load(ref: str | os.PathLike) -> Pattern:
+    """A pattern by library id (``"funk/funky-drummer"``) or by path to a ``.toml`` file.
+
+    Raises
+    ------
+    UnknownNameError
+        No such library id (the message lists the closest ids).
+    PatternError
+        The file exists but is malformed (message names file, line, column, field).
+    """
+    text = os.fspath(ref)
+    path = Path(text).expanduser()
+    if text.endswith(".toml") or path.is_file():
+        if not path.is_file():
+            raise PatternError("no such file", path=path)
+        return pattern_toml.load(path)
+    pid = text.strip().strip("/")
+    return _load_id(pid, str(pattern_path(pid)))
+
+
+@lru_cache(maxsize=1024)
+def _load_id(pattern_id: str, path: str) -> Pattern:
+    return pattern_toml.load(path, pattern_id=pattern_id)
+
+
+def all_patterns(*, errors: list[GrooveboxError] | None = None) -> list[Pattern]:
+    """Every pattern in the library, sorted by id.
+
+    Malformed files are skipped and their errors appended to ``errors`` when given (so one
+    broken user file does not hide the library); without ``errors`` the first one is raised.
+    """
+    out = []
+    for pid, path in _index(tuple(map(str, roots()))).items():
+        try:
+            out.append(_load_id(pid, str(path)))
+        except GrooveboxError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+    return out
+
+
+def search(
+    *,
+    genre: str | None = None,
+    bpm_range: tuple[float, float] | None = None,
+    text: str | None = None,
+    errors: list[GrooveboxError] | None = None,
+) -> list[Pattern]:
+    """Patterns matching a genre (exact), a tempo range (inclusive) and words (all must match
+    somewhere in id, name, genre, description or tags, case-insensitively)."""
+    words = (text or "").lower().split()
+    found = []
+    for p in all_patterns(errors=errors):
+        if genre and p.genre.lower() != genre.lower() and not (p.id or "").startswith(genre.lower() + "/"):
+            continue
+        if bpm_range and not bpm_range[0] <= p.bpm <= bpm_range[1]:
+            continue
+        hay = " ".join([p.id or "", p.name, p.genre, p.description, *p.tags]).lower()
+        if any(w not in hay for w in words):
+            continue
+        found.append(p)
+    return found
+
+
+def genres(errors: list[GrooveboxError] | None = None) -> dict[str, int]:
+    """Genre -> number of patterns, sorted by genre."""
+    counts: dict[str, int] = {}
+    for p in all_patterns(errors=errors):
+        counts[p.genre] = counts.get(p.genre, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def clear_cache() -> None:
+    """Forget cached files (after editing patterns in a running session)."""
+    _index.cache_clear()
+    _load_id.cache_clear()
