@@ -1,0 +1,338 @@
+"""Pattern -> sample-exact events for any window of samples.
+
+The sequencer knows no audio: it answers "which hits start in samples [start, stop)?" for a
+compiled pattern, so a long render and a 256-frame real-time block ask the same question and get
+the same answer. Time is exact until the last moment: step ``g`` sits at tick ``g * 600`` (600
+ticks per step make MPC swing percents, percent nudges and ratchets of 2..6 whole numbers), and a
+tick becomes a sample through integer arithmetic, ``round(tick * samples_per_tick)`` with
+``samples_per_tick`` a fraction, so an hour-long render lands every hit where a 1-bar render would.
+
+>>> import groovebox as gb
+>>> p = gb.Pattern.from_grid({"kick": "x...x...", "snare": "....x..."}, bpm=120)
+>>> ev = gb.sequencer.events(p, steps=8, sample_rate=48000)
+>>> ev["sample"].tolist(), ev["instrument"].tolist()
+([0, 24000, 24000], ['kick', 'kick', 'snare'])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from numba import njit
+
+from .dsp.rng import hash_normal, hash_unit
+from .errors import GrooveboxError
+from .model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
+from .model.pattern import BPM_RANGE, SWING_RANGE, Pattern
+
+TICKS_PER_STEP = 600
+FLAM_S = 0.020  # grace note lead time
+FLAM_VELOCITY = 0.55  # grace note velocity relative to its main hit
+HUMANIZE_CLIP = 3.0  # humanize offsets are clipped at 3 standard deviations
+
+EVENT_DTYPE = np.dtype(
+    [
+        ("sample", np.int64),  # onset, in samples from the start of the render
+        ("tick", np.int64),  # onset in pattern ticks (600 per step) incl. swing, nudge, ratchet
+        ("step", np.int64),  # step number since the pattern started
+        ("track", np.int32),  # index into pattern.tracks
+        ("instrument", "U16"),
+        ("velocity", np.float32),  # 0..1
+    ]
+)
+
+
+def samples_per_tick(bpm: float, steps_per_beat: int, sample_rate: int) -> tuple[int, int]:
+    """Samples per tick as an exact fraction ``(num, den)``.
+
+    The tempo is taken to 1/100 bpm, so ``round(tick * num / den)`` is exact for any length.
+    """
+    bpm_q = Fraction(bpm).limit_denominator(100)
+    spt = Fraction(60 * sample_rate) / (bpm_q * steps_per_beat * TICKS_PER_STEP)
+    return spt.numerator, spt.denominator
+
+
+def check_bpm(bpm: float, field: str = "bpm") -> float:
+    """``bpm`` as a float in range, or a one-line GrooveboxError."""
+    lo, hi = BPM_RANGE
+    try:
+        v = float(bpm)
+    except (TypeError, ValueError):
+        raise GrooveboxError(f"{field}: expected a tempo in {lo:g}..{hi:g} bpm, got {bpm!r}") from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise GrooveboxError(f"{field}: {bpm!r} is out of range; expected {lo:g}..{hi:g} bpm")
+    return v
+
+
+def check_swing(swing: float) -> float:
+    lo, hi = SWING_RANGE
+    try:
+        v = float(swing)
+    except (TypeError, ValueError):
+        raise GrooveboxError(f"swing: expected a percent in {lo:g}..{hi:g}, got {swing!r}") from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise GrooveboxError(f"swing: {swing!r} is out of range; expected {lo:g}..{hi:g} (50 = straight)")
+    return v
+
+
+@dataclass
+class PatternProgram:
+    """A pattern compiled into dense per-track step arrays for :func:`_pattern_events`.
+
+    Built once outside the audio thread; :meth:`query` allocates nothing.
+    """
+
+    pattern: Pattern
+    bpm: float
+    swing: float
+    sample_rate: int
+    seed: int
+    humanize_ms: float
+    humanize_velocity: float
+    track_len: np.ndarray  # int64 (n_tracks,)
+    track_first: np.ndarray  # int64 (n_tracks,): offset of the track's steps in the step arrays
+    track_instr: np.ndarray  # int32 (n_tracks,): instrument index
+    track_slot: np.ndarray  # int32 (n_tracks,): engine track slot
+    vel: np.ndarray  # float64 (total steps,): 0 for rests
+    chance: np.ndarray  # float64: probability 0..1
+    ratchet: np.ndarray  # int64
+    flam: np.ndarray  # int8
+    nudge_ticks: np.ndarray  # int64
+    swing_ticks: int
+    num: int  # samples per tick = num / den
+    den: int
+    anchor_sample: int = 0  # the sample where step `anchor_step` starts
+    anchor_step: int = 0
+    end_step: int = -1  # no steps from here on (-1: loop forever)
+
+    @classmethod
+    def build(
+        cls,
+        pattern: Pattern,
+        *,
+        sample_rate: int,
+        bpm: float | None = None,
+        swing: float | None = None,
+        seed: int = 0,
+        humanize_ms: float = 0.0,
+        humanize_velocity: float = 0.0,
+        track_slots: list[int] | None = None,
+        start_sample: int = 0,
+        end_step: int = -1,
+    ) -> PatternProgram:
+        """Compile ``pattern`` at the given (or the pattern's own) tempo and swing.
+
+        Parameters
+        ----------
+        humanize_ms : float
+            Standard deviation of random timing offsets in milliseconds (seeded).
+        humanize_velocity : float
+            Standard deviation of random velocity changes, as a fraction (0.1 = 10 %).
+        start_sample : int
+            The sample where step 0 lands.
+        end_step : int
+            Play steps 0 .. end_step - 1 only (-1: loop forever).
+        """
+        bpm = check_bpm(pattern.bpm if bpm is None else bpm)
+        swing = check_swing(pattern.swing if swing is None else swing)
+        if not (math.isfinite(humanize_ms) and 0.0 <= humanize_ms <= 50.0):
+            raise GrooveboxError(f"humanize: {humanize_ms!r} ms is out of range; expected 0..50 ms")
+        if not (math.isfinite(humanize_velocity) and 0.0 <= humanize_velocity <= 0.5):
+            raise GrooveboxError(f"humanize velocity: {humanize_velocity!r} out of range; expected 0..0.5")
+        n = len(pattern.tracks)
+        lens = np.array([len(t) for t in pattern.tracks], dtype=np.int64)
+        first = np.zeros(n, dtype=np.int64)
+        first[1:] = np.cumsum(lens)[:-1]
+        steps = [s for t in pattern.tracks for s in t.steps]
+        num, den = samples_per_tick(bpm, pattern.steps_per_beat, sample_rate)
+        # Swing shifts every second step of a pair, so it needs pairs inside a beat.
+        swing_ticks = round((swing - 50.0) / 50.0 * TICKS_PER_STEP) if pattern.steps_per_beat % 2 == 0 else 0
+        return cls(
+            pattern=pattern,
+            bpm=bpm,
+            swing=swing,
+            sample_rate=int(sample_rate),
+            seed=int(seed),
+            humanize_ms=float(humanize_ms),
+            humanize_velocity=float(humanize_velocity),
+            track_len=lens,
+            track_first=first,
+            track_instr=np.array([INSTRUMENT_INDEX[t.instrument] for t in pattern.tracks], dtype=np.int32),
+            track_slot=np.array(track_slots if track_slots is not None else range(n), dtype=np.int32),
+            vel=np.array([s.velocity for s in steps], dtype=np.float64),
+            chance=np.array([s.chance_pct / 100.0 for s in steps], dtype=np.float64),
+            ratchet=np.array([s.ratchet for s in steps], dtype=np.int64),
+            flam=np.array([s.flam for s in steps], dtype=np.int8),
+            nudge_ticks=np.array([round(s.nudge_pct * TICKS_PER_STEP / 100.0) for s in steps], dtype=np.int64),
+            swing_ticks=int(swing_ticks),
+            num=num,
+            den=den,
+            anchor_sample=int(start_sample),
+            anchor_step=0,
+            end_step=int(end_step),
+        )
+
+    @property
+    def step_samples(self) -> float:
+        """Length of a step in samples (exact value as a float)."""
+        return TICKS_PER_STEP * self.num / self.den
+
+    def step_to_sample(self, step: int) -> int:
+        """The sample where (unswung) step ``step`` starts."""
+        t = (step - self.anchor_step) * TICKS_PER_STEP
+        q, r = divmod(t, self.den)
+        return self.anchor_sample + q * self.num + (2 * r * self.num + self.den) // (2 * self.den)
+
+    def query(self, start: int, stop: int, buf: EventBuffer, kind: int = 0) -> None:
+        """Append the events whose onsets fall in samples [start, stop) to ``buf``."""
+        buf.n = _pattern_events(
+            self.track_len, self.track_first, self.track_instr, self.track_slot,
+            self.vel, self.chance, self.ratchet, self.flam, self.nudge_ticks,
+            self.pattern.steps_per_beat, self.swing_ticks, self.num, self.den,
+            self.anchor_sample, self.anchor_step, self.end_step, self.seed,
+            self.humanize_ms * 1e-3 * self.sample_rate, self.humanize_velocity,
+            round(FLAM_S * self.sample_rate), start, stop,
+            buf.sample, buf.tick, buf.step, buf.track, buf.instr, buf.vel, buf.n,
+        )  # fmt: skip
+
+
+class EventBuffer:
+    """Preallocated parallel arrays of events (filled by sources, drained by the engine)."""
+
+    def __init__(self, capacity: int = 16384):
+        self.capacity = capacity
+        self.sample = np.zeros(capacity, np.int64)
+        self.tick = np.zeros(capacity, np.int64)
+        self.step = np.zeros(capacity, np.int64)
+        self.track = np.zeros(capacity, np.int32)
+        self.instr = np.zeros(capacity, np.int32)
+        self.vel = np.zeros(capacity, np.float32)
+        self.n = 0
+
+
+@njit(cache=True, inline="always")
+def _tick_to_sample(tick, num, den):
+    q = tick // den
+    r = tick - q * den
+    return q * num + (2 * r * num + den) // (2 * den)
+
+
+@njit(cache=True)
+def _pattern_events(
+    track_len, track_first, track_instr, track_slot, vel, chance, ratchet, flam, nudge_ticks,
+    steps_per_beat, swing_ticks, num, den, anchor_sample, anchor_step, end_step, seed,
+    humanize_samples, humanize_vel, flam_samples, start, stop,
+    ev_sample, ev_tick, ev_step, ev_track, ev_instr, ev_vel, n,
+):  # fmt: skip
+    cap = ev_sample.shape[0]
+    tps = 600
+    step_samples = tps * num / den
+    # Any hit lands within 3 steps of its step (swing + nudge + ratchet), minus the flam
+    # lead, plus or minus the clipped humanize offset.
+    margin = 3.0 * step_samples + flam_samples + 3.0 * humanize_samples + 2.0
+    g_lo = anchor_step + int(math.floor((start - margin - anchor_sample) / step_samples))
+    g_hi = anchor_step + int(math.ceil((stop + margin - anchor_sample) / step_samples))
+    if g_lo < anchor_step:
+        g_lo = anchor_step
+    if end_step >= 0 and g_hi > end_step - 1:
+        g_hi = end_step - 1
+    swing_on = steps_per_beat % 2 == 0 and swing_ticks != 0
+    for t in range(track_len.shape[0]):
+        length = track_len[t]
+        base = track_first[t]
+        instr = track_instr[t]
+        for g in range(g_lo, g_hi + 1):
+            k = base + g % length
+            v = vel[k]
+            if v == 0.0:
+                continue
+            if chance[k] < 1.0 and hash_unit(seed, instr, g, 0) >= chance[k]:
+                continue
+            local = (g - anchor_step) * tps
+            step_len = tps
+            if swing_on:
+                if g % 2 == 1:
+                    local += swing_ticks
+                    step_len = tps - swing_ticks
+                else:
+                    step_len = tps + swing_ticks
+            local += nudge_ticks[k]
+            r = ratchet[k]
+            for j in range(r):
+                tk = local + (2 * j * step_len + r) // (2 * r)
+                s = anchor_sample + _tick_to_sample(tk, num, den)
+                vv = v
+                if humanize_samples > 0.0:
+                    z = hash_normal(seed, instr, g, j + 1)
+                    z = min(max(z, -3.0), 3.0)
+                    s += int(round(z * humanize_samples))
+                if humanize_vel > 0.0:
+                    z = hash_normal(seed + 1, instr, g, j + 1)
+                    vv = min(max(vv * (1.0 + humanize_vel * z), 0.05), 1.0)
+                if flam[k] != 0 and j == 0:
+                    fs = s - flam_samples
+                    if fs >= start and fs < stop and n < cap:
+                        ev_sample[n] = fs
+                        ev_tick[n] = anchor_step * tps + tk
+                        ev_step[n] = g
+                        ev_track[n] = track_slot[t]
+                        ev_instr[n] = instr
+                        ev_vel[n] = vv * 0.55
+                        n += 1
+                if s >= start and s < stop and n < cap:
+                    ev_sample[n] = s
+                    ev_tick[n] = anchor_step * tps + tk
+                    ev_step[n] = g
+                    ev_track[n] = track_slot[t]
+                    ev_instr[n] = instr
+                    ev_vel[n] = vv
+                    n += 1
+    return n
+
+
+def events(
+    pattern: Pattern,
+    *,
+    bars: float | None = None,
+    steps: int | None = None,
+    bpm: float | None = None,
+    swing: float | None = None,
+    seed: int = 0,
+    humanize_ms: float = 0.0,
+    humanize_velocity: float = 0.0,
+    sample_rate: int = 48000,
+) -> np.ndarray:
+    """Every hit of ``pattern`` over ``bars`` bars (or ``steps`` steps), sorted by onset.
+
+    Returns
+    -------
+    ndarray of EVENT_DTYPE, shape (n_events,)
+        Fields ``sample``, ``tick``, ``step``, ``track``, ``instrument``, ``velocity``.
+        Grace notes of flams have the step and tick of their main hit.
+    """
+    if steps is None:
+        n_bars = Fraction(pattern.bars) if bars is None else Fraction(bars)
+        steps = math.ceil(n_bars * pattern.steps_per_bar)
+    prog = PatternProgram.build(
+        pattern, sample_rate=sample_rate, bpm=bpm, swing=swing, seed=seed,
+        humanize_ms=humanize_ms, humanize_velocity=humanize_velocity, end_step=int(steps),
+    )  # fmt: skip
+    # Enough room for every hit (ratchets and flams included).
+    capacity = int(steps) * len(pattern.tracks) * (2 + int(prog.ratchet.max())) + 16
+    buf = EventBuffer(capacity)
+    lo = -int(prog.step_samples * 4) - round(FLAM_S * sample_rate) - 10_000
+    hi = prog.step_to_sample(int(steps) + 4) + 10_000
+    prog.query(lo, hi, buf)
+    n = buf.n
+    out = np.zeros(n, EVENT_DTYPE)
+    out["sample"] = buf.sample[:n]
+    out["tick"] = buf.tick[:n]
+    out["step"] = buf.step[:n]
+    out["track"] = [list(pattern.instruments).index(INSTRUMENTS[i]) for i in buf.instr[:n]]
+    out["instrument"] = [INSTRUMENTS[i] for i in buf.instr[:n]]
+    out["velocity"] = buf.vel[:n]
+    order = np.lexsort((out["track"], out["sample"]))
+    return out[order]
