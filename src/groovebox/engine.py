@@ -1,0 +1,461 @@
+"""The Engine: the one block renderer behind every file and every sound card.
+
+``Engine.render_block(n_frames)`` is the only way audio is made. Offline rendering calls it in
+a loop and streams the blocks to a file; real-time playback calls it from the sounddevice
+callback. Each call asks the program's sources for the events in its window of samples, starts
+voices on exactly those samples (choking and stealing with short fades), mixes the voices into
+track buffers, the tracks through their faders into the master, and the master through the
+look-ahead limiter. Everything that carries over between blocks lives in preallocated arrays,
+so the output does not depend on how the timeline is cut into blocks.
+
+>>> import groovebox as gb
+>>> eng = gb.Engine(48000)
+>>> eng.load(gb.Engine.program_for(gb.Pattern.from_grid({"kick": "x..."}), eng.sample_rate))
+>>> eng.render_block(256).shape
+(256, 2)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from .drumkit import KitTables, kit_tables, pack
+from .dsp import limiter as _lim
+from .dsp.rng import mix64
+from .dsp.tables import (
+    FADING,
+    FREE,
+    N_VF,
+    N_VI,
+    PLAYING,
+    VF_FADE,
+    VF_FADE_STEP,
+    VF_GAIN,
+    VF_POS,
+    VF_RATE,
+    VI_AGE,
+    VI_GROUP,
+    VI_INSTR,
+    VI_LEN,
+    VI_START,
+    VI_STATE,
+    VI_TRACK,
+    play_table,
+)  # fmt: skip
+from .errors import GrooveboxError
+from .sequencer import EventBuffer, PatternProgram
+
+FADE_S = 0.004  # choke / steal fade
+FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
+VOICE_RESERVE = 8  # past n_voices - reserve sounding voices, the oldest starts fading
+
+# Track float fields
+TF_TARGET_L, TF_TARGET_R, TF_GAIN_L, TF_GAIN_R = 0, 1, 2, 3
+N_TF = 4
+
+
+@dataclass
+class TrackSettings:
+    """Mix settings of one engine track."""
+
+    name: str
+    gain_db: float = 0.0
+    pan: float = 0.0  # -1 left .. 1 right
+    mute: bool = False
+
+    def gains(self) -> tuple[float, float]:
+        """Constant-power pan law: (left, right) linear gains."""
+        if self.mute:
+            return 0.0, 0.0
+        g = 10.0 ** (self.gain_db / 20.0)
+        angle = (self.pan + 1.0) * math.pi / 4.0
+        # Normalised so a centred track has unity gain on both sides.
+        return g * math.cos(angle) * math.sqrt(2.0), g * math.sin(angle) * math.sqrt(2.0)
+
+
+@dataclass
+class Program:
+    """What an engine plays: event sources, the kit their hits use, and the track mix.
+
+    Build programs outside the audio thread (``Engine.program_for``); swapping one in is a
+    single reference assignment.
+    """
+
+    sources: list  # objects with .query(start, stop, EventBuffer)
+    kit: KitTables
+    tracks: list[TrackSettings]
+    events_end: int = -1  # no new events from this sample on (-1: never)
+    meta: dict = field(default_factory=dict)
+
+
+class Engine:
+    """Voice pool, tracks, master limiter; renders any number of frames per call.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Output sample rate in Hz.
+    n_voices : int
+        Size of the voice pool (voices beyond it are stolen, oldest first, with a short fade).
+    max_block : int
+        Largest internal block; longer requests are rendered in pieces of this size.
+    max_tracks : int
+        Number of mixer tracks.
+    limiter : bool
+        Master look-ahead limiter on (nothing leaves above ``ceiling_db``) or off.
+    ceiling_db : float
+        Limiter ceiling in dBFS.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 48000,
+        *,
+        n_voices: int = 64,
+        max_block: int = 4096,
+        max_tracks: int = 48,
+        limiter: bool = True,
+        ceiling_db: float = -0.3,
+        event_capacity: int = 16384,
+    ):
+        if not (isinstance(sample_rate, (int, np.integer)) and 8000 <= sample_rate <= 384000):
+            raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
+        if not 1 <= n_voices <= 1024:
+            raise GrooveboxError(f"n_voices: expected 1..1024, got {n_voices!r}")
+        if not 1 <= max_block <= 1 << 20:
+            raise GrooveboxError(f"max_block: expected 1..{1 << 20} frames, got {max_block!r}")
+        if not -60.0 <= ceiling_db <= 0.0:
+            raise GrooveboxError(f"ceiling_db: expected -60..0 dBFS, got {ceiling_db!r}")
+        self.sample_rate = int(sample_rate)
+        self.n_voices = n_voices
+        self.max_block = max_block
+        self.max_tracks = max_tracks
+        self.limiter_on = limiter
+        self.ceiling_db = ceiling_db
+        self.events = EventBuffer(event_capacity)
+        self._order = np.zeros(event_capacity, np.int64)
+        self.vi = np.zeros((n_voices, N_VI), np.int64)
+        self.vf = np.zeros((n_voices, N_VF), np.float64)
+        self.track_buf = np.zeros((max_tracks, max_block), np.float32)
+        self.track_f = np.zeros((max_tracks, N_TF), np.float64)
+        self.track_used = np.zeros(max_tracks, np.int8)
+        self.track_mute = np.zeros(max_tracks, np.int8)
+        self.mix = np.zeros((2, max_block), np.float32)
+        self._no_out = np.zeros((1, 2), np.float32)  # priming writes nothing
+        self.counters = np.zeros(2, np.int64)  # [0] voice age counter, [1] sounding voices
+        self.fade_samples = max(1, round(FADE_S * self.sample_rate))
+        self.fader_coeff = 1.0 - math.exp(-1.0 / (FADER_SMOOTH_S * self.sample_rate))
+        self.program: Program | None = None
+        self._kit_data = np.zeros(1, np.float32)
+        self.reset()
+
+    # -- program -------------------------------------------------------------------------------
+    @staticmethod
+    def program_for(
+        pattern,
+        sample_rate: int,
+        *,
+        kit=None,
+        bpm: float | None = None,
+        swing: float | None = None,
+        seed: int = 0,
+        humanize_ms: float = 0.0,
+        humanize_velocity: float = 0.0,
+        end_step: int = -1,
+        mute: tuple[str, ...] = (),
+    ) -> Program:
+        """A program that plays ``pattern`` from sample 0 on ``kit`` (default: the pattern's
+        suggested kit, else 808)."""
+        kit = kit if kit is not None else (pattern.kit or "808")
+        prog = PatternProgram.build(
+            pattern, sample_rate=sample_rate, bpm=bpm, swing=swing, seed=seed,
+            humanize_ms=humanize_ms, humanize_velocity=humanize_velocity, end_step=end_step,
+        )  # fmt: skip
+        tables = kit_tables(kit, sample_rate, pattern.instruments)
+        unknown = set(mute) - set(pattern.instruments)
+        if unknown:
+            from .errors import UnknownNameError
+
+            raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
+        tracks = [TrackSettings(t.instrument, t.gain_db, t.pan, t.instrument in mute) for t in pattern.tracks]
+        return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern})
+
+    def load(self, program: Program) -> None:
+        """Play ``program`` from the current position (voices already sounding ring on)."""
+        if program.kit.sample_rate != self.sample_rate:
+            raise GrooveboxError(
+                f"kit tables are at {program.kit.sample_rate} Hz but the engine runs at {self.sample_rate} Hz"
+            )
+        if len(program.tracks) > self.max_tracks:
+            raise GrooveboxError(f"{len(program.tracks)} tracks; the engine mixes at most {self.max_tracks}")
+        first = self.program is None
+        for i, t in enumerate(program.tracks):
+            gl, gr = t.gains()
+            self.track_f[i, TF_TARGET_L] = gl
+            self.track_f[i, TF_TARGET_R] = gr
+            self.track_mute[i] = 1 if t.mute else 0
+            if first:
+                self.track_f[i, TF_GAIN_L] = gl
+                self.track_f[i, TF_GAIN_R] = gr
+        self._kit_data = program.kit.data
+        self.program = program
+
+    def reset(self) -> None:
+        """Silence every voice and return to sample 0 (the loaded program starts over)."""
+        self.vi[:] = 0
+        self.vf[:] = 0.0
+        self.track_buf[:] = 0.0
+        self.track_used[:] = 0
+        self.counters[:] = 0
+        self.lim = _lim.limiter_state(self.sample_rate, self.ceiling_db, enabled=self.limiter_on)
+        self.latency = _lim.latency_frames(self.lim[1])
+        self.position = 0  # frames delivered
+        self._mix_pos = 0  # frames mixed (ahead of `position` by the limiter latency)
+        self._primed = False
+        if self.program is not None:
+            for i in range(len(self.program.tracks)):
+                self.track_f[i, TF_GAIN_L] = self.track_f[i, TF_TARGET_L]
+                self.track_f[i, TF_GAIN_R] = self.track_f[i, TF_TARGET_R]
+
+    @property
+    def active_voices(self) -> int:
+        """Voices sounding now (playing or fading out)."""
+        return int(np.count_nonzero(self.vi[:, VI_STATE]))
+
+    @property
+    def silent(self) -> bool:
+        """No voice sounds and nothing is left in the limiter's delay line."""
+        return self.active_voices == 0 and not self.lim[2].any()
+
+    # -- rendering -----------------------------------------------------------------------------
+    def render_block(self, n_frames: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Render the next ``n_frames`` frames.
+
+        Parameters
+        ----------
+        n_frames : int
+            Frames to render (any size; long requests are split internally).
+        out : ndarray float32, shape (>= n_frames, 2), optional
+            Where to write. Pass one (for example sounddevice's ``outdata``) to render without
+            allocating; without it a new array is returned.
+
+        Returns
+        -------
+        ndarray float32, shape (n_frames, 2)
+            Stereo samples in [-1, 1] (below the limiter ceiling when it is on).
+        """
+        if out is None:
+            out = np.empty((n_frames, 2), np.float32)
+        if not self._primed:
+            self._prime()
+        done = 0
+        while done < n_frames:
+            m = min(self.max_block, n_frames - done)
+            self._render(m, out, done, True)
+            done += m
+        self.position += n_frames
+        return out[:n_frames]
+
+    def _prime(self) -> None:
+        # Fill the limiter's look-ahead with the first `latency` mixed frames, so output sample
+        # t is mix sample t and every onset lands on its own sample index.
+        self._primed = True
+        left = self.latency
+        while left > 0:
+            m = min(self.max_block, left)
+            self._render(m, self._no_out, 0, False)
+            left -= m
+
+    def _render(self, m: int, out: np.ndarray, offset: int, write_out: bool) -> None:
+        prog = self.program
+        ev = self.events
+        ev.n = 0
+        start = self._mix_pos
+        stop = start + m
+        if prog is not None:
+            if prog.events_end >= 0:
+                stop = min(stop, prog.events_end)
+            if stop > start:
+                for src in prog.sources:
+                    src.query(start, stop, ev)
+            kit = prog.kit
+        else:
+            kit = _EMPTY_KIT
+        lf, li = self.lim[0], self.lim[1]
+        _render_core(
+            m, self._mix_pos, ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+            self.vi, self.vf, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+            kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
+            kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
+            self.track_buf, self.track_f, self.track_used, self.track_mute, self.fader_coeff,
+            self.mix, out, offset, write_out, lf, li, *self.lim[2:],
+        )  # fmt: skip
+        self._mix_pos += m
+
+
+@njit(cache=True)
+def _start_fade(vi, vf, v, fade_samples):
+    if vi[v, VI_STATE] == PLAYING:
+        vi[v, VI_STATE] = FADING
+        vf[v, VF_FADE] = 1.0
+        vf[v, VF_FADE_STEP] = 1.0 / fade_samples
+
+
+@njit(cache=True)
+def _trigger_drum(
+    sample, track, instr, vel, vi, vf, counters, fade_samples, soft_limit,
+    layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len, var_gain,
+    rate, choke, poly, track_mute,
+):  # fmt: skip
+    if track_mute[track] != 0 or layer_count[instr] == 0:
+        return
+    n_voices = vi.shape[0]
+    group = choke[instr]
+    # Choke: a hat silences a ringing open hat; a drum cuts its own previous hit.
+    sounding = 0
+    oldest = -1
+    for v in range(n_voices):
+        st = vi[v, VI_STATE]
+        if st == FREE:
+            continue
+        sounding += 1
+        if st == PLAYING:
+            if (group != 0 and vi[v, VI_GROUP] == group) or (
+                poly[instr] == 0 and vi[v, VI_INSTR] == instr and vi[v, VI_TRACK] == track
+            ):
+                vi[v, VI_STATE] = FADING
+                vf[v, VF_FADE] = 1.0
+                vf[v, VF_FADE_STEP] = 1.0 / fade_samples
+            elif oldest < 0 or vi[v, VI_AGE] < vi[oldest, VI_AGE]:
+                oldest = v
+    if sounding >= soft_limit and oldest >= 0:
+        _start_fade(vi, vf, oldest, fade_samples)
+    slot = -1
+    for v in range(n_voices):
+        if vi[v, VI_STATE] == FREE:
+            slot = v
+            break
+    if slot < 0:
+        # Pool exhausted: reuse the quietest fading voice, else the oldest.
+        best = 2.0
+        for v in range(n_voices):
+            if vi[v, VI_STATE] == FADING and vf[v, VF_FADE] < best:
+                best = vf[v, VF_FADE]
+                slot = v
+        if slot < 0:
+            slot = 0
+            for v in range(n_voices):
+                if vi[v, VI_AGE] < vi[slot, VI_AGE]:
+                    slot = v
+    lf = layer_first[instr]
+    layer = lf + layer_count[instr] - 1
+    for k in range(lf, lf + layer_count[instr]):
+        if vel <= layer_max_vel[k]:
+            layer = k
+            break
+    nv = var_count[layer]
+    var = var_first[layer] + int(mix64(sample) % np.uint64(nv)) if nv > 1 else var_first[layer]
+    vi[slot, VI_STATE] = PLAYING
+    vi[slot, VI_TRACK] = track
+    vi[slot, VI_INSTR] = instr
+    vi[slot, VI_START] = var_start[var]
+    vi[slot, VI_LEN] = var_len[var]
+    vi[slot, VI_AGE] = counters[0]
+    vi[slot, VI_GROUP] = group
+    counters[0] += 1
+    vf[slot, VF_POS] = 0.0
+    vf[slot, VF_RATE] = rate[instr]
+    vf[slot, VF_GAIN] = (max(vel, 0.0) ** 1.5) * var_gain[var]  # drumkit.VELOCITY_EXPONENT
+    vf[slot, VF_FADE] = 1.0
+    vf[slot, VF_FADE_STEP] = 0.0
+
+
+@njit(cache=True)
+def _render_voices(vi, vf, data, track_buf, track_used, a, b):
+    for v in range(vi.shape[0]):
+        if vi[v, VI_STATE] != FREE:
+            t = vi[v, VI_TRACK]
+            track_used[t] = 1
+            play_table(vi, vf, v, data, track_buf[t], a, b)
+
+
+@njit(cache=True)
+def _render_core(
+    m, block_start, ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
+    vi, vf, counters, fade_samples, soft_limit,
+    data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
+    var_gain, rate, choke, poly,
+    track_buf, track_f, track_used, track_mute, fader_coeff,
+    mix, out, out_offset, write_out, lim_f, lim_i, lim_delay, lim_window, lim_qi, lim_qv,
+):  # fmt: skip
+    # Events in onset order (stable insertion sort: blocks hold few events).
+    for i in range(n_ev):
+        order[i] = i
+    for i in range(1, n_ev):
+        k = order[i]
+        s = ev_sample[k]
+        j = i - 1
+        while j >= 0 and ev_sample[order[j]] > s:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    seg = 0
+    for i in range(n_ev):
+        e = order[i]
+        off = ev_sample[e] - block_start
+        if off > seg:
+            _render_voices(vi, vf, data, track_buf, track_used, seg, off)
+            seg = off
+        _trigger_drum(
+            ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, counters, fade_samples,
+            soft_limit, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start,
+            var_len, var_gain, rate, choke, poly, track_mute,
+        )  # fmt: skip
+    if m > seg:
+        _render_voices(vi, vf, data, track_buf, track_used, seg, m)
+    # Tracks through their faders into the master.
+    ml = mix[0]
+    mr = mix[1]
+    for i in range(m):
+        ml[i] = 0.0
+        mr[i] = 0.0
+    for t in range(track_buf.shape[0]):
+        tl = track_f[t, 0]
+        tr = track_f[t, 1]
+        gl = track_f[t, 2]
+        gr = track_f[t, 3]
+        if track_used[t] == 0:
+            track_f[t, 2] = tl
+            track_f[t, 3] = tr
+            continue
+        buf = track_buf[t]
+        if gl == tl and gr == tr:
+            for i in range(m):
+                x = buf[i]
+                ml[i] += gl * x
+                mr[i] += gr * x
+                buf[i] = 0.0
+        else:
+            for i in range(m):
+                gl += (tl - gl) * fader_coeff
+                gr += (tr - gr) * fader_coeff
+                # Snap per sample (not per block) so the glide is the same for any block size.
+                if abs(gl - tl) < 1e-6:
+                    gl = tl
+                if abs(gr - tr) < 1e-6:
+                    gr = tr
+                x = buf[i]
+                ml[i] += gl * x
+                mr[i] += gr * x
+                buf[i] = 0.0
+            track_f[t, 2] = gl
+            track_f[t, 3] = gr
+        track_used[t] = 0
+    _lim.limit(ml, mr, m, out, out_offset, write_out, lim_f, lim_i, lim_delay, lim_window, lim_qi, lim_qv)
+
+
+_EMPTY_KIT: KitTables = pack("empty", 0, {})
