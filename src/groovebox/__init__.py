@@ -2,6 +2,53 @@
 
 Importing groovebox is cheap: it opens no audio device and compiles nothing. The heavy parts
 (Numba kernels, music21, sounddevice, matplotlib) load when first used.
+
+>>> import groovebox as gb
+>>> beat = gb.Pattern.from_grid({"kick": "x... x...", "snare": ".... x..."}, bpm=100)
+>>> gb.render(beat, bars=2).duration_s > 2.4
+True
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+from .errors import GrooveboxError, PatternError, RenderError, UnknownNameError  # noqa: E402
+from .model.pattern import Pattern, Step, Track  # noqa: E402
+
+# name -> "module:attribute", imported on first use so `import groovebox` stays light.
+_LAZY = {
+    "render": "groovebox.render:render",
+    "Audio": "groovebox.audio:Audio",
+    "Engine": "groovebox.engine:Engine",
+    "load": "groovebox.library:load",
+    "library": "groovebox.library",
+    "sequencer": "groovebox.sequencer",
+    "events": "groovebox.sequencer:events",
+    "kits": "groovebox.model.kit",
+    "Kit": "groovebox.model.kit:Kit",
+    "get_kit": "groovebox.model.kit:get_kit",
+    "read_pattern": "groovebox.formats.pattern_toml:load",
+    "write_pattern": "groovebox.formats.pattern_toml:dump",
+}
+
+__all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",
+           "UnknownNameError", *_LAZY]
+
+
+def __getattr__(name: str):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'groovebox' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    value = importlib.import_module(module)
+    if attr:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

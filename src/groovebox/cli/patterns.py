@@ -1,0 +1,227 @@
+"""``groovebox render | show | list | genres | kits`` — the pattern commands.
+
+``list``, ``genres`` and ``show`` never import Numba or music21, so they answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..errors import GrooveboxError
+
+
+def _float_range(text: str) -> tuple[float, float]:
+    try:
+        if "-" in text.strip("-"):
+            lo, hi = text.split("-", 1)
+            return float(lo), float(hi)
+        v = float(text)
+        return v, v
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a tempo range like 90-110, got {text!r}") from None
+
+
+def add_render_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by commands that render a pattern (render, play)."""
+    p.add_argument("--bpm", type=float, help="tempo (default: the pattern's)")
+    p.add_argument("--kit", help="kit name (see `groovebox kits`) or a sample-kit folder")
+    p.add_argument("--swing", type=float, help="swing percent, 50 (straight) .. 75")
+    p.add_argument("--seed", type=int, default=0, help="seed for probability steps and humanize")
+    p.add_argument("--humanize", type=float, default=0.0, metavar="MS",
+                   help="random timing spread in ms (seeded)")
+    p.add_argument("--mute", default="", metavar="INSTR,...", help="instruments to mute")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("render", help="render a pattern to WAV/FLAC/OGG",
+                       description="Render a pattern (library id or .toml file) to an audio file.")
+    p.add_argument("pattern", help="library id (genre/slug) or path to a .toml file")
+    p.add_argument("-o", "--output", required=True, help="output file; the suffix picks the format")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--bars", type=float, help="bars to render (default 4, then it rings out)")
+    length.add_argument("--seconds", type=float, help="seconds to render (cut with a short fade)")
+    add_render_options(p)
+    p.add_argument("--sample-rate", type=int, default=48000, help="Hz (default 48000)")
+    p.add_argument("--no-tail", action="store_true", help="stop exactly at the last bar")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("show", help="show a pattern's grid")
+    p.add_argument("pattern", help="library id (genre/slug) or path to a .toml file")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("list", help="list the pattern library")
+    p.add_argument("--genre", help="only this genre")
+    p.add_argument("--bpm", type=_float_range, metavar="LO-HI", help="tempo range, e.g. 90-110")
+    p.add_argument("--search", metavar="TEXT", help="words to find in name, description, tags")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("genres", help="genres in the library with pattern counts")
+    p.set_defaults(func=cmd_genres)
+
+    p = sub.add_parser("kits", help="list the drum kits")
+    p.set_defaults(func=cmd_kits)
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _mute_list(text: str) -> tuple[str, ...]:
+    return tuple(m.strip() for m in text.split(",") if m.strip())
+
+
+def cmd_render(args) -> int:
+    from ..render import render
+
+    out = Path(args.output)
+    if out.suffix.lower() in (".mid", ".midi"):
+        raise GrooveboxError(f"{out}: MIDI export is not available yet; render to .wav or .flac")
+    t0 = time.perf_counter()
+    render(
+        args.pattern, path=out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
+        swing=args.swing, seed=args.seed, humanize_ms=args.humanize, mute=_mute_list(args.mute),
+        sample_rate=args.sample_rate, tail=not args.no_tail,
+    )  # fmt: skip
+    import soundfile as sf
+
+    info = sf.info(str(out))
+    wall = time.perf_counter() - t0
+    print(f"wrote {out} ({info.duration:.2f} s, {info.samplerate} Hz, {info.subtype_info}) "
+          f"in {wall:.2f} s")
+    return 0
+
+
+# Rich styles for grid characters: accents stand out, ghosts recede.
+_STYLE = {"X": "bold red", "x": "bold white", "o": "dim cyan", ".": "grey37"}
+_SHOW = {"X": "X", "x": "x", "o": "o", ".": "·"}
+
+
+def cmd_show(args) -> int:
+    from rich.text import Text
+
+    from ..library import load
+
+    p = load(args.pattern)
+    con = _console()
+    head = Text()
+    head.append(p.name, style="bold")
+    head.append(f"  {p.id or p.path or ''}", style="dim")
+    con.print(head)
+    num, den = p.signature
+    con.print(f"{p.genre} · {p.bpm:g} bpm · {num}/{den} · {p.steps_per_beat} steps per beat · "
+              f"swing {p.swing:g} · {p.length_steps} steps ({float(p.bars):g} bars)"
+              + (f" · kit {p.kit}" if p.kit else ""))
+    if p.variation_of:
+        con.print(f"variation of {p.variation_of}", style="dim")
+    con.print(p.description, style="italic")
+    con.print()
+    width = max(len(t.instrument) for t in p.tracks)
+    spb = p.steps_per_beat
+    ruler = Text(" " * (width + 2))
+    for i in range(p.length_steps):
+        if i and i % spb == 0:
+            ruler.append(" ")
+        if i % p.steps_per_bar == 0:
+            ruler.append(str(i // p.steps_per_bar + 1)[-1], style="bold")
+        elif i % spb == 0:
+            ruler.append("'", style="dim")
+        else:
+            ruler.append(" ")
+    con.print(ruler)
+    marks = False
+    for t in p.tracks:
+        line = Text(t.instrument.ljust(width) + "  ")
+        for i, s in enumerate(t.steps):
+            if i and i % spb == 0:
+                line.append("|" if i % p.steps_per_bar == 0 else " ", style="grey37")
+            style = _STYLE[s.hit]
+            if s.is_hit and (s.chance_pct < 100 or s.ratchet > 1 or s.flam or s.nudge_pct):
+                style += " underline"
+                marks = True
+            line.append(_SHOW[s.hit], style=style)
+        if len(t) < p.length_steps:
+            line.append(f"  ({len(t)}-step loop)", style="dim")
+        con.print(line)
+    con.print()
+    con.print("X accent  x hit  o ghost  · rest" + ("  underlined: chance/ratchet/flam/nudge" if marks else ""),
+              style="dim")
+    for t in p.tracks:
+        details = []
+        for i, s in enumerate(t.steps):
+            bits = []
+            if s.is_hit and s.chance_pct < 100:
+                bits.append(f"{s.chance_pct:g}%")
+            if s.ratchet > 1:
+                bits.append(f"x{s.ratchet}")
+            if s.flam:
+                bits.append("flam")
+            if s.nudge_pct:
+                bits.append(f"nudge {s.nudge_pct:+g}%")
+            if bits:
+                details.append(f"{i + 1}: {' '.join(bits)}")
+        if details:
+            con.print(f"  {t.instrument}: " + ", ".join(details), style="dim")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from rich.table import Table
+
+    from .. import library
+
+    errors: list[GrooveboxError] = []
+    found = library.search(genre=args.genre, bpm_range=args.bpm, text=args.search, errors=errors)
+    for err in errors:
+        print(f"groovebox: skipped {err}", file=sys.stderr)
+    if args.genre and not found and args.genre.lower() not in {g.lower() for g in library.genres()}:
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError("genre", args.genre, library.genres(), hint="see `groovebox genres`")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col, kw in (("id", {}), ("name", {}), ("bpm", {"justify": "right"}), ("sig", {}),
+                    ("swing", {"justify": "right"}), ("bars", {"justify": "right"})):
+        table.add_column(col, **kw)
+    for p in found:
+        table.add_row(p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}",
+                      f"{p.swing:g}", f"{float(p.bars):g}")
+    con = _console()
+    con.print(table)
+    con.print(f"{len(found)} patterns", style="dim")
+    return 0
+
+
+def cmd_genres(args) -> int:
+    from rich.table import Table
+
+    from .. import library
+
+    errors: list[GrooveboxError] = []
+    counts = library.genres(errors=errors)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("genre")
+    table.add_column("patterns", justify="right")
+    for genre, n in counts.items():
+        table.add_row(genre, str(n))
+    con = _console()
+    con.print(table)
+    con.print(f"{sum(counts.values())} patterns in {len(counts)} genres", style="dim")
+    return 0
+
+
+def cmd_kits(args) -> int:
+    from rich.table import Table
+
+    from ..model.kit import BUILTIN_KITS
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("kit")
+    table.add_column("description")
+    for name, kit in BUILTIN_KITS.items():
+        table.add_row(name, getattr(kit, "description", ""))
+    _console().print(table)
+    return 0

@@ -1,0 +1,159 @@
+"""Streaming, atomic audio file writing through soundfile (WAV, FLAC, OGG, AIFF).
+
+The file is written under a temporary name in the target folder and renamed into place only
+when complete, so a failed, interrupted or killed render never leaves a half-written file where
+the output should be. ``keep_partial=True`` (long ambient renders) instead finalises what was
+rendered when interrupted, so the user keeps a valid, shorter file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RenderError
+
+# suffix -> (soundfile format, default subtype)
+FORMATS: dict[str, tuple[str, str]] = {
+    ".wav": ("WAV", "PCM_24"),
+    ".flac": ("FLAC", "PCM_24"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".aif": ("AIFF", "PCM_24"),
+    ".aiff": ("AIFF", "PCM_24"),
+}
+SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT", "float": "FLOAT"}
+
+
+def audio_format(path: str | os.PathLike, subtype: str | None = None) -> tuple[str, str]:
+    """(soundfile format, subtype) for ``path``'s suffix.
+
+    Raises
+    ------
+    RenderError
+        For a suffix we cannot write.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise RenderError(
+            f"{path}: cannot write '{suffix or 'no suffix'}' audio; use one of {', '.join(FORMATS)}"
+        )
+    fmt, default = FORMATS[suffix]
+    if subtype is None:
+        return fmt, default
+    sub = SUBTYPES.get(str(subtype).lower(), str(subtype).upper())
+    import soundfile as sf
+
+    if not sf.check_format(fmt, sub):
+        raise RenderError(f"{path}: {fmt} files cannot hold '{subtype}' samples")
+    return fmt, sub
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+class AudioWriter:
+    """Write stereo float32 blocks to ``path`` atomically.
+
+    >>> import numpy as np, tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> with AudioWriter(os.path.join(d, "x.wav"), 48000) as w:
+    ...     w.write(np.zeros((480, 2), np.float32))
+    >>> w.frames
+    480
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Target file; the suffix picks the format. Missing folders are created.
+    sample_rate : int
+        Samples per second.
+    subtype : str, optional
+        Sample format (``"16"``, ``"24"``, ``"float"`` or a soundfile subtype); default 24-bit
+        for WAV/FLAC/AIFF.
+    keep_partial : bool
+        On KeyboardInterrupt, finalise and keep the frames written so far instead of deleting.
+    """
+
+    def __init__(self, path, sample_rate: int, *, channels: int = 2, subtype: str | None = None,
+                 keep_partial: bool = False):
+        self.path = Path(path)
+        self.format, self.subtype = audio_format(self.path, subtype)
+        self.sample_rate = int(sample_rate)
+        self.channels = channels
+        self.keep_partial = keep_partial
+        self.frames = 0
+        self.partial = False
+        self._file = None
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> AudioWriter:
+        import soundfile as sf
+
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+            os.close(fd)
+        except OSError as exc:
+            raise RenderError(f"cannot write {self.path}: {_reason(exc)}") from None
+        self._tmp = Path(tmp)
+        try:
+            self._file = sf.SoundFile(tmp, "w", self.sample_rate, self.channels, self.subtype,
+                                      format=self.format)
+        except Exception as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise RenderError(f"cannot write {self.path}: {_reason(exc)}") from None
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        """Append frames (shape (n, channels), float32 in [-1, 1])."""
+        try:
+            self._file.write(block)
+        except (OSError, RuntimeError, AssertionError) as exc:
+            # soundfile asserts on a short write, which is what a full disk looks like.
+            reason = _reason(exc) if not isinstance(exc, AssertionError) else "short write (disk full?)"
+            raise RenderError(f"cannot write {self.path}: {reason}") from None
+        self.frames += len(block)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        keep = exc_type is None or (self.keep_partial and issubclass(exc_type, KeyboardInterrupt))
+        try:
+            self._file.close()
+        except Exception as close_exc:
+            self._tmp.unlink(missing_ok=True)
+            if exc_type is None:
+                raise RenderError(f"cannot write {self.path}: {_reason(close_exc)}") from None
+            return
+        if not keep:
+            self._tmp.unlink(missing_ok=True)
+            return
+        self.partial = exc_type is not None
+        try:
+            os.chmod(self._tmp, 0o666 & ~_umask())
+            os.replace(self._tmp, self.path)
+        except OSError as os_exc:
+            self._tmp.unlink(missing_ok=True)
+            raise RenderError(f"cannot write {self.path}: {_reason(os_exc)}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None) -> Path:
+    """Write a whole array (n, channels) to ``path`` atomically; returns the path."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
+        w.write(samples)
+    return Path(path)
