@@ -114,7 +114,7 @@ def cmd_show(args) -> int:
     con.print(head)
     num, den = p.signature
     con.print(f"{p.genre} · {p.bpm:g} bpm · {num}/{den} · {p.steps_per_beat} steps per beat · "
-              f"swing {p.swing:g} · {p.length_steps} steps ({float(p.bars):g} bars)"
+              f"swing {p.swing:g} · {p.length_steps} steps ({float(p.bars):g} bar{'' if p.bars == 1 else 's'})"
               + (f" · kit {p.kit}" if p.kit else ""))
     if p.variation_of:
         con.print(f"variation of {p.variation_of}", style="dim")
