@@ -133,3 +133,14 @@ def test_memory_does_not_grow_with_duration(tmp_path):
     short, long = peak(30), peak(600)
     assert long < short * 1.1 + 256 * 1024, (short, long)
     os.remove(tmp_path / "x.flac")
+
+
+@pytest.mark.parametrize("subtype, bits", [(None, 24), ("16", 16)])
+def test_integer_wav_reads_back_within_half_a_step(tmp_path, subtype, bits):
+    mem = gb.render(BEAT, bars=2, seed=3)
+    path = gb.render(BEAT, bars=2, seed=3, path=tmp_path / "x.wav", subtype=subtype)
+    info = sf.info(str(path))
+    assert info.subtype == f"PCM_{bits}" and info.frames == mem.n_frames
+    data, _ = sf.read(str(path), dtype="float64")
+    step = 2.0 ** -(bits - 1)
+    assert np.abs(data - mem.samples).max() <= step / 2 + 1e-12
