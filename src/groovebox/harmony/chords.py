@@ -202,11 +202,11 @@ def symbol_error(token: str) -> str:
     """Why ``token`` is not a chord symbol, as the end of an error line."""
     m = _SYMBOL_RE.match(token)
     if not m:
-        return f"'{token}' is not a chord symbol ({_SYMBOL_EXPECTED})"
+        return f"'{token}' is not a chord symbol; {_SYMBOL_EXPECTED}"
     letter, acc, kind, *_ = m.groups()
     close = difflib.get_close_matches(kind, _symbol_kinds(), n=1, cutoff=0.5)
-    hint = f"; did you mean '{letter}{acc or ''}{close[0]}'?" if close else ""
-    return f"'{token}' is not a chord symbol (unknown chord kind '{kind}'{hint} {_SYMBOL_EXPECTED})"
+    hint = f" (did you mean '{letter}{acc or ''}{close[0]}'?)" if close else ""
+    return f"'{token}' is not a chord symbol: unknown chord kind '{kind}'{hint}; {_SYMBOL_EXPECTED}"
 
 
 @lru_cache(maxsize=4096)

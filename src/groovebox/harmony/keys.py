@@ -241,7 +241,7 @@ def _scale_cached(tonic: str, mode: str) -> Scale:
         minor = m21key.Key(m21_tonic, "minor").pitches
         pitches = [minor[i] for i in (0, 2, 3, 4, 6)]
         if mode == "blues":  # the flat fifth between 4 and 5
-            pitches.insert(3, minor[4].transpose("-m2"))
+            pitches.insert(3, minor[4].transpose("-A1"))
     elif mode == "whole tone":
         pitches = m21scale.WholeToneScale(m21_tonic).pitches[:-1]
     elif mode == "chromatic":
