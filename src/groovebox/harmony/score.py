@@ -6,9 +6,9 @@ purpose: it is what a notebook shows (``score.show()``) and what
 
 How parts become notation: notes that start and end together become one chord; a part whose
 notes overlap otherwise (a pad holding common tones across chords) is split into as few
-voices as possible, each a simple line of notes and chords; times off a sixteenth or triplet
-grid are snapped to it (music21's quantize with divisors 4 and 3), since notation cannot show
-them. music21 then adds bars, ties across bar lines and rests.
+voices as possible, each a simple line of notes and chords; times off the grid of
+thirty-second notes and sixteenth-note triplets are snapped to it (music21's quantize with
+divisors 8 and 6), since notation cannot show them. music21 then adds bars, ties across bar lines and rests.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def music21_score(
             layer[1].insert(start, el)
             layer[0] = start + dur
         for layer in layers:
-            layer[1].quantize((4, 3), processOffsets=True, processDurations=True, inPlace=True)
+            layer[1].quantize((8, 6), processOffsets=True, processDurations=True, inPlace=True)
         if len(layers) == 1:
             for el in layers[0][1].elements:
                 sp.insert(el.offset, el)
@@ -101,7 +101,7 @@ def parts_from_score_file(path: str) -> tuple[Part, ...]:
 
     Voices are separated and tied notes joined again before reading, so a file written by
     :func:`groovebox.formats.musicxml.write_musicxml` reads back to the notes it was given
-    (on the sixteenth/triplet grid).
+    (on the thirty-second / sixteenth-triplet grid).
     """
     from music21 import converter
 
