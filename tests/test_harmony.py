@@ -145,6 +145,12 @@ def test_chord_tones_are_ordered_root_third_fifth_seventh():
     assert c.tones == (7, 11, 2, 5, 9)
     assert c.degrees == (1, 3, 5, 7, 9)
     assert c.tone(7) == 5 and c.tone(11) is None
+    # inversions and slash chords keep the root-based order, whatever note is in the bass
+    assert roman("I6", "C").tones == (0, 4, 7)
+    assert roman("V42", "C").tones == (7, 11, 2, 5)
+    assert chord("C/E").tones == (0, 4, 7) and chord("C/E").degrees == (1, 3, 5)
+    assert chord("Am7/G").tones == (9, 0, 4, 7)
+    assert chord("Csus4").degrees == (1, 5, 11)
 
 
 SYMBOLS = [
@@ -284,6 +290,15 @@ def test_voice_leading_is_the_least_total_motion(style, text, key):
     best = min(total_motion(combo) for combo in itertools.product(*cands))
     assert total_motion(v) == best
     assert all(low <= n <= high for voicing in v for n in voicing)
+
+
+@pytest.mark.parametrize(
+    "c", [roman("I6", "C"), roman("ii65", "F"), chord("C/E"), chord("Am7/G"), chord("Csus4")]
+)
+def test_inverted_chords_voice_like_their_root_position(c):
+    for v in voicing_candidates(c, "close", 40, 90, n_voices=len(c.tones)):
+        assert v[-1] - v[0] < 12
+    assert voicing_candidates(c, "open", 48, 79) and voicing_candidates(c, "drop2", 48, 79)
 
 
 def test_voicing_styles_have_their_shapes():

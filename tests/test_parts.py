@@ -16,7 +16,13 @@ from groovebox.model.notes import Note, Part, strong_beats
 POP = progression("I V vi IV", key="C")
 JAZZ = generate_progression("jazz", bars=8, key="Bb", seed=5)
 BALLAD = generate_progression("minor_ballad", bars=8, key="e", seed=2)
-PROGRESSIONS = [POP, JAZZ, BALLAD, progression("Am7 D9 Gmaj7 Cmaj7", bars_per_chord=[1, 1, 2, 1])]
+PROGRESSIONS = [
+    POP,
+    JAZZ,
+    BALLAD,
+    progression("Am7 D9 Gmaj7 Cmaj7", bars_per_chord=[1, 1, 2, 1]),
+    progression("C/E F G7/B C Bbmaj7 A7 Dm7 G7", bars_per_chord=0.5),  # two beats a chord
+]
 
 
 def sounding(part: Part, t: Fraction) -> list[Note]:

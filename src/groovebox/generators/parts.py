@@ -202,7 +202,9 @@ def _walking(
         if not last and n >= 2:
             direction = 1 if target >= current else -1
             options = [target - direction, sc.step(target, -direction), target + 7 * -direction]
-            options = [p for p in options if low <= p <= high and p != target]
+            options = [
+                p for p in options if low <= p <= high and p != target and (n > 2 or p != current)
+            ]
             if options:
                 w = np.array([0.5, 0.3, 0.2][: len(options)])
                 approach = options[int(rng.choice(len(options), p=w / w.sum()))]

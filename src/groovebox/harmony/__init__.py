@@ -26,6 +26,26 @@ from groovebox.harmony.voicing import (
     voicing_candidates,
 )
 
+
+def clear_caches() -> None:
+    """Forget every cached key, scale and chord (for benchmarks of first-time building)."""
+    import sys
+
+    from groovebox.harmony import chords, keys
+
+    # the submodule, not the function of the same name exported above
+    _progression = sys.modules["groovebox.harmony.progression"]
+    for fn in (
+        chords._roman_cached,
+        chords._symbol_cached,
+        keys.parse_key,
+        keys.m21_key,
+        keys._scale_cached,
+        _progression._detect_key,
+    ):
+        fn.cache_clear()
+
+
 __all__ = [
     "KEY_MODES",
     "SCALE_MODES",
@@ -34,6 +54,7 @@ __all__ = [
     "chord",
     "chord_origin",
     "chord_symbol",
+    "clear_caches",
     "is_roman",
     "key_name",
     "parse_key",

@@ -75,6 +75,7 @@ _SYMBOL_EXPECTED = (
     "expected a root A-G with optional #/b, then e.g. m, 7, maj7, m7, m7b5, dim7, sus4, add9, 6"
 )
 
+_LETTERS = "CDEFGAB"
 _STEP_DEGREE = {1: 1, 3: 3, 5: 5, 7: 7, 2: 9, 4: 11, 6: 13}
 _DEGREE_ORDER = {1: 0, 3: 1, 5: 2, 7: 3, 9: 4, 11: 5, 13: 6}
 
@@ -85,8 +86,6 @@ def _spell(m21_name: str) -> str:
 
 def _chord_from_m21(figure: str, c, key: str | None, name: str | None = None) -> Chord:
     """Convert a music21 chord (RomanNumeral or ChordSymbol) into a plain Chord."""
-    from music21 import interval
-
     m21_pitches = sorted(c.pitches, key=lambda p: p.ps)
     if len(m21_pitches) == 0:
         raise HarmonyError(f"chord '{figure}': has no pitches")
@@ -102,7 +101,9 @@ def _chord_from_m21(figure: str, c, key: str | None, name: str | None = None) ->
     for p in m21_pitches:
         if p.pitchClass in seen:
             continue
-        step = interval.notesToGeneric(root, p).simpleUndirected
+        # the generic interval *up* from the root, by letter names (the root may sit above
+        # the other notes of an inverted chord, so an interval between the pitches won't do)
+        step = (_LETTERS.index(p.step) - _LETTERS.index(root.step)) % 7 + 1
         seen[p.pitchClass] = _STEP_DEGREE[step]
     ordered = sorted(seen.items(), key=lambda kv: (_DEGREE_ORDER[kv[1]], kv[0]))
     try:

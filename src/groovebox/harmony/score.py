@@ -8,7 +8,16 @@ How parts become notation: notes that start and end together become one chord; a
 notes overlap otherwise (a pad holding common tones across chords) is split into as few
 voices as possible, each a simple line of notes and chords; times off the grid of
 thirty-second notes and sixteenth-note triplets are snapped to it (music21's quantize with
-divisors 8 and 6), since notation cannot show them. music21 then adds bars, ties across bar lines and rests.
+divisors 8 and 6), since notation cannot show them. music21 then adds bars, ties across bar
+lines and rests.
+
+>>> from groovebox.generators import parts
+>>> from groovebox.harmony import progression
+>>> from groovebox.harmony.score import music21_score
+>>> p = progression("I IV V I", key="G")
+>>> score = music21_score([parts.pad(p), parts.bass(p)], bpm=90, key=p.key)
+>>> [sp.partName for sp in score.parts]
+['pad', 'bass']
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def _select_tones(chord: Chord, n_voices: int) -> list[int]:
 
 def _shapes(chord: Chord, style: str, n_voices: int) -> set[tuple[int, ...]]:
     """Voicings of the style with the lowest note placed near MIDI 60 (octave to be chosen)."""
-    tones = _select_tones(chord, n_voices)
+    # close = no chord tone fits between neighbours, so stack by pitch, not by thirds
+    # (a sus4 is C F G, not C G F)
+    tones = sorted(_select_tones(chord, n_voices), key=lambda pc: (pc - chord.root) % 12)
     out = set()
     for r in range(len(tones)):
         seq = [tones[(r + i) % len(tones)] for i in range(n_voices)]
