@@ -20,7 +20,7 @@ Fraction(3, 2)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from numbers import Rational
@@ -444,7 +444,3 @@ def _check_parts(parts: Iterable[Part] | Part) -> tuple[Part, ...]:
             raise HarmonyError(f"expected Part values, got {type(p).__name__}")
     return out
 
-
-def total_length_beats(parts: Sequence[Part]) -> Fraction:
-    """The longest length among parts."""
-    return max((p.length_beats for p in parts), default=Fraction(0))
