@@ -443,4 +443,3 @@ def _check_parts(parts: Iterable[Part] | Part) -> tuple[Part, ...]:
         if not isinstance(p, Part):
             raise HarmonyError(f"expected Part values, got {type(p).__name__}")
     return out
-
