@@ -87,3 +87,11 @@ class RenderError(GrooveboxError):
 
 class KitError(GrooveboxError):
     """A drum kit (built-in or sample folder) cannot be used."""
+
+
+class HarmonyError(GrooveboxError):
+    """A key, scale, chord, progression, voicing or note value cannot be used.
+
+    Messages name the offending token with its 1-based position when there is one, e.g.
+    ``progression "I V vi IX": token 4 'IX' is not a roman numeral (...)``.
+    """
