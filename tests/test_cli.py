@@ -9,7 +9,7 @@ from groovebox import library
 
 def test_render_writes_a_wav_and_says_so(tmp_path, cli):
     out = tmp_path / "new" / "beat.wav"
-    r = cli("render", "funk/funky-drummer", "-o", out, "--bars", "2", "--kit", "909", "--swing", "60")
+    r = cli("render", "breaks/funky-drummer", "-o", out, "--bars", "2", "--kit", "909", "--swing", "60")
     assert r.returncode == 0, r.stderr
     assert str(out) in r.stdout
     info = sf.info(str(out))
@@ -24,23 +24,23 @@ def test_render_a_pattern_file_by_path(tmp_path, cli):
 
 
 def test_show_distinguishes_accents_and_ghosts(cli):
-    r = cli("show", "funk/funky-drummer")
+    r = cli("show", "breaks/funky-drummer")
     assert r.returncode == 0, r.stderr
     snare = next(line for line in r.stdout.splitlines() if line.startswith("snare"))
     assert "X" in snare and "o" in snare and "·" in snare
-    assert "Funky Drummer" in r.stdout and "101 bpm" in r.stdout
+    assert "Funky Drummer" in r.stdout and "100 bpm" in r.stdout
 
 
 def test_list_filters(cli):
     r = cli("list")
     assert r.returncode == 0
-    assert "funk/funky-drummer" in r.stdout and f"{len(library.pattern_ids())} patterns" in r.stdout
+    assert "breaks/funky-drummer" in r.stdout and f"{len(library.pattern_ids())} patterns" in r.stdout
     r = cli("list", "--genre", "funk", "--bpm", "95-100")
     ids = [line.split()[0] for line in r.stdout.splitlines()[1:-1]]
     assert ids and all(i.startswith("funk/") for i in ids)
     assert all(95 <= library.load(i).bpm <= 100 for i in ids)
     r = cli("list", "--search", "clyde")
-    assert "funk/funky-drummer" in r.stdout
+    assert "breaks/funky-drummer" in r.stdout
 
 
 def test_genres_and_kits(cli):
@@ -51,10 +51,11 @@ def test_genres_and_kits(cli):
 
 
 def test_unknown_pattern_suggests_the_closest(tmp_path, cli):
-    r = cli("render", "funk/funky-drumer", "-o", tmp_path / "x.wav")
+    r = cli("render", "breaks/funky-drumer", "-o", tmp_path / "x.wav")
     assert r.returncode == 2
-    assert r.stderr.strip() == ("groovebox: error: unknown pattern 'funk/funky-drumer'; did you mean "
-                                "'funk/funky-drummer'? (see `groovebox list`)")
+    line = r.stderr.strip()
+    assert line.startswith("groovebox: error: unknown pattern 'breaks/funky-drumer'; did you mean "
+                           "'breaks/funky-drummer'") and "\n" not in line
     assert not (tmp_path / "x.wav").exists()
 
 

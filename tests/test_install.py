@@ -41,14 +41,14 @@ def test_wheel_carries_the_library_and_finds_it_from_another_folder(tmp_path):
 
 
 def test_user_pattern_folders_come_first(tmp_path, monkeypatch):
-    mine = tmp_path / "mine" / "funk"
+    mine = tmp_path / "mine" / "breaks"
     mine.mkdir(parents=True)
-    text = library.pattern_path("funk/funky-drummer").read_text().replace('name = "Funky Drummer"', 'name = "Mine"')
+    text = library.pattern_path("breaks/funky-drummer").read_text().replace('name = "Funky Drummer"', 'name = "Mine"')
     (mine / "funky-drummer.toml").write_text(text)
     monkeypatch.setenv("GROOVEBOX_PATTERNS", str(tmp_path / "mine"))
     library.clear_cache()
     try:
-        assert library.load("funk/funky-drummer").name == "Mine"
+        assert library.load("breaks/funky-drummer").name == "Mine"
     finally:
         monkeypatch.delenv("GROOVEBOX_PATTERNS")
         library.clear_cache()

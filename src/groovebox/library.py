@@ -66,7 +66,7 @@ def pattern_path(pattern_id: str) -> Path:
 
 
 def load(ref: str | os.PathLike) -> Pattern:
-    """A pattern by library id (``"funk/funky-drummer"``) or by path to a ``.toml`` file.
+    """A pattern by library id (``"breaks/funky-drummer"``) or by path to a ``.toml`` file.
 
     Raises
     ------

@@ -155,7 +155,7 @@ def render(
     Parameters
     ----------
     source : Pattern, str or PathLike
-        A pattern, a library id (``"funk/funky-drummer"``) or a pattern file.
+        A pattern, a library id (``"breaks/funky-drummer"``) or a pattern file.
     bars, seconds, minutes : float, optional
         Length (one of them). Patterns default to 4 bars (or their own length if longer) and
         ring out after the last bar.

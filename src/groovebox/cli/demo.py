@@ -7,7 +7,7 @@ from pathlib import Path
 
 # (pattern, kit, bars): a tour of feels — straight, swung, shuffled, half-time, latin, polymeter.
 SHOWCASE = (
-    ("funk/funky-drummer", "808", 4),
+    ("breaks/funky-drummer", "808", 4),
     ("hip-hop/boom-bap", "lofi", 4),
     ("house/classic-house", "909", 4),
     ("hip-hop/trap", "808", 4),

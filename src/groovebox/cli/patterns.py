@@ -68,7 +68,10 @@ def register(sub) -> None:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # In a pipe, rows stay whole lines (rich would wrap them at 80 columns).
+    width = None if stream.isatty() else 240
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def _mute_list(text: str) -> tuple[str, ...]:
@@ -183,7 +186,8 @@ def cmd_list(args) -> int:
 
         raise UnknownNameError("genre", args.genre, library.genres(), hint="see `groovebox genres`")
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col, kw in (("id", {}), ("name", {}), ("bpm", {"justify": "right"}), ("sig", {}),
+    for col, kw in (("id", {"no_wrap": True}), ("name", {"no_wrap": True, "overflow": "ellipsis"}),
+                    ("bpm", {"justify": "right"}), ("sig", {}),
                     ("swing", {"justify": "right"}), ("bars", {"justify": "right"})):
         table.add_column(col, **kw)
     for p in found:
