@@ -28,16 +28,15 @@ from groovebox.model.kit import COLOR_KNOBS, Kit, VoiceParams
 FULL_SCALE_PEAK = 0.9  # a level_db of 0 peaks here, leaving headroom for a mix of voices
 FLOOR_RATIO = 1e-4  # tables end where the hit has decayed below -80 dB of its peak
 FADE_S = 0.002  # ...plus this fade to exactly zero
+GUARD_S = 0.05  # a render must end with this much below half the floor (> a 20 Hz period)
 SAMPLE_RATE_RANGE = (8000, 384000)
-# Render each part to -84 dB of its own amplitude: the trim at -80 dB of the peak lands inside
-# the buffer without rendering much past it (a short estimate just renders again, longer).
-_LN_RENDER_FLOOR = math.log(1e4 * 1.6)
+# Render each part to -92 dB of its own amplitude (noise peaks stand ~12 dB above their
+# envelope), then GUARD_S more: enough for finish_hit to see the tail has settled below the
+# -80 dB floor, without rendering far past it. A short estimate just renders again, longer.
+_LN_RENDER_FLOOR = math.log(1e4 * 4.0)
 _MAX_TRIES = 4
 
 BYPASS = -1  # noise filter slot unused
-
-# How often the length estimate was short (a render had to be repeated); for benchmarks.
-_STATS = {"renders": 0, "retries": 0}
 
 
 # ---------------------------------------------------------------------------------------
@@ -85,6 +84,9 @@ class Metal:
     noise: float = 0.0
     trash: float = 0.0
     phase_spread: float = 0.4
+    track_tune: bool = False  # band centres follow tune (a pitched bell, not a cymbal)
+    tick: float = 0.05  # the stick on the metal: a bright click on the first sample
+    tick_tau_s: float = 0.0001
     variants: int = 3
 
 
@@ -125,11 +127,14 @@ class Noise:
     variants: int = 4
 
 
-def _tom(freq_hz, tau_s, *, sweep, noise, noise_lp_hz, click=0.0, partial=0.12, variants=2):
-    """Analog tom: a near-sine body with a downward bend and a breath of noise."""
+def _tom(freq_hz, tau_s, *, sweep, noise, noise_lp_hz, click=0.08, partial=0.12, variants=1):
+    """Analog tom: a near-sine body with a downward bend, a trigger tick and a breath of noise.
+
+    The body starts near zero phase so the attack's brightness is the tick's (tone's) to set.
+    """
     return Membrane(
         modes=((freq_hz, 1.0, tau_s), (freq_hz * 1.5, partial, tau_s * 0.4)),
-        phase0=0.08,
+        phase0=0.03,
         sweep=sweep,
         sweep_tau_s=0.045,
         click=click,
@@ -158,21 +163,19 @@ def _acoustic_tom(freq_hz, tau_s):
         noise=0.12,
         noise_tau_s=0.015,
         noise_filter1=(BANDPASS, 2500.0, 0.8),
-        variants=3,
     )
 
 
 def _conga(freq_hz, tau_s, *, slap=0.0):
     return Membrane(
         modes=((freq_hz, 1.0, tau_s), (freq_hz * 1.52, 0.18, tau_s * 0.5)),
-        phase0=0.1,
+        phase0=0.03,
         sweep=0.15,
         sweep_tau_s=0.02,
         click=0.12,
         noise=slap,
         noise_tau_s=0.008,
         noise_filter1=(BANDPASS, 1500.0, 0.9),
-        variants=2 if slap else 1,
     )
 
 
@@ -186,7 +189,6 @@ def _bongo(freq_hz, tau_s):
         noise=0.08,
         noise_tau_s=0.01,
         noise_filter1=(BANDPASS, 2000.0, 0.9),
-        variants=2,
     )
 
 
@@ -208,7 +210,6 @@ def _timbale(freq_hz):
         noise=0.2,
         noise_tau_s=0.02,
         noise_filter1=(HIGHPASS, 2000.0, 0.707),
-        variants=2,
     )
 
 
@@ -269,7 +270,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         variants=4,
     ),
     "808_rim": Membrane(
-        modes=((500.0, 0.8, 0.006), (1700.0, 1.0, 0.0045)),
+        modes=((500.0, 0.8, 0.009), (1700.0, 1.0, 0.0045)),
         phase0=0.15,
         click=0.4,
         click_tau_s=0.0002,
@@ -293,6 +294,8 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         hp_hz=1500.0,
         a_hp_hz=300.0,
         phase_spread=0.0,
+        track_tune=True,
+        tick=0.1,
         variants=1,
     ),
     "808_maracas": Noise(
@@ -342,8 +345,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
     ),
     "808_china": Metal(
         _F808,
-        (0.6, 5200.0, 1.2, 0.15, 0.35, 0.5),
+        (0.6, 6200.0, 1.2, 0.15, 0.35, 0.5),
         (1.0, 8000.0, 0.6, 0.1, 0.3, 0.4),
+        a_hp_hz=5000.0,
         hp_hz=5500.0,
         noise=0.4,
         trash=0.8,
@@ -363,7 +367,6 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         noise_filter1=(LOWPASS, 5000.0, 0.707),
         noise_filter2=(HIGHPASS, 200.0, 0.707),
         drive=1.0,
-        variants=2,
     ),
     "909_snare": Membrane(
         modes=((195.0, 1.0, 0.06), (340.0, 0.6, 0.035)),
@@ -378,7 +381,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         variants=4,
     ),
     "909_rim": Membrane(
-        modes=((480.0, 0.8, 0.005), (1800.0, 1.0, 0.004)),
+        modes=((480.0, 0.8, 0.008), (1800.0, 1.0, 0.004)),
         phase0=0.15,
         click=0.6,
         click_tau_s=0.0002,
@@ -396,15 +399,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         bp_q=0.9,
         hp_hz=700.0,
     ),
-    "909_tom_low": _tom(
-        100.0, 0.22, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2, variants=3
-    ),
-    "909_tom_mid": _tom(
-        140.0, 0.18, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2, variants=3
-    ),
-    "909_tom_high": _tom(
-        200.0, 0.15, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2, variants=3
-    ),
+    "909_tom_low": _tom(100.0, 0.22, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2),
+    "909_tom_mid": _tom(140.0, 0.18, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2),
+    "909_tom_high": _tom(200.0, 0.15, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2),
     "909_hat_closed": Metal(
         _F909, _OFF, (1.0, 10000.0, 0.7, 0.03, 0.05, 0.0), hp_hz=7500.0, noise=0.35
     ),
@@ -449,8 +446,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
     ),
     "909_china": Metal(
         _F909,
-        (0.6, 5600.0, 1.2, 0.12, 0.33, 0.5),
+        (0.6, 6500.0, 1.2, 0.12, 0.33, 0.5),
         (1.0, 9000.0, 0.6, 0.1, 0.3, 0.4),
+        a_hp_hz=5000.0,
         hp_hz=6000.0,
         noise=0.6,
         trash=1.0,
@@ -466,7 +464,6 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         noise=0.5,
         noise_tau_s=0.005,
         noise_filter1=(BANDPASS, 2500.0, 0.7),
-        variants=3,
     ),
     "acoustic_snare": Membrane(
         modes=((200.0, 1.0, 0.05), (335.0, 0.5, 0.03), (470.0, 0.3, 0.02)),
@@ -489,7 +486,6 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         noise=0.3,
         noise_tau_s=0.003,
         noise_filter1=(BANDPASS, 3000.0, 1.0),
-        variants=2,
     ),
     "acoustic_tom_low": _acoustic_tom(95.0, 0.3),
     "acoustic_tom_mid": _acoustic_tom(135.0, 0.25),
@@ -538,8 +534,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
     ),
     "acoustic_china": Metal(
         _FAC,
-        (0.6, 5000.0, 1.0, 0.15, 0.36, 0.5),
+        (0.6, 6000.0, 1.0, 0.15, 0.36, 0.5),
         (1.0, 8500.0, 0.6, 0.1, 0.32, 0.4),
+        a_hp_hz=5000.0,
         hp_hz=5500.0,
         noise=0.9,
         trash=0.9,
@@ -643,11 +640,10 @@ def _membrane_params(r: Membrane, voice: VoiceParams, pn: _Panel, sample_rate: i
     p[k.M_SWEEP1_TAU] = r.sweep_tau_s
     p[k.M_SWEEP2] = r.sweep2 * sweep_gain
     p[k.M_SWEEP2_TAU] = r.sweep2_tau_s
-    p[k.M_CLICK] = (
-        r.click * voice.knob("click", 1.0) * 2.0 ** (0.8 * pn.accent) * math.sqrt(pn.bright)
-    )
+    # The click is where a kick's tone knob is heard: it follows brightness in full.
+    p[k.M_CLICK] = r.click * voice.knob("click", 1.0) * 2.0 ** (0.8 * pn.accent) * pn.bright
     p[k.M_CLICK_TAU] = r.click_tau_s
-    p[k.M_NOISE] = r.noise * voice.knob("noise", 1.0) * pn.bright**0.25
+    p[k.M_NOISE] = r.noise * voice.knob("noise", 1.0) * math.sqrt(pn.bright)
     p[k.M_NOISE_TAU] = r.noise_tau_s * pn.decay
     p[k.M_N1_MODE], p[k.M_N1_HZ], p[k.M_N1_Q] = _filter_slot(r.noise_filter1, pn.bright)
     p[k.M_N2_MODE], p[k.M_N2_HZ], p[k.M_N2_Q] = _filter_slot(r.noise_filter2, pn.bright)
@@ -659,8 +655,8 @@ def _membrane_params(r: Membrane, voice: VoiceParams, pn: _Panel, sample_rate: i
         longest = max(longest, p[k.M_NOISE_TAU])
     for j, (freq_hz, amp, tau_s) in enumerate(modes):
         freq = freq_hz * pn.tune
-        # Tone tilts the overtones: +3 dB per octave above the fundamental per octave of tone.
-        amp = amp * pn.bright ** (0.5 * math.log2(freq_hz / f0))
+        # Tone tilts the overtones: +6 dB per octave above the fundamental per octave of tone.
+        amp = amp * pn.bright ** math.log2(freq_hz / f0)
         if freq >= nyquist_guard:
             amp = 0.0  # would alias at this sample rate
         base = k.M_MODES + 3 * j
@@ -679,14 +675,17 @@ def _metal_params(r: Metal, voice: VoiceParams, pn: _Panel, sample_rate: int):
     p[k.X_TRASH] = r.trash
     p[k.X_NOISE] = r.noise * voice.knob("noise", 1.0)
     longest = 0.0
+    shift = pn.bright * (pn.tune if r.track_tune else 1.0)
     for start, band in ((k.X_A_AMP, r.band_a), (k.X_B_AMP, r.band_b)):
         amp, hz, q, tau1, tau2, mix2 = band
-        p[start : start + 6] = (amp, hz * pn.bright, q, tau1 * pn.decay, tau2 * pn.decay, mix2)
+        p[start : start + 6] = (amp, hz * shift, q, tau1 * pn.decay, tau2 * pn.decay, mix2)
         if amp > 0.0:
             longest = max(longest, tau1 * pn.decay if mix2 < 1.0 else 0.0)
             longest = max(longest, tau2 * pn.decay if mix2 > 0.0 else 0.0)
-    p[k.X_HP_HZ] = r.hp_hz * pn.bright
-    p[k.X_A_HP_HZ] = r.a_hp_hz * pn.bright
+    p[k.X_HP_HZ] = r.hp_hz * shift
+    p[k.X_A_HP_HZ] = r.a_hp_hz * shift
+    p[k.X_TICK] = r.tick * 2.0 ** (0.8 * pn.accent)
+    p[k.X_TICK_TAU] = r.tick_tau_s
     return p, 0.0, longest, 1.0
 
 
@@ -852,11 +851,10 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
     # The seed depends on the instrument and variant only: the same take at every velocity.
     seed = zlib.crc32(f"{instrument}/{variant}".encode())
     fade_n = max(2, round(FADE_S * sr))
+    guard_n = round(GUARD_S * sr)
     target = FULL_SCALE_PEAK * 10.0 ** (voice.level_db / 20.0)
-    n = int(length_s * sr) + 2 * fade_n + 16
-    for attempt in range(_MAX_TRIES):
-        _STATS["renders"] += 1
-        _STATS["retries"] += attempt > 0
+    n = int(length_s * sr) + guard_n + fade_n + 16
+    for _ in range(_MAX_TRIES):
         buf = np.empty(n)
         kernel(buf, params, float(sr), seed)
         if any(voice.knob(name, 0.0) for name in COLOR_KNOBS):
@@ -866,10 +864,11 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
                 saturation,
                 voice.knob("hold_hz", 0.0),
                 int(voice.knob("crush_bits", 0.0)),
-                voice.knob("lowpass_hz", 0.0),
+                # On a sampler the tone knob is its filter.
+                voice.knob("lowpass_hz", 0.0) * 2.0 ** (2.0 * (voice.tone - 0.5)),
                 voice.knob("highpass_hz", 0.0),
             )
-        n_end = k.finish_hit(buf, FLOOR_RATIO, fade_n, target)
+        n_end = k.finish_hit(buf, FLOOR_RATIO, fade_n, guard_n, target)
         if n_end >= 0:
             break
         n *= 2  # the estimate was short (e.g. drive lifted the tail): render longer

@@ -13,9 +13,11 @@ membrane_hit
     Sine modes under one exponential pitch sweep (two stages), a click pulse, a filtered noise
     burst with its own decay and an optional soft-clip drive: kicks, toms, congas, bongos,
     timbales, snares (two tones + snappy noise), rims, claves, woodblocks, agogos, triangles.
+    Once the sweep has died out the modes run as decaying phasors (a complex multiply each).
 metal_hit
     Up to six PolyBLEP squares summed (plus optional noise and ring-mod "trash"), split into
-    two band-passed, high-passed bands with their own two-stage VCAs: hats, cymbals, cowbells.
+    two band-passed, high-passed bands with their own two-stage VCAs, and a stick tick that
+    skips the band-pass: hats, cymbals, cowbells.
 clap_hit
     Band-passed noise through a few sharp re-triggered bursts and a diffuse tail.
 noise_hit
@@ -86,7 +88,9 @@ X_B_TAU2 = 19
 X_B_MIX2 = 20
 X_HP_HZ = 21  # band B high-pass (two 2-pole stages)
 X_A_HP_HZ = 22  # band A high-pass (one 2-pole stage)
-X_SIZE = 23
+X_TICK = 23  # stick tick: a short pulse into both bands after their band-pass (so it is only
+X_TICK_TAU = 24  # high-passed and lands on the first sample at any sample rate)
+X_SIZE = 25
 
 # --- clap_hit parameter layout -----------------------------------------------------------
 C_N_BURSTS = 0
@@ -291,6 +295,8 @@ def metal_hit(out, p, sample_rate, seed):
     b_slow = b_amp * p[X_B_MIX2]
     b_m1 = _decay_mult(p[X_B_TAU1], sr)
     b_m2 = _decay_mult(p[X_B_TAU2], sr)
+    tick = p[X_TICK]
+    tick_mult = _decay_mult(p[X_TICK_TAU], sr)
     rng = seed_state(seed)
     for i in range(n):
         s = 0.0
@@ -307,18 +313,19 @@ def metal_hit(out, p, sample_rate, seed):
             s += noise * state_to_bipolar(rng)
         acc = 0.0
         if a_on:
-            y = svf_tick(s, st_a, aa1, aa2, aa3, ak, BANDPASS)
+            y = svf_tick(s, st_a, aa1, aa2, aa3, ak, BANDPASS) + tick
             y = svf_tick(y, st_ah, ga1, ga2, ga3, gk, HIGHPASS)
             acc += (a_fast + a_slow) * y
             a_fast = _flush(a_fast * a_m1)
             a_slow = _flush(a_slow * a_m2)
         if b_on:
-            y = svf_tick(s, st_b, ba1, ba2, ba3, bk, BANDPASS)
+            y = svf_tick(s, st_b, ba1, ba2, ba3, bk, BANDPASS) + tick
             y = svf_tick(y, st_h1, ha1, ha2, ha3, hk, HIGHPASS)
             y = svf_tick(y, st_h2, ha1, ha2, ha3, hk, HIGHPASS)
             acc += (b_fast + b_slow) * y
             b_fast = _flush(b_fast * b_m1)
             b_slow = _flush(b_slow * b_m2)
+        tick = _flush(tick * tick_mult)
         out[i] = acc
 
 
@@ -516,12 +523,14 @@ def color_hit(x, sample_rate, saturation, hold_hz, crush_bits, lowpass_hz, highp
 
 
 @njit(cache=True)
-def finish_hit(x, floor_ratio, fade_n, target_peak):
+def finish_hit(x, floor_ratio, fade_n, guard_n, target_peak):
     """Trim, fade and normalise a rendered hit in place; return the table length.
 
     The table ends ``fade_n`` samples after the last sample at or above ``floor_ratio`` times
-    the peak; those last samples fade linearly to exactly 0. Returns -1 if ``x`` is too short
-    to hold that (the caller renders again, longer) and 0 if ``x`` is silent.
+    the peak; those last samples fade linearly to exactly 0. The render must have run past
+    that point: its last ``guard_n`` samples (longer than a period of the lowest voice) must
+    stay below half the floor, so a tail oscillating about the floor is never cut in a dip.
+    Returns -1 if not (the caller renders again, longer) and 0 if ``x`` is silent.
 
     Parameters
     ----------
@@ -531,6 +540,8 @@ def finish_hit(x, floor_ratio, fade_n, target_peak):
         Trim threshold relative to the peak (1e-4 = -80 dB).
     fade_n : int
         Fade length in samples (>= 2).
+    guard_n : int
+        Length in samples of the quiet stretch the render must end with (> fade_n).
     target_peak : float
         The peak after normalisation.
     """
@@ -541,12 +552,15 @@ def finish_hit(x, floor_ratio, fade_n, target_peak):
     if peak <= 0.0:
         return 0
     threshold = peak * floor_ratio
-    last = n - 1
+    if n < guard_n:
+        return -1
+    for i in range(n - guard_n, n):
+        if abs(x[i]) >= 0.5 * threshold:
+            return -1
+    last = n - guard_n
     while last > 0 and abs(x[last]) < threshold:
         last -= 1
     n_end = last + 1 + fade_n
-    if n_end > n:
-        return -1
     gain = target_peak / peak
     for i in range(n_end - fade_n):
         x[i] *= gain

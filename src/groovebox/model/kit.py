@@ -367,44 +367,44 @@ def _percussion(tune: float = 0.0, decay: float = 1.0, tone: float = 0.5, **knob
         return _v(model, level_db, tune, decay, tone, **knobs)
 
     return {
-        "cowbell": v("808_cowbell", -9.0),
-        "clave": v("808_clave", -9.0),
-        "shaker": v("shaker", -13.0),
-        "tambourine": v("tambourine", -12.0),
-        "maracas": v("808_maracas", -12.0),
-        "conga_low": v("808_conga_low", -7.0),
-        "conga_high": v("808_conga_high", -7.0),
-        "conga_mute": v("808_conga_mute", -8.0),
-        "bongo_low": v("bongo_low", -8.0),
-        "bongo_high": v("bongo_high", -8.0),
-        "timbale_low": v("timbale_low", -9.0),
-        "timbale_high": v("timbale_high", -9.0),
-        "agogo_low": v("agogo_low", -11.0),
-        "agogo_high": v("agogo_high", -11.0),
-        "woodblock_low": v("woodblock_low", -10.0),
-        "woodblock_high": v("woodblock_high", -10.0),
-        "triangle": v("triangle", -14.0),
+        "cowbell": v("808_cowbell", -11.0),
+        "clave": v("808_clave", -11.0),
+        "shaker": v("shaker", -15.0),
+        "tambourine": v("tambourine", -14.0),
+        "maracas": v("808_maracas", -14.0),
+        "conga_low": v("808_conga_low", -9.0),
+        "conga_high": v("808_conga_high", -9.0),
+        "conga_mute": v("808_conga_mute", -10.0),
+        "bongo_low": v("bongo_low", -10.0),
+        "bongo_high": v("bongo_high", -10.0),
+        "timbale_low": v("timbale_low", -11.0),
+        "timbale_high": v("timbale_high", -11.0),
+        "agogo_low": v("agogo_low", -13.0),
+        "agogo_high": v("agogo_high", -13.0),
+        "woodblock_low": v("woodblock_low", -12.0),
+        "woodblock_high": v("woodblock_high", -12.0),
+        "triangle": v("triangle", -16.0),
     }
 
 
 def _machine(prefix: str) -> dict[str, VoiceParams]:
     """kick .. china from one machine's models, at levels that mix without clipping."""
     return {
-        "kick": _v(f"{prefix}_kick", -2.0),
-        "snare": _v(f"{prefix}_snare", -5.0),
-        "rim": _v(f"{prefix}_rim", -9.0),
-        "clap": _v(f"{prefix}_clap" if prefix != "acoustic" else "909_clap", -6.0),
-        "low_tom": _v(f"{prefix}_tom_low", -6.0),
-        "mid_tom": _v(f"{prefix}_tom_mid", -6.0),
-        "high_tom": _v(f"{prefix}_tom_high", -6.0),
-        "closed_hat": _v(f"{prefix}_hat_closed", -10.0),
-        "pedal_hat": _v(f"{prefix}_hat_pedal", -12.0),
-        "open_hat": _v(f"{prefix}_hat_open", -10.0),
-        "crash": _v(f"{prefix}_crash", -10.0),
-        "ride": _v(f"{prefix}_ride", -13.0),
-        "ride_bell": _v(f"{prefix}_ride_bell", -12.0),
-        "splash": _v(f"{prefix}_splash", -12.0),
-        "china": _v(f"{prefix}_china", -12.0),
+        "kick": _v(f"{prefix}_kick", -4.0),
+        "snare": _v(f"{prefix}_snare", -8.0),
+        "rim": _v(f"{prefix}_rim", -10.0),
+        "clap": _v(f"{prefix}_clap" if prefix != "acoustic" else "909_clap", -8.0),
+        "low_tom": _v(f"{prefix}_tom_low", -8.0),
+        "mid_tom": _v(f"{prefix}_tom_mid", -8.0),
+        "high_tom": _v(f"{prefix}_tom_high", -8.0),
+        "closed_hat": _v(f"{prefix}_hat_closed", -12.0),
+        "pedal_hat": _v(f"{prefix}_hat_pedal", -14.0),
+        "open_hat": _v(f"{prefix}_hat_open", -12.0),
+        "crash": _v(f"{prefix}_crash", -12.0),
+        "ride": _v(f"{prefix}_ride", -14.0),
+        "ride_bell": _v(f"{prefix}_ride_bell", -13.0),
+        "splash": _v(f"{prefix}_splash", -13.0),
+        "china": _v(f"{prefix}_china", -13.0),
     }
 
 
@@ -426,7 +426,11 @@ _KIT_909 = Kit(
     "drive; a brighter, noisier snare with a pitch drop; a four-burst clap; toms with a deeper "
     "sweep; and crisp, sizzling hats, crash and ride in place of the 909's 6-bit cymbal "
     "samples. Percussion is the 808 set, tuned up, brighter and tighter.",
-    {**_machine("909"), **_percussion(tune=1.0, decay=0.85, tone=0.62)},
+    {
+        **_machine("909"),
+        **_percussion(tune=1.0, decay=0.85, tone=0.62),
+        "kick": _v("909_kick", -5.0),  # its drive makes it dense: a little lower to match
+    },
 )
 
 # A 12-bit, 26 kHz sampler playing back dusty 808-ish sounds: the tape-fed, band-limited,
@@ -435,7 +439,7 @@ _LOFI_COLOR = {
     "saturation": 0.35,
     "crush_bits": 12.0,
     "hold_hz": 26040.0,
-    "lowpass_hz": 9000.0,
+    "lowpass_hz": 11000.0,  # ~9 kHz at the kit's darker tone (tone sets a sampler's filter)
     "highpass_hz": 30.0,
 }
 _lofi_voices = {
@@ -443,10 +447,10 @@ _lofi_voices = {
     for inst, v in {**_machine("808"), **_percussion(decay=0.8)}.items()
 }
 _lofi_voices["kick"] = _v(
-    "808_kick", -2.0, tune=-1.0, decay=0.7, tone=0.45, click=2.0, **_LOFI_COLOR
+    "808_kick", -4.0, tune=-1.0, decay=0.7, tone=0.45, click=2.0, **_LOFI_COLOR
 )
 _lofi_voices["snare"] = _v(
-    "808_snare", -4.0, tune=-2.0, decay=0.9, tone=0.4, noise=1.4, **_LOFI_COLOR
+    "808_snare", -6.0, tune=-2.0, decay=0.9, tone=0.4, noise=1.4, **_LOFI_COLOR
 )
 # Hats and cymbals keep their top so they still cut through the band limit.
 for _inst in (
