@@ -8,7 +8,7 @@ the voice (a kick lives below 200 Hz, hats above 5 kHz, ...), not values copied 
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -71,7 +71,7 @@ PAIRS = [
 ]
 
 
-@cache
+@lru_cache(maxsize=48)  # bounded: every kit at every rate would hold ~300 MB
 def hit(kit: str, inst: str, velocity: float = 0.8, variant: int = 0, sr: int = SR) -> np.ndarray:
     x = render_hit(BUILTIN_KITS[kit], inst, velocity, variant, sr)
     x.setflags(write=False)
