@@ -87,3 +87,23 @@ class RenderError(GrooveboxError):
 
 class KitError(GrooveboxError):
     """A drum kit (built-in or sample folder) cannot be used."""
+
+
+class ParameterError(GrooveboxError):
+    """A synthesis or effect parameter is out of its allowed range or of the wrong kind.
+
+    Parameters
+    ----------
+    name : str
+        The parameter, e.g. ``"reverb.decay_s"`` or ``"patch.cutoff_hz"``.
+    value : object
+        What was given.
+    expected : str
+        The allowed range or values, e.g. ``"0.1 to 60 s"``.
+    """
+
+    def __init__(self, name: str, value: object, expected: str):
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"parameter '{name}' = {value!r} is out of range; expected {expected}")
