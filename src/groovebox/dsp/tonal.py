@@ -668,7 +668,15 @@ def _add_start(kind, state, patch, sr):
     state[_AD_K] = nk
     state[_AD_AQ] = math.exp(-state[_AD_ARATE] * CHUNK)
     state[_AD_BQ] = math.exp(-state[_AD_BRATE] * CHUNK)
-    state[_AD_NORM] = 0.5 / math.sqrt(max(norm, 1e-12))
+    # Levels balanced by ear and peak meter: one note at velocity 1 peaks near -6 dBFS.
+    level = 0.5
+    if kind == PIANO:
+        level = 0.24
+    elif kind == PLUCK or kind == ORGAN:
+        level = 0.4
+    elif kind == DRONE:
+        level = 0.25
+    state[_AD_NORM] = level / math.sqrt(max(norm, 1e-12))
 
 
 @njit(cache=True)
@@ -805,7 +813,7 @@ def _pad_start(state, patch, sr):
             state[_PD_PAN + j] = 0.0
         else:
             state[_PD_PAN + j] = spread * _UNISON_PANS[int(j * 6 / (nv - 1) + 0.5)]
-    state[_PD_NORM] = 0.35 / math.sqrt(nv)
+    state[_PD_NORM] = 0.2 / math.sqrt(nv)
 
 
 @njit(cache=True)
@@ -1173,7 +1181,7 @@ def _tex_render(kind, state, patch, out_l, out_r, j0, m, sr):
         state[c + 10] = dr3
     else:  # WIND (band-pass) and OCEAN (low-pass), each channel its own moving filter
         mode = BANDPASS if kind == WIND else LOWPASS
-        gain = 0.9 if kind == WIND else 0.35
+        gain = 0.9 if kind == WIND else 1.4
         svf_l = state[f : f + 2]
         svf_r = state[f + 2 : f + 4]
         l1 = state[c]
