@@ -95,3 +95,23 @@ class HarmonyError(GrooveboxError):
     Messages name the offending token with its 1-based position when there is one, e.g.
     ``progression "I V vi IX": token 4 'IX' is not a roman numeral (...)``.
     """
+
+
+class ParameterError(GrooveboxError):
+    """A synthesis or effect parameter is out of its allowed range or of the wrong kind.
+
+    Parameters
+    ----------
+    name : str
+        The parameter, e.g. ``"reverb.decay_s"`` or ``"patch.cutoff_hz"``.
+    value : object
+        What was given.
+    expected : str
+        The allowed range or values, e.g. ``"0.1 to 60 s"``.
+    """
+
+    def __init__(self, name: str, value: object, expected: str):
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"parameter '{name}' = {value!r} is out of range; expected {expected}")

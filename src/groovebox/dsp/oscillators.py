@@ -6,6 +6,7 @@ worst of it at almost no cost. Phases are in cycles ([0, 1)), increments in cycl
 
 import math
 
+import numpy as np
 from numba import njit
 
 
@@ -63,3 +64,27 @@ def fast_sin_2pi(phase):
     x = x * 2.0 * math.pi
     x2 = x * x
     return x * (1.0 + x2 * (-0.16666666 + x2 * (0.0083333 + x2 * (-0.000198413))))
+
+
+# Odd polynomial for sin(2*pi*a) on a in [0, 0.25], fitted here by iteratively reweighted
+# least squares (Lawson); max abs error 3.4e-9, so its harmonics sit below -165 dB.
+_S1 = 6.2831851600895074
+_S3 = -41.34165503133518
+_S5 = 81.6010040649205
+_S7 = -76.54978204785057
+_S9 = 39.53670387161729
+
+
+@njit(cache=True, inline="always")
+def sin_2pi(phase):
+    """sin(2*pi*phase) for any real ``phase`` (cycles), max error 3.4e-9.
+
+    Branch-free (floor, abs, min, copysign and a polynomial), so loops that call it once per
+    sample vectorise; use it instead of ``math.sin`` in per-sample oscillator loops.
+    """
+    x = phase - np.floor(phase + 0.5)  # [-0.5, 0.5); np.floor stays a float (no int round trip)
+    a = abs(x)
+    a = min(a, 0.5 - a)  # sin(2*pi*a) == |sin(2*pi*x)| with a in [0, 0.25]
+    a2 = a * a
+    p = a * (_S1 + a2 * (_S3 + a2 * (_S5 + a2 * (_S7 + a2 * _S9))))
+    return math.copysign(p, x)

@@ -1,0 +1,1514 @@
+"""Tonal voices and textures: pads, bells, keys, plucks, choir, drones, bass, rain, wind, sea, hiss.
+
+The engine owns one float64 *state row* (``STATE_SIZE`` floats) and one *patch row*
+(``PATCH_SIZE`` floats) per sounding voice and calls three kernels:
+:func:`tonal_start` at note-on, :func:`tonal_render` once per block (it ADDS into the block) and
+:func:`tonal_release` to steal a voice. :func:`render_note` is the same thing for notebooks.
+
+How a voice is computed
+-----------------------
+Control values (envelopes, FM index, filter cutoff, pitch drift and vibrato, texture swells)
+are computed once per *control segment*. Segments end at multiples of ``CHUNK`` samples of the
+voice's own clock and at the events that change them (end of attack, note-off, forced release,
+end of release). Inside a segment each control value is a straight line between its value at
+the segment's start and its end, and each oscillator phase is ``phase_at_start + k * dt``. So a
+sample's value depends only on the voice's clock, never on where a render call began or ended:
+rendering ``[a, b)`` then ``[b, c)`` gives exactly the samples of ``[a, c)``. It also keeps the
+per-sample loops of the FM and additive voices free of recurrences, so Numba vectorises them
+(the sine is a branch-free polynomial, :func:`groovebox.dsp.oscillators.sin_2pi`).
+
+Envelope
+--------
+Attack: smoothstep from 0 to 1 over ``attack_s`` (zero slope at both ends: no click).
+Decay: the level above ``sustain`` falls 60 dB in ``decay_s`` (exponential).
+Release: from the level at note-off to exactly 0 in ``release_s``, an exponential that falls
+60 dB over the release with its floor removed so it lands on 0. A decaying voice with
+``sustain == 0`` that has fallen 80 dB ends itself with a 20 ms fade, so bells and plucks free
+their voice without waiting for the note-off.
+
+Patch slots (``P_*`` indices; :data:`PATCH_FIELDS` names them in order, units in the names)
+------------------------------------------------------------------------------------------
+===================  ==========================================================================
+attack_s ... gain_db  envelope and level, all kinds; ``pan`` -1 (left) .. 1 (right)
+cutoff_hz             pad low-pass; rain/hiss/wind/ocean main filter
+resonance             filter Q (pad, wind)
+filter_env_oct        octaves the pad filter opens with the envelope
+detune_cents          pad/choir unison spread; drone twin-sine beating
+voices                unison voices (pad 1..7, choir 1..3)
+spread                stereo spread 0..1
+brightness            0..1 spectral tilt (pluck, piano, sub, choir breath, textures)
+fm_ratio, fm_index    modulator/carrier frequency ratio and peak index in radians (bell, e-piano)
+fm_decay_s            time for the index to fall 60 dB toward ``fm_sustain`` (fraction)
+fm_ratio2, fm_index2  second modulator (e-piano tine, bell shimmer) and its ``fm_decay2_s``
+vibrato_hz/_cents     periodic pitch modulation (pad, choir)
+drift_cents           slow random pitch wander per unison voice (pad, choir)
+lfo_hz, lfo_depth     slow movement: pad filter sweep, drone partial swells, texture evolution
+noise                 breath (choir), rain bed, crackle amount (hiss)
+position              pluck/strike position along the string (0..0.5)
+inharmonicity         piano string stiffness B (partial k sits at k*sqrt(1 + B k^2))
+drawbars              organ/drone registration, Hammond-style digits 0..8 for 16', 8', 5 1/3',
+                      4', 2 2/3', 2', 1 3/5', 1 1/3', 1' (e.g. 888000000)
+velocity_sens         0..1: how much velocity brightens (FM index, pluck/piano tone)
+density               rain drops per second; vinyl crackles per second
+vowel                 choir vowel 0..4 = a, e, i, o, u (fractional values morph)
+===================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from groovebox.dsp.filters import BANDPASS, LOWPASS, svf_coefficients, svf_tick
+from groovebox.dsp.oscillators import saw_tick, sin_2pi
+from groovebox.dsp.rng import hash_unit, mix64
+
+# --- voice kinds -------------------------------------------------------------------------
+PAD = 0
+BELL = 1
+EPIANO = 2
+PLUCK = 3
+PIANO = 4
+CHOIR = 5
+DRONE = 6
+ORGAN = 7
+SUB_BASS = 8
+RAIN = 9
+WIND = 10
+OCEAN = 11
+HISS = 12
+N_KINDS = 13
+KIND_NAMES = (
+    "pad",
+    "bell",
+    "epiano",
+    "pluck",
+    "piano",
+    "choir",
+    "drone",
+    "organ",
+    "sub_bass",
+    "rain",
+    "wind",
+    "ocean",
+    "hiss",
+)
+TEXTURES = (RAIN, WIND, OCEAN, HISS)
+
+CHUNK = 64  # control period in samples (1.3 ms at 48 kHz)
+STATE_SIZE = 64
+PATCH_SIZE = 32
+
+# --- patch slots -------------------------------------------------------------------------
+P_ATTACK_S = 0
+P_DECAY_S = 1
+P_SUSTAIN = 2
+P_RELEASE_S = 3
+P_GAIN_DB = 4
+P_PAN = 5
+P_CUTOFF_HZ = 6
+P_RESONANCE = 7
+P_FILTER_ENV_OCT = 8
+P_DETUNE_CENTS = 9
+P_VOICES = 10
+P_SPREAD = 11
+P_BRIGHTNESS = 12
+P_FM_RATIO = 13
+P_FM_INDEX = 14
+P_FM_DECAY_S = 15
+P_FM_SUSTAIN = 16
+P_FM_RATIO2 = 17
+P_FM_INDEX2 = 18
+P_FM_DECAY2_S = 19
+P_VIBRATO_HZ = 20
+P_VIBRATO_CENTS = 21
+P_DRIFT_CENTS = 22
+P_LFO_HZ = 23
+P_LFO_DEPTH = 24
+P_NOISE = 25
+P_POSITION = 26
+P_INHARMONICITY = 27
+P_DRAWBARS = 28
+P_VELOCITY_SENS = 29
+P_DENSITY = 30
+P_VOWEL = 31
+
+PATCH_FIELDS = (
+    "attack_s",
+    "decay_s",
+    "sustain",
+    "release_s",
+    "gain_db",
+    "pan",
+    "cutoff_hz",
+    "resonance",
+    "filter_env_oct",
+    "detune_cents",
+    "voices",
+    "spread",
+    "brightness",
+    "fm_ratio",
+    "fm_index",
+    "fm_decay_s",
+    "fm_sustain",
+    "fm_ratio2",
+    "fm_index2",
+    "fm_decay2_s",
+    "vibrato_hz",
+    "vibrato_cents",
+    "drift_cents",
+    "lfo_hz",
+    "lfo_depth",
+    "noise",
+    "position",
+    "inharmonicity",
+    "drawbars",
+    "velocity_sens",
+    "density",
+    "vowel",
+)
+
+# --- state slots (header shared by all kinds) --------------------------------------------
+S_N = 0  # samples since note-on
+S_SEG_START = 1
+S_SEG_END = 2
+S_OFF = 3  # sample of note-off (release start)
+S_END = 4  # sample at which the release reaches 0
+S_STAGE = 5
+# Linear ramps, each an (at segment start, at segment end) pair; truncating a segment (forced
+# release) rebases them all, so every model keeps its per-segment lines here.
+_RAMP0 = 6
+_N_RAMPS = 6
+R_ENV = 6  # amplitude envelope
+R_ENVX = 8  # envelope recurrence: excess over sustain (decay) or exponential (release)
+R_2 = 10
+R_3 = 12
+R_4 = 14
+R_5 = 16
+S_REL_LEVEL = 18
+S_ATTACK_N = 19
+S_REL_N = 20
+S_SUSTAIN = 21
+S_DECAY_RATE = 22
+S_DECAY_Q = 23
+S_REL_RATE = 24
+S_REL_Q = 25
+S_GAIN_L = 26
+S_GAIN_R = 27
+S_DT = 28  # pitch in cycles per sample
+S_SEED = 29
+S_VEL = 30
+S_KIND = 31
+M0 = 32  # model-specific slots from here to STATE_SIZE
+
+_ATTACK = 0
+_DECAY = 1
+_RELEASE = 2
+_DONE = 3
+
+_LN1000 = math.log(1000.0)
+_REL_FLOOR = 1e-3  # the release exponential's floor, removed so the release lands on 0
+_AUTO_END = 1e-4  # -80 dB: a sustain-0 voice this quiet ends itself
+_AUTO_RELEASE_S = 0.02
+_TWO_PI = 2.0 * math.pi
+
+# Drawbar footages as multiples of the played (8') pitch.
+_DRAWBAR_RATIOS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
+# Pans of up to 7 unison voices ordered by detune: flattest left, sharpest right, neighbours
+# apart, so detune and position are not the same thing.
+_UNISON_PANS = (-0.9, 0.7, -0.4, 0.0, 0.4, -0.7, 0.9)
+# Choir formants (Hz) and levels (linear) for the vowels a, e, i, o, u of a mixed choir,
+# values written from general phonetics knowledge (F1 rises with openness, F2 with frontness).
+_VOWEL_F = (
+    (800.0, 1150.0, 2800.0),
+    (450.0, 1900.0, 2600.0),
+    (330.0, 2200.0, 3000.0),
+    (480.0, 820.0, 2750.0),
+    (340.0, 720.0, 2550.0),
+)
+_VOWEL_G = (
+    (1.0, 0.55, 0.12),
+    (1.0, 0.35, 0.15),
+    (1.0, 0.15, 0.1),
+    (1.0, 0.5, 0.06),
+    (1.0, 0.3, 0.03),
+)
+_VOWEL_BW = (90.0, 110.0, 160.0)
+
+
+# --- small helpers -----------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def _factor(rate, length, q_chunk):
+    """exp(-rate * length), with the common full-chunk case precomputed."""
+    if rate == 0.0:
+        return 1.0
+    if length == CHUNK:
+        return q_chunk
+    return math.exp(-rate * length)
+
+
+@njit(cache=True, inline="always")
+def _exp2_small(x):
+    """2**x for |x| < 0.1 (pitch offsets of up to ~120 cents), relative error < 1e-7."""
+    y = x * 0.6931471805599453
+    return 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0))))
+
+
+@njit(cache=True)
+def _value_noise(seed, lane, t):
+    """Smooth random function of ``t`` (in knots) in [-1, 1]; each lane is independent."""
+    k = math.floor(t)
+    f = t - k
+    s = f * f * (3.0 - 2.0 * f)
+    ik = np.int64(k) + 1_000_000  # keep hashed counters non-negative
+    a = hash_unit(seed, lane, ik, 7) * 2.0 - 1.0
+    b = hash_unit(seed, lane, ik + 1, 7) * 2.0 - 1.0
+    return a + (b - a) * s
+
+
+@njit(cache=True, inline="always")
+def _bipolar(h, shift):
+    """21 bits of ``h`` starting at ``shift`` as a float in [-1, 1)."""
+    return float((h >> np.uint64(shift)) & np.uint64(0x1FFFFF)) * (2.0 / 2097152.0) - 1.0
+
+
+@njit(cache=True, inline="always")
+def _unit(h, shift):
+    """21 bits of ``h`` starting at ``shift`` as a float in [0, 1)."""
+    return float((h >> np.uint64(shift)) & np.uint64(0x1FFFFF)) * (1.0 / 2097152.0)
+
+
+@njit(cache=True, inline="always")
+def _flush(x):
+    return 0.0 if abs(x) < 1e-20 else x
+
+
+@njit(cache=True, inline="always")
+def _onepole_coef(cutoff_hz, sample_rate):
+    return 1.0 - math.exp(-_TWO_PI * min(cutoff_hz, 0.45 * sample_rate) / sample_rate)
+
+
+# --- start ---------------------------------------------------------------------------------
+@njit(cache=True)
+def tonal_start(kind, state, patch, pitch_hz, velocity, duration_frames, sample_rate, seed):
+    """Initialise one voice's state row for a note.
+
+    Parameters
+    ----------
+    kind : int
+        One of the voice kinds (PAD, BELL, ..., HISS).
+    state : ndarray, shape (STATE_SIZE,), float64
+        The voice's state row; fully overwritten.
+    patch : ndarray, shape (PATCH_SIZE,), float64
+        Patch parameters (see the module docstring); read, never written.
+    pitch_hz : float
+        Fundamental frequency; textures ignore it.
+    velocity : float
+        0..1; scales the level (and brightness where ``velocity_sens`` > 0).
+    duration_frames : int
+        Frames until note-off; the release follows.
+    sample_rate : float
+        Samples per second.
+    seed : int
+        Seeds the voice's random choices (start phases, drift, texture events).
+    """
+    for i in range(STATE_SIZE):
+        state[i] = 0.0
+    sr = float(sample_rate)
+    vel = min(max(velocity, 0.0), 1.0)
+    state[S_KIND] = kind
+    state[S_SEED] = float(seed & 0x7FFFFFFF)
+    state[S_VEL] = vel
+    state[S_OFF] = float(max(duration_frames, 0))
+    state[S_END] = 1e300
+    state[S_STAGE] = _ATTACK
+    state[S_ATTACK_N] = math.floor(max(patch[P_ATTACK_S], 0.0) * sr + 0.5)
+    state[S_REL_N] = max(1.0, math.floor(patch[P_RELEASE_S] * sr + 0.5))
+    sus = min(max(patch[P_SUSTAIN], 0.0), 1.0)
+    state[S_SUSTAIN] = sus
+    dec_n = max(patch[P_DECAY_S], 1e-4) * sr
+    state[S_DECAY_RATE] = _LN1000 / dec_n
+    state[S_DECAY_Q] = math.exp(-_LN1000 / dec_n * CHUNK)
+    pan = min(max(patch[P_PAN], -1.0), 1.0)
+    level = vel * 10.0 ** (patch[P_GAIN_DB] / 20.0)
+    state[S_GAIN_L] = level * math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+    state[S_GAIN_R] = level * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+    f0 = min(max(pitch_hz, 1.0), 0.45 * sr)
+    state[S_DT] = f0 / sr
+    if kind == BELL or kind == EPIANO:
+        _fm_start(state, patch, sr)
+    elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
+        _add_start(kind, state, patch, sr)
+    elif kind == PAD:
+        _pad_start(state, patch, sr)
+    elif kind == CHOIR:
+        _choir_start(state, patch, sr)
+    else:
+        _tex_start(kind, state, patch, sr)
+
+
+# --- segment machinery -----------------------------------------------------------------------
+@njit(cache=True)
+def _begin_segment(kind, state, patch, sample_rate):
+    """Start the control segment at the voice's current sample (a segment boundary)."""
+    n = state[S_N]
+    l_prev = state[S_SEG_END] - state[S_SEG_START]
+    for r in range(_N_RAMPS):
+        state[_RAMP0 + 2 * r] = state[_RAMP0 + 2 * r + 1]
+    stage = int(state[S_STAGE])
+    env_now = state[R_ENV]
+    sus = state[S_SUSTAIN]
+    if stage == _ATTACK and n >= state[S_ATTACK_N]:
+        stage = _DECAY
+        state[R_ENVX] = 1.0 - sus
+    if (
+        stage == _DECAY
+        and sus == 0.0
+        and state[R_ENVX] < _AUTO_END
+        and n < state[S_OFF]
+    ):
+        state[S_OFF] = n
+        state[S_REL_N] = min(state[S_REL_N], max(1.0, math.floor(_AUTO_RELEASE_S * sample_rate)))
+    if stage < _RELEASE and n >= state[S_OFF]:
+        stage = _RELEASE
+        state[S_REL_LEVEL] = env_now
+        state[R_ENVX] = 1.0
+        state[S_END] = n + state[S_REL_N]
+        state[S_REL_RATE] = _LN1000 / state[S_REL_N]
+        state[S_REL_Q] = math.exp(-state[S_REL_RATE] * CHUNK)
+    if stage == _RELEASE and (n >= state[S_END] or state[S_REL_LEVEL] <= 0.0):
+        stage = _DONE
+    state[S_STAGE] = stage
+    if stage == _DONE:
+        state[R_ENV] = 0.0
+        state[R_ENV + 1] = 0.0
+        state[S_SEG_START] = n
+        state[S_SEG_END] = n
+        return
+    e = (math.floor(n / CHUNK) + 1.0) * CHUNK
+    if stage == _ATTACK:
+        e = min(e, state[S_ATTACK_N])
+    if stage <= _DECAY:
+        e = min(e, state[S_OFF])
+    if stage == _RELEASE:
+        e = min(e, state[S_END])
+    length = e - n
+    if stage == _ATTACK:
+        u = e / state[S_ATTACK_N]
+        env_b = u * u * (3.0 - 2.0 * u)
+    elif stage == _DECAY:
+        xb = state[R_ENVX] * _factor(state[S_DECAY_RATE], length, state[S_DECAY_Q])
+        state[R_ENVX + 1] = xb
+        env_b = sus + xb
+    else:
+        xb = state[R_ENVX] * _factor(state[S_REL_RATE], length, state[S_REL_Q])
+        state[R_ENVX + 1] = xb
+        if e >= state[S_END]:
+            env_b = 0.0
+        else:
+            env_b = max(0.0, state[S_REL_LEVEL] * (xb - _REL_FLOOR) / (1.0 - _REL_FLOOR))
+    state[R_ENV + 1] = env_b
+    state[S_SEG_START] = n
+    state[S_SEG_END] = e
+    if kind == BELL or kind == EPIANO:
+        _fm_begin(state, length)
+    elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
+        _add_begin(state, length)
+    elif kind == PAD:
+        _pad_begin(state, patch, sample_rate, l_prev, n, e)
+    elif kind == CHOIR:
+        _choir_begin(state, patch, sample_rate, l_prev, n, e)
+    else:
+        _tex_begin(kind, state, patch, sample_rate, n, e)
+
+
+@njit(cache=True)
+def tonal_render(kind, state, patch, out_l, out_r, start, stop, sample_rate):
+    """Add the voice's stereo output into ``out_l[start:stop]`` and ``out_r[start:stop]``.
+
+    Parameters
+    ----------
+    kind : int
+        The voice kind given to :func:`tonal_start`.
+    state : ndarray, shape (STATE_SIZE,), float64
+        The voice's state row, advanced in place.
+    patch : ndarray, shape (PATCH_SIZE,), float64
+        The patch given to :func:`tonal_start`.
+    out_l, out_r : ndarray, shape (n,), float32 or float64
+        Block buffers owned by the caller; the voice is added to what is there.
+    start, stop : int
+        Frame range of the block to fill.
+    sample_rate : float
+        Samples per second (the one given to :func:`tonal_start`).
+
+    Returns
+    -------
+    int
+        1 while the voice sounds, 0 once its release has ended (free the voice).
+    """
+    sr = float(sample_rate)
+    i = start
+    while i < stop:
+        if state[S_STAGE] == _DONE:
+            break
+        if state[S_N] >= state[S_SEG_END]:
+            _begin_segment(kind, state, patch, sr)
+            if state[S_STAGE] == _DONE:
+                break
+        n = state[S_N]
+        m = min(stop - i, int(state[S_SEG_END] - n))
+        if kind == BELL or kind == EPIANO:
+            _fm_render(state, out_l, out_r, i, m)
+        elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
+            _add_render(kind, state, patch, out_l, out_r, i, m, sr)
+        elif kind == PAD:
+            _pad_render(state, out_l, out_r, i, m)
+        elif kind == CHOIR:
+            _choir_render(state, patch, out_l, out_r, i, m)
+        else:
+            _tex_render(kind, state, patch, out_l, out_r, i, m, sr)
+        i += m
+        state[S_N] = n + m
+    if state[S_STAGE] == _RELEASE and state[S_N] >= state[S_END]:
+        state[S_STAGE] = _DONE
+    return 0 if state[S_STAGE] == _DONE else 1
+
+
+@njit(cache=True)
+def tonal_release(kind, state, release_s, sample_rate):
+    """Release the voice now (voice stealing): from its current level to 0 in ``release_s``.
+
+    The current control segment is cut at the voice's current sample and every control line
+    is rebased there, so the level carries on without a step. A voice already releasing is
+    only ever made shorter.
+    """
+    stage = int(state[S_STAGE])
+    if stage == _DONE:
+        return
+    n = state[S_N]
+    rel_n = max(1.0, math.floor(release_s * sample_rate + 0.5))
+    if stage == _RELEASE and n + rel_n >= state[S_END]:
+        return
+    s = state[S_SEG_START]
+    e = state[S_SEG_END]
+    if n < e and e > s:
+        frac = (n - s) / (e - s)
+        for r in range(_N_RAMPS):
+            a = state[_RAMP0 + 2 * r]
+            b = state[_RAMP0 + 2 * r + 1]
+            state[_RAMP0 + 2 * r + 1] = a + (b - a) * frac
+        state[S_SEG_END] = n
+    state[S_OFF] = n
+    state[S_REL_N] = rel_n
+    if stage == _RELEASE:
+        state[S_STAGE] = _DECAY  # re-enter the release from the current level
+        state[S_SUSTAIN] = 1.0  # (keeps the auto-end rule from shortening it further)
+
+
+# --- FM: bell, electric piano ----------------------------------------------------------------
+# model slots
+_FM_DTM1 = M0
+_FM_DTM2 = M0 + 1
+_FM_SCALE1 = M0 + 2
+_FM_SCALE2 = M0 + 3
+_FM_SUS1 = M0 + 4
+_FM_RATE1 = M0 + 5
+_FM_Q1 = M0 + 6
+_FM_RATE2 = M0 + 7
+_FM_Q2 = M0 + 8
+_FM_NORM = M0 + 9
+
+
+@njit(cache=True)
+def _fm_start(state, patch, sr):
+    dt = state[S_DT]
+    vel = state[S_VEL]
+    vs = min(max(patch[P_VELOCITY_SENS], 0.0), 1.0)
+    vel_k = 1.0 - vs + vs * vel
+    state[_FM_DTM1] = dt * max(patch[P_FM_RATIO], 0.0)
+    state[_FM_DTM2] = dt * max(patch[P_FM_RATIO2], 0.0)
+    # The index is in radians; the phase is in cycles.
+    state[_FM_SCALE1] = max(patch[P_FM_INDEX], 0.0) * vel_k / _TWO_PI
+    state[_FM_SCALE2] = max(patch[P_FM_INDEX2], 0.0) * vel_k / _TWO_PI
+    if state[_FM_DTM2] * 1.0 >= 0.5:
+        state[_FM_SCALE2] = 0.0  # a modulator above Nyquist only aliases
+    state[_FM_SUS1] = min(max(patch[P_FM_SUSTAIN], 0.0), 1.0)
+    r1 = _LN1000 / (max(patch[P_FM_DECAY_S], 1e-4) * sr)
+    r2 = _LN1000 / (max(patch[P_FM_DECAY2_S], 1e-4) * sr)
+    state[_FM_RATE1] = r1
+    state[_FM_Q1] = math.exp(-r1 * CHUNK)
+    state[_FM_RATE2] = r2
+    state[_FM_Q2] = math.exp(-r2 * CHUNK)
+    state[R_2] = 1.0 - state[_FM_SUS1]
+    state[R_2 + 1] = state[R_2]
+    state[R_3] = 1.0
+    state[R_3 + 1] = 1.0
+    state[_FM_NORM] = 0.5
+
+
+@njit(cache=True)
+def _fm_begin(state, length):
+    state[R_2 + 1] = state[R_2] * _factor(state[_FM_RATE1], length, state[_FM_Q1])
+    state[R_3 + 1] = state[R_3] * _factor(state[_FM_RATE2], length, state[_FM_Q2])
+
+
+@njit(cache=True)
+def _fm_render(state, out_l, out_r, j0, m):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    s = state[S_SEG_START]
+    inv = 1.0 / (state[S_SEG_END] - s)
+    n0 = state[S_N]
+    t0 = n0 - s
+    g = state[_FM_NORM]
+    ea = state[R_ENV] * g
+    es = (state[R_ENV + 1] * g - ea) * inv
+    sc1 = state[_FM_SCALE1]
+    i1a = sc1 * (state[_FM_SUS1] + state[R_2])
+    i1s = sc1 * (state[R_2 + 1] - state[R_2]) * inv
+    sc2 = state[_FM_SCALE2]
+    i2a = sc2 * state[R_3]
+    i2s = sc2 * (state[R_3 + 1] - state[R_3]) * inv
+    dt = state[S_DT]
+    dm1 = state[_FM_DTM1]
+    dm2 = state[_FM_DTM2]
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    if sc2 == 0.0:
+        for i in range(m):
+            t = t0 + i
+            nn = n0 + i
+            mod = sin_2pi(nn * dm1) * (i1a + i1s * t)
+            y = sin_2pi(nn * dt + mod) * (ea + es * t)
+            ol[i] += y * gl
+            orr[i] += y * gr
+    else:
+        for i in range(m):
+            t = t0 + i
+            nn = n0 + i
+            mod = sin_2pi(nn * dm1) * (i1a + i1s * t) + sin_2pi(nn * dm2) * (i2a + i2s * t)
+            y = sin_2pi(nn * dt + mod) * (ea + es * t)
+            ol[i] += y * gl
+            orr[i] += y * gr
+
+
+# --- additive: pluck (modal Karplus-Strong), piano, organ, drone, sub bass -------------------
+# A Karplus-Strong string (delay line + two-point average, loss rho) rings with modes at the
+# harmonics k*f0 whose per-period gain is rho*|cos(pi*k*f0/sr)|, i.e. a decay rate growing as
+# k^2. We sum those modes directly: exact for the modes kept, in tune at any pitch, and it
+# needs no delay line (the state row is 64 floats).
+_AD_K = M0  # number of partials
+_AD_ARATE = M0 + 1  # decay rate common to all partials (per sample)
+_AD_AQ = M0 + 2
+_AD_BRATE = M0 + 3  # extra decay rate per k^2
+_AD_BQ = M0 + 4
+_AD_B = M0 + 5  # inharmonicity
+_AD_NORM = M0 + 6
+_AD_AMP0 = M0 + 8  # partial amplitudes from here
+_AD_MAXK = STATE_SIZE - _AD_AMP0  # 24
+
+
+@njit(cache=True)
+def _drawbar_digit(code, i):
+    """Digit ``i`` (0 = 16') of a 9-digit drawbar registration, clamped to 0..8."""
+    c = np.int64(min(max(code, 0.0), 999999999.0) + 0.5)
+    d = (c // np.int64(10 ** (8 - i))) % 10
+    return float(min(d, 8))
+
+
+@njit(cache=True)
+def _add_start(kind, state, patch, sr):
+    dt = state[S_DT]
+    vel = state[S_VEL]
+    vs = min(max(patch[P_VELOCITY_SENS], 0.0), 1.0)
+    bright = min(max(patch[P_BRIGHTNESS], 0.0), 1.0)
+    bright = min(1.0, bright * (1.0 - vs + vs * (0.4 + 0.6 * vel)) + 0.25 * vs * vel)
+    state[R_2] = 1.0
+    state[R_2 + 1] = 1.0
+    state[R_3] = 1.0
+    state[R_3 + 1] = 1.0
+    nk = 0
+    norm = 0.0
+    if kind == PLUCK or kind == PIANO:
+        b = max(patch[P_INHARMONICITY], 0.0) if kind == PIANO else 0.0
+        state[_AD_B] = b
+        pos = min(max(patch[P_POSITION], 0.01), 0.5)
+        tilt = 2.2 - 1.4 * bright  # spectral slope: 1/k^tilt
+        for k in range(1, _AD_MAXK + 1):
+            ratio = k * math.sqrt(1.0 + b * k * k)
+            if ratio * dt >= 0.45:
+                break
+            a = abs(math.sin(math.pi * k * pos)) / k**tilt
+            state[_AD_AMP0 + k - 1] = a
+            norm += a * a
+            nk = k
+        if kind == PLUCK:
+            # Karplus-Strong loop loss per k^2 (see above), scaled by brightness.
+            w = math.pi * dt
+            state[_AD_BRATE] = 0.5 * w * w * dt * 2.0 ** (3.0 * (0.5 - bright))
+        else:
+            # Piano: partial k dies (1 + 0.04 k^2) times faster than the fundamental.
+            state[_AD_BRATE] = 0.04 * _LN1000 / (max(patch[P_DECAY_S], 1e-3) * sr)
+        state[_AD_ARATE] = 0.0  # the envelope's decay carries the fundamental
+    elif kind == ORGAN or kind == DRONE:
+        code = patch[P_DRAWBARS]
+        for i in range(9):
+            d = _drawbar_digit(code, i) / 8.0
+            state[_AD_AMP0 + i] = d
+            norm += d * d
+        nk = 9
+    else:  # SUB_BASS: sine with a touch of 2nd and 3rd harmonic
+        state[_AD_AMP0] = 1.0
+        state[_AD_AMP0 + 1] = 0.3 * bright
+        state[_AD_AMP0 + 2] = 0.1 * bright
+        norm = 1.0 + 0.09 * bright * bright + 0.01 * bright * bright
+        nk = 3
+    state[_AD_K] = nk
+    state[_AD_AQ] = math.exp(-state[_AD_ARATE] * CHUNK)
+    state[_AD_BQ] = math.exp(-state[_AD_BRATE] * CHUNK)
+    # Levels balanced by ear and peak meter: one note at velocity 1 peaks near -6 dBFS.
+    level = 0.5
+    if kind == PIANO:
+        level = 0.24
+    elif kind == PLUCK or kind == ORGAN:
+        level = 0.4
+    elif kind == DRONE:
+        level = 0.25
+    state[_AD_NORM] = level / math.sqrt(max(norm, 1e-12))
+
+
+@njit(cache=True)
+def _add_begin(state, length):
+    state[R_2 + 1] = state[R_2] * _factor(state[_AD_ARATE], length, state[_AD_AQ])
+    state[R_3 + 1] = state[R_3] * _factor(state[_AD_BRATE], length, state[_AD_BQ])
+
+
+@njit(cache=True)
+def _add_partial(out_l, out_r, j0, m, n0, t0, inc, off, aa, asl, gl, gr):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    for i in range(m):
+        t = t0 + i
+        y = sin_2pi((n0 + i) * inc + off) * (aa + asl * t)
+        ol[i] += y * gl
+        orr[i] += y * gr
+
+
+@njit(cache=True)
+def _add_render(kind, state, patch, out_l, out_r, j0, m, sr):
+    s = state[S_SEG_START]
+    e = state[S_SEG_END]
+    inv = 1.0 / (e - s)
+    n0 = state[S_N]
+    t0 = n0 - s
+    dt = state[S_DT]
+    norm = state[_AD_NORM]
+    env_a = state[R_ENV] * norm
+    env_b = state[R_ENV + 1] * norm
+    gl0 = state[S_GAIN_L]
+    gr0 = state[S_GAIN_R]
+    nk = int(state[_AD_K])
+    seed = np.int64(state[S_SEED])
+    phase0 = hash_unit(seed, 11, 0, 0)
+    if kind == PLUCK or kind == PIANO:
+        ea = env_a * state[R_2]
+        eb = env_b * state[R_2 + 1]
+        ua = state[R_3]
+        ub = state[R_3 + 1]
+        wa = ua  # U^(k^2) for k = 1
+        wb = ub
+        va = ua * ua * ua  # U^(2k+1)
+        vb = ub * ub * ub
+        ua2 = ua * ua
+        ub2 = ub * ub
+        b = state[_AD_B]
+        for k in range(1, nk + 1):
+            amp = state[_AD_AMP0 + k - 1]
+            aa = ea * amp * wa
+            ab = eb * amp * wb
+            wa *= va
+            wb *= vb
+            va *= ua2
+            vb *= ub2
+            if aa < 1e-7 and ab < 1e-7:
+                continue
+            ratio = k * math.sqrt(1.0 + b * k * k)
+            # Plucks start in sine phase (a string at rest); piano partials a little spread.
+            off = 0.0 if kind == PLUCK else phase0 + 0.381966 * k
+            _add_partial(out_l, out_r, j0, m, n0, t0, ratio * dt, off, aa, (ab - aa) * inv, gl0, gr0)
+    elif kind == ORGAN or kind == DRONE:
+        detune = patch[P_DETUNE_CENTS] if kind == DRONE else 0.0
+        spread = min(max(patch[P_SPREAD], 0.0), 1.0)
+        lfo_hz = max(patch[P_LFO_HZ], 0.0) if kind == DRONE else 0.0
+        depth = min(max(patch[P_LFO_DEPTH], 0.0), 1.0) if kind == DRONE else 0.0
+        ts = s / sr
+        te = e / sr
+        for k in range(nk):
+            amp = state[_AD_AMP0 + k]
+            if amp == 0.0:
+                continue
+            ratio = _DRAWBAR_RATIOS[k]
+            if ratio * dt >= 0.45:
+                continue
+            ma = 1.0
+            mb = 1.0
+            if depth > 0.0 and lfo_hz > 0.0:
+                # Each partial swells on its own slow cycle (rates spread by the golden ratio).
+                rate = lfo_hz * (0.7 + 0.6 * ((k * 0.618034) % 1.0))
+                ph = hash_unit(seed, 13, k, 0)
+                ma = 1.0 - depth * 0.5 * (1.0 + math.sin(_TWO_PI * (rate * ts + ph)))
+                mb = 1.0 - depth * 0.5 * (1.0 + math.sin(_TWO_PI * (rate * te + ph)))
+            if kind == ORGAN:
+                aa = env_a * amp * ma
+                ab = env_b * amp * mb
+                off = phase0 + 0.381966 * k
+                _add_partial(out_l, out_r, j0, m, n0, t0, ratio * dt, off, aa, (ab - aa) * inv, gl0, gr0)
+            else:
+                # Two sines per partial, detuned apart and spread apart: slow beating, width.
+                half = 0.5 * detune / 1200.0
+                aa = env_a * amp * ma * 0.7071
+                ab = env_b * amp * mb * 0.7071
+                sl = (ab - aa) * inv
+                p = spread * (1.0 if k % 2 == 0 else -1.0)
+                for twin in range(2):
+                    sign = 1.0 if twin == 0 else -1.0
+                    inc = ratio * dt * _exp2_small(sign * half)
+                    off = hash_unit(seed, 17, k, twin)
+                    pl = 1.0 - sign * p
+                    pr = 1.0 + sign * p
+                    _add_partial(out_l, out_r, j0, m, n0, t0, inc, off, aa, sl, gl0 * pl, gr0 * pr)
+    else:
+        for k in range(nk):
+            amp = state[_AD_AMP0 + k]
+            ratio = k + 1.0
+            if amp == 0.0 or ratio * dt >= 0.45:
+                continue
+            aa = env_a * amp
+            ab = env_b * amp
+            _add_partial(out_l, out_r, j0, m, n0, t0, ratio * dt, 0.0, aa, (ab - aa) * inv, gl0, gr0)
+
+
+# --- pad: detuned unison saws through a low-pass -------------------------------------------
+_PD_NV = M0
+_PD_PH = M0 + 1  # 7 phases at segment start
+_PD_DT = M0 + 8  # 7 increments for this segment
+_PD_SVF_L = M0 + 15  # 2
+_PD_SVF_R = M0 + 17  # 2
+_PD_COEF = M0 + 19  # a1, a2, a3, k
+_PD_PAN = M0 + 23  # 7 pans
+_PD_NORM = M0 + 30
+
+
+@njit(cache=True)
+def _pad_start(state, patch, sr):
+    nv = int(min(max(patch[P_VOICES], 1.0), 7.0))
+    state[_PD_NV] = nv
+    seed = np.int64(state[S_SEED])
+    spread = min(max(patch[P_SPREAD], 0.0), 1.0)
+    for j in range(nv):
+        state[_PD_PH + j] = hash_unit(seed, 21, j, 0)
+        if nv == 1:
+            state[_PD_PAN + j] = 0.0
+        else:
+            state[_PD_PAN + j] = spread * _UNISON_PANS[int(j * 6 / (nv - 1) + 0.5)]
+    state[_PD_NORM] = 0.2 / math.sqrt(nv)
+
+
+@njit(cache=True)
+def _unison_cents(patch, state, j, nv, t_s, seed):
+    """Pitch offset in cents of unison voice ``j`` at time ``t_s``: spread + drift + vibrato."""
+    c = 0.0
+    if nv > 1:
+        c = patch[P_DETUNE_CENTS] * (2.0 * j / (nv - 1) - 1.0)
+    drift = patch[P_DRIFT_CENTS]
+    if drift > 0.0:
+        c += drift * _value_noise(seed, 31 + j, t_s / 1.7)
+    vib = patch[P_VIBRATO_CENTS]
+    if vib > 0.0:
+        c += vib * math.sin(_TWO_PI * patch[P_VIBRATO_HZ] * t_s + 1.3 * j)
+    return c
+
+
+@njit(cache=True)
+def _pad_begin(state, patch, sr, l_prev, n, e):
+    nv = int(state[_PD_NV])
+    seed = np.int64(state[S_SEED])
+    t_s = n / sr
+    f0_dt = state[S_DT]
+    for j in range(nv):
+        p = state[_PD_PH + j] + l_prev * state[_PD_DT + j]
+        state[_PD_PH + j] = p - math.floor(p)
+        cents = _unison_cents(patch, state, j, nv, t_s, seed)
+        state[_PD_DT + j] = min(f0_dt * _exp2_small(cents / 1200.0), 0.45)
+    env = 0.5 * (state[R_ENV] + state[R_ENV + 1])
+    octs = patch[P_FILTER_ENV_OCT] * env
+    lfo_hz = patch[P_LFO_HZ]
+    if lfo_hz > 0.0:
+        octs += patch[P_LFO_DEPTH] * math.sin(_TWO_PI * lfo_hz * t_s)
+    cutoff = patch[P_CUTOFF_HZ] * 2.0**octs
+    a1, a2, a3, k = svf_coefficients(cutoff, max(patch[P_RESONANCE], 0.1), sr)
+    state[_PD_COEF] = a1
+    state[_PD_COEF + 1] = a2
+    state[_PD_COEF + 2] = a3
+    state[_PD_COEF + 3] = k
+
+
+@njit(cache=True)
+def _pad_render(state, out_l, out_r, j0, m):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    s = state[S_SEG_START]
+    inv = 1.0 / (state[S_SEG_END] - s)
+    t0 = state[S_N] - s
+    g = state[_PD_NORM]
+    ea = state[R_ENV] * g
+    es = (state[R_ENV + 1] * g - ea) * inv
+    nv = int(state[_PD_NV])
+    a1 = state[_PD_COEF]
+    a2 = state[_PD_COEF + 1]
+    a3 = state[_PD_COEF + 2]
+    k = state[_PD_COEF + 3]
+    svf_l = state[_PD_SVF_L : _PD_SVF_L + 2]
+    svf_r = state[_PD_SVF_R : _PD_SVF_R + 2]
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    for i in range(m):
+        t = t0 + i
+        xl = 0.0
+        xr = 0.0
+        for j in range(nv):
+            d = state[_PD_DT + j]
+            p = state[_PD_PH + j] + t * d
+            p -= np.floor(p)
+            v = saw_tick(p, d)
+            pan = state[_PD_PAN + j]
+            xl += v * (1.0 - pan)
+            xr += v * (1.0 + pan)
+        yl = svf_tick(xl, svf_l, a1, a2, a3, k, LOWPASS)
+        yr = svf_tick(xr, svf_r, a1, a2, a3, k, LOWPASS)
+        env = ea + es * t
+        ol[i] += yl * env * gl
+        orr[i] += yr * env * gr
+
+
+# --- choir: unison saws through vowel formants ---------------------------------------------
+_CH_NV = M0
+_CH_PH = M0 + 1  # 3
+_CH_DT = M0 + 4  # 3
+_CH_SVF = M0 + 7  # 6 filters x 2 (formant f of left at 2f, of right at 2f + 6)
+_CH_COEF = M0 + 19  # 3 formants x (a1, a2, a3, gain)
+_CH_NORM = M0 + 31
+
+
+@njit(cache=True)
+def _choir_start(state, patch, sr):
+    nv = int(min(max(patch[P_VOICES], 1.0), 3.0))
+    state[_CH_NV] = nv
+    seed = np.int64(state[S_SEED])
+    for j in range(nv):
+        state[_CH_PH + j] = hash_unit(seed, 41, j, 0)
+    v = min(max(patch[P_VOWEL], 0.0), 4.0)
+    i0 = int(min(math.floor(v), 3.0))
+    w = v - i0
+    for f in range(3):
+        freq = _VOWEL_F[i0][f] * (1.0 - w) + _VOWEL_F[i0 + 1][f] * w
+        gain = _VOWEL_G[i0][f] * (1.0 - w) + _VOWEL_G[i0 + 1][f] * w
+        a1, a2, a3, k = svf_coefficients(freq, freq / _VOWEL_BW[f], sr)
+        state[_CH_COEF + 4 * f] = a1
+        state[_CH_COEF + 4 * f + 1] = a2
+        state[_CH_COEF + 4 * f + 2] = a3
+        state[_CH_COEF + 4 * f + 3] = gain * k  # k * band-pass = unity peak gain
+    state[_CH_NORM] = 0.9 / math.sqrt(nv)
+
+
+@njit(cache=True)
+def _choir_begin(state, patch, sr, l_prev, n, e):
+    nv = int(state[_CH_NV])
+    seed = np.int64(state[S_SEED])
+    t_s = n / sr
+    f0_dt = state[S_DT]
+    for j in range(nv):
+        p = state[_CH_PH + j] + l_prev * state[_CH_DT + j]
+        state[_CH_PH + j] = p - math.floor(p)
+        cents = _unison_cents(patch, state, j, nv, t_s, seed)
+        state[_CH_DT + j] = min(f0_dt * _exp2_small(cents / 1200.0), 0.45)
+
+
+@njit(cache=True)
+def _choir_render(state, patch, out_l, out_r, j0, m):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    s = state[S_SEG_START]
+    inv = 1.0 / (state[S_SEG_END] - s)
+    n0 = state[S_N]
+    t0 = n0 - s
+    g = state[_CH_NORM]
+    ea = state[R_ENV] * g
+    es = (state[R_ENV + 1] * g - ea) * inv
+    nv = int(state[_CH_NV])
+    spread = min(max(patch[P_SPREAD], 0.0), 1.0)
+    breath = min(max(patch[P_NOISE], 0.0), 1.0) * 0.6
+    seed_h = mix64(np.uint64(np.int64(state[S_SEED])) + np.uint64(0x51ED))
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    fl0 = state[_CH_SVF : _CH_SVF + 2]
+    fl1 = state[_CH_SVF + 2 : _CH_SVF + 4]
+    fl2 = state[_CH_SVF + 4 : _CH_SVF + 6]
+    fr0 = state[_CH_SVF + 6 : _CH_SVF + 8]
+    fr1 = state[_CH_SVF + 8 : _CH_SVF + 10]
+    fr2 = state[_CH_SVF + 10 : _CH_SVF + 12]
+    c = _CH_COEF
+    c0a, c0b, c0c, g0 = state[c], state[c + 1], state[c + 2], state[c + 3]
+    c1a, c1b, c1c, g1 = state[c + 4], state[c + 5], state[c + 6], state[c + 7]
+    c2a, c2b, c2c, g2 = state[c + 8], state[c + 9], state[c + 10], state[c + 11]
+    for i in range(m):
+        t = t0 + i
+        xl = 0.0
+        xr = 0.0
+        for j in range(nv):
+            d = state[_CH_DT + j]
+            p = state[_CH_PH + j] + t * d
+            p -= np.floor(p)
+            v = saw_tick(p, d)
+            pan = spread * (0.0 if j == 0 else (1.0 if j == 1 else -1.0))
+            xl += v * (1.0 - pan)
+            xr += v * (1.0 + pan)
+        if breath > 0.0:
+            h = mix64(seed_h + np.uint64(np.int64(n0) + i))
+            xl += breath * _bipolar(h, 0)
+            xr += breath * _bipolar(h, 21)
+        yl = g0 * svf_tick(xl, fl0, c0a, c0b, c0c, 1.0, BANDPASS)
+        yl += g1 * svf_tick(xl, fl1, c1a, c1b, c1c, 1.0, BANDPASS)
+        yl += g2 * svf_tick(xl, fl2, c2a, c2b, c2c, 1.0, BANDPASS)
+        yr = g0 * svf_tick(xr, fr0, c0a, c0b, c0c, 1.0, BANDPASS)
+        yr += g1 * svf_tick(xr, fr1, c1a, c1b, c1c, 1.0, BANDPASS)
+        yr += g2 * svf_tick(xr, fr2, c2a, c2b, c2c, 1.0, BANDPASS)
+        env = ea + es * t
+        ol[i] += yl * env * gl
+        orr[i] += yr * env * gr
+
+
+# --- textures: rain, wind, ocean, hiss --------------------------------------------------------
+# Shaped noise. Slow evolution (gusts, waves, drifting level) comes from smooth random
+# functions of the voice's clock evaluated per control segment (ramps R_2 / R_3 = left/right
+# level, R_4 / R_5 = left/right filter position in octaves).
+_TX_F = M0  # filter states from here (up to 12)
+_TX_C = M0 + 12  # coefficients from here (up to 16)
+
+
+@njit(cache=True)
+def _tex_start(kind, state, patch, sr):
+    bright = min(max(patch[P_BRIGHTNESS], 0.0), 1.0)
+    if kind == HISS:
+        state[_TX_C] = _onepole_coef(max(patch[P_CUTOFF_HZ], 20.0), sr)  # low-pass
+        state[_TX_C + 1] = _onepole_coef(250.0 + 1500.0 * bright, sr)  # high-pass corner
+    elif kind == RAIN:
+        state[_TX_C] = _onepole_coef(max(patch[P_CUTOFF_HZ], 20.0), sr)
+        state[_TX_C + 1] = _onepole_coef(400.0 + 1600.0 * bright, sr)
+    # Levels and filter positions start at their value at t = 0 (set by the first begin).
+    _tex_targets(kind, state, patch, 0.0, 0)
+    _tex_targets(kind, state, patch, 0.0, 1)
+
+
+@njit(cache=True)
+def _ocean_wave(seed, t_s, period_s, lane):
+    """Level (0..1) and brightness (0..1) of breaking waves at time ``t_s``.
+
+    Each wave swells slowly, breaks (the brightest, loudest moment) and washes out; periods and
+    heights vary a little from wave to wave.
+    """
+    u = t_s / period_s + 0.35 * _value_noise(seed, 60 + lane, t_s / (2.3 * period_s))
+    u += 0.11 * lane
+    k = math.floor(u)
+    f = u - k
+    height = 0.5 + 0.5 * hash_unit(seed, 61, np.int64(k) + 1_000_000, 0)
+    if f < 0.55:  # swell
+        x = f / 0.55
+        lvl = x * x * x
+    else:  # break and wash
+        x = (f - 0.55) / 0.45
+        lvl = math.exp(-4.0 * x) * (1.0 - x)
+    # Between waves (lvl = 0) the sea never falls silent, and heights change only there.
+    return 0.25 + 0.75 * lvl * height, lvl
+
+
+@njit(cache=True)
+def _tex_targets(kind, state, patch, t_s, half):
+    """Write the level/filter targets at ``t_s`` into the ramps (half 0 = start, 1 = end)."""
+    seed = np.int64(state[S_SEED])
+    rate = max(patch[P_LFO_HZ], 1e-3)
+    depth = min(max(patch[P_LFO_DEPTH], 0.0), 1.0)
+    for ch in range(2):
+        if kind == OCEAN:
+            lvl, bright = _ocean_wave(seed, t_s, 1.0 / rate, ch)
+            level = lvl
+            octs = 3.0 * bright * (0.5 + 0.5 * depth)
+        elif kind == WIND:
+            gust = 0.5 + 0.5 * _value_noise(seed, 70 + ch, t_s * rate)
+            gust2 = 0.5 + 0.5 * _value_noise(seed, 72 + ch, t_s * rate * 3.1)
+            level = (1.0 - depth) * 0.5 + depth * (0.15 + 0.85 * gust * gust) * (0.8 + 0.2 * gust2)
+            octs = 1.6 * depth * (gust - 0.5) + 0.4 * (gust2 - 0.5)
+        else:  # rain, hiss: a slowly drifting level
+            v = _value_noise(seed, 80 + ch, t_s * rate)
+            level = 1.0 + 0.5 * depth * v
+            octs = 0.0
+        state[R_2 + 2 * ch + half] = level
+        state[R_4 + 2 * ch + half] = octs
+
+
+@njit(cache=True)
+def _tex_begin(kind, state, patch, sr, n, e):
+    _tex_targets(kind, state, patch, e / sr, 1)
+    if kind == WIND or kind == OCEAN:
+        base = max(patch[P_CUTOFF_HZ], 20.0)
+        q = max(patch[P_RESONANCE], 0.1)
+        for ch in range(2):
+            octs = 0.5 * (state[R_4 + 2 * ch] + state[R_4 + 2 * ch + 1])
+            a1, a2, a3, k = svf_coefficients(base * 2.0**octs, q, sr)
+            c = _TX_C + 4 * ch
+            state[c] = a1
+            state[c + 1] = a2
+            state[c + 2] = a3
+            state[c + 3] = k
+
+
+@njit(cache=True)
+def _tex_render(kind, state, patch, out_l, out_r, j0, m, sr):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    s = state[S_SEG_START]
+    inv = 1.0 / (state[S_SEG_END] - s)
+    n0 = state[S_N]
+    t0 = n0 - s
+    ea = state[R_ENV]
+    es = (state[R_ENV + 1] - ea) * inv
+    la = state[R_2]
+    ls = (state[R_2 + 1] - la) * inv
+    ra = state[R_3]
+    rs = (state[R_3 + 1] - ra) * inv
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    seed_h = mix64(np.uint64(np.int64(state[S_SEED])) + np.uint64(0x7E47))
+    f = _TX_F
+    c = _TX_C
+    if kind == HISS:
+        lp = state[c]
+        hp = state[c + 1]
+        crackle_p = max(patch[P_DENSITY], 0.0) / sr
+        crackle_amp = 4.0 * min(max(patch[P_NOISE], 0.0), 1.0)
+        zl = state[f]
+        zr = state[f + 1]
+        hl = state[f + 2]
+        hr = state[f + 3]
+        for i in range(m):
+            t = t0 + i
+            h = mix64(seed_h + np.uint64(np.int64(n0) + i))
+            xl = _bipolar(h, 0)
+            xr = _bipolar(h, 21)
+            if _unit(h, 42) < crackle_p:
+                amp = crackle_amp * (0.2 + _unit(mix64(h), 0)) * (1.0 if (h & np.uint64(1)) else -1.0)
+                xl += amp
+                xr += amp * 0.8
+            zl += lp * (xl - zl)
+            zr += lp * (xr - zr)
+            hl += hp * (zl - hl)
+            hr += hp * (zr - hr)
+            env = (ea + es * t) * 0.25
+            ol[i] += (zl - hl) * env * (la + ls * t) * gl
+            orr[i] += (zr - hr) * env * (ra + rs * t) * gr
+        state[f] = _flush(zl)
+        state[f + 1] = _flush(zr)
+        state[f + 2] = _flush(hl)
+        state[f + 3] = _flush(hr)
+    elif kind == RAIN:
+        lp = state[c]
+        hp = state[c + 1]
+        bed = 0.25 * min(max(patch[P_NOISE], 0.0), 1.0)
+        drop_p = max(patch[P_DENSITY], 0.0) / sr
+        zl = state[f]
+        zr = state[f + 1]
+        hl = state[f + 2]
+        hr = state[f + 3]
+        svf_l = state[f + 4 : f + 6]
+        svf_r = state[f + 6 : f + 8]
+        dl1 = state[c + 4]
+        dl2 = state[c + 5]
+        dl3 = state[c + 6]
+        dr1 = state[c + 8]
+        dr2 = state[c + 9]
+        dr3 = state[c + 10]
+        for i in range(m):
+            t = t0 + i
+            nn = np.int64(n0) + i
+            h = mix64(seed_h + np.uint64(nn))
+            xl = _bipolar(h, 0)
+            xr = _bipolar(h, 21)
+            zl += lp * (xl - zl)
+            zr += lp * (xr - zr)
+            hl += hp * (zl - hl)
+            hr += hp * (zr - hr)
+            il = 0.0
+            ir = 0.0
+            if _unit(h, 42) < drop_p:
+                # A drop: a click rung through a band-pass at a random pitch, randomly panned.
+                h2 = mix64(h)
+                size = _unit(h2, 0)
+                amp = 6.0 * (0.1 + size * size)
+                pan = _unit(h2, 21)
+                freq = 1500.0 * 2.0 ** (2.0 * _unit(h2, 42))
+                dl1, dl2, dl3, _ = svf_coefficients(freq, 6.0, sr)
+                dr1 = dl1
+                dr2 = dl2
+                dr3 = dl3
+                il = amp * (1.0 - pan)
+                ir = amp * pan
+            yl = svf_tick(il, svf_l, dl1, dl2, dl3, 1.0, BANDPASS)
+            yr = svf_tick(ir, svf_r, dr1, dr2, dr3, 1.0, BANDPASS)
+            env = ea + es * t
+            ol[i] += (bed * (zl - hl) + yl * 0.15) * env * (la + ls * t) * gl
+            orr[i] += (bed * (zr - hr) + yr * 0.15) * env * (ra + rs * t) * gr
+        state[f] = _flush(zl)
+        state[f + 1] = _flush(zr)
+        state[f + 2] = _flush(hl)
+        state[f + 3] = _flush(hr)
+        state[c + 4] = dl1
+        state[c + 5] = dl2
+        state[c + 6] = dl3
+        state[c + 8] = dr1
+        state[c + 9] = dr2
+        state[c + 10] = dr3
+    else:  # WIND (band-pass) and OCEAN (low-pass), each channel its own moving filter
+        mode = BANDPASS if kind == WIND else LOWPASS
+        gain = 0.9 if kind == WIND else 1.4
+        svf_l = state[f : f + 2]
+        svf_r = state[f + 2 : f + 4]
+        l1 = state[c]
+        l2 = state[c + 1]
+        l3 = state[c + 2]
+        lk = state[c + 3]
+        r1 = state[c + 4]
+        r2 = state[c + 5]
+        r3 = state[c + 6]
+        rk = state[c + 7]
+        for i in range(m):
+            t = t0 + i
+            h = mix64(seed_h + np.uint64(np.int64(n0) + i))
+            xl = _bipolar(h, 0)
+            xr = _bipolar(h, 21)
+            yl = svf_tick(xl, svf_l, l1, l2, l3, lk, mode)
+            yr = svf_tick(xr, svf_r, r1, r2, r3, rk, mode)
+            if mode == BANDPASS:
+                yl *= lk
+                yr *= rk
+            env = (ea + es * t) * gain
+            ol[i] += yl * env * (la + ls * t) * gl
+            orr[i] += yr * env * (ra + rs * t) * gr
+
+
+# --- Python-level API: patches, presets, validation, render_note --------------------------
+# (lo, hi, how the range reads in an error message)
+PATCH_RANGES: dict[str, tuple[float, float, str]] = {
+    "attack_s": (0.0, 60.0, "0 to 60 s"),
+    "decay_s": (0.001, 120.0, "0.001 to 120 s"),
+    "sustain": (0.0, 1.0, "0 to 1"),
+    "release_s": (0.001, 60.0, "0.001 to 60 s"),
+    "gain_db": (-60.0, 12.0, "-60 to 12 dB"),
+    "pan": (-1.0, 1.0, "-1 (left) to 1 (right)"),
+    "cutoff_hz": (20.0, 20000.0, "20 to 20000 Hz"),
+    "resonance": (0.1, 20.0, "a Q of 0.1 to 20"),
+    "filter_env_oct": (-8.0, 8.0, "-8 to 8 octaves"),
+    "detune_cents": (0.0, 100.0, "0 to 100 cents"),
+    "voices": (1.0, 7.0, "a whole number of voices, 1 to 7"),
+    "spread": (0.0, 1.0, "0 to 1"),
+    "brightness": (0.0, 1.0, "0 to 1"),
+    "fm_ratio": (0.0, 32.0, "0 to 32"),
+    "fm_index": (0.0, 50.0, "0 to 50 radians"),
+    "fm_decay_s": (0.001, 120.0, "0.001 to 120 s"),
+    "fm_sustain": (0.0, 1.0, "0 to 1"),
+    "fm_ratio2": (0.0, 32.0, "0 to 32"),
+    "fm_index2": (0.0, 50.0, "0 to 50 radians"),
+    "fm_decay2_s": (0.001, 120.0, "0.001 to 120 s"),
+    "vibrato_hz": (0.0, 20.0, "0 to 20 Hz"),
+    "vibrato_cents": (0.0, 100.0, "0 to 100 cents"),
+    "drift_cents": (0.0, 50.0, "0 to 50 cents"),
+    "lfo_hz": (0.0, 20.0, "0 to 20 Hz"),
+    "lfo_depth": (0.0, 1.0, "0 to 1"),
+    "noise": (0.0, 1.0, "0 to 1"),
+    "position": (0.01, 0.5, "0.01 to 0.5 of the string"),
+    "inharmonicity": (0.0, 0.01, "0 to 0.01"),
+    "drawbars": (0.0, 888888888.0, "nine drawbar digits 0-8, e.g. 888000000"),
+    "velocity_sens": (0.0, 1.0, "0 to 1"),
+    "density": (0.0, 5000.0, "0 to 5000 per second"),
+    "vowel": (0.0, 4.0, "0 to 4 (a, e, i, o, u)"),
+}
+assert tuple(PATCH_RANGES) == PATCH_FIELDS
+
+_BASE_PATCH = {
+    "attack_s": 0.01,
+    "decay_s": 1.0,
+    "sustain": 1.0,
+    "release_s": 0.5,
+    "gain_db": 0.0,
+    "pan": 0.0,
+    "cutoff_hz": 2000.0,
+    "resonance": 0.707,
+    "filter_env_oct": 0.0,
+    "detune_cents": 0.0,
+    "voices": 1.0,
+    "spread": 0.5,
+    "brightness": 0.5,
+    "fm_ratio": 1.0,
+    "fm_index": 0.0,
+    "fm_decay_s": 1.0,
+    "fm_sustain": 0.0,
+    "fm_ratio2": 1.0,
+    "fm_index2": 0.0,
+    "fm_decay2_s": 0.2,
+    "vibrato_hz": 5.0,
+    "vibrato_cents": 0.0,
+    "drift_cents": 0.0,
+    "lfo_hz": 0.1,
+    "lfo_depth": 0.0,
+    "noise": 0.0,
+    "position": 0.2,
+    "inharmonicity": 0.0,
+    "drawbars": 0.0,
+    "velocity_sens": 0.5,
+    "density": 0.0,
+    "vowel": 0.0,
+}
+
+# Named patches: (kind, settings that differ from _BASE_PATCH). Voiced here by ear and from
+# what the instruments do: slow pads that open as they swell, bells with inharmonic
+# modulators, a tine-like second modulator for the electric piano, felt-soft piano hammers.
+_PRESET_SPECS: dict[str, tuple[int, dict[str, float]]] = {
+    "warm_pad": (PAD, dict(attack_s=2.5, decay_s=4.0, sustain=0.8, release_s=4.0, cutoff_hz=900.0,
+                           resonance=0.8, filter_env_oct=1.2, detune_cents=12.0, voices=7.0,
+                           spread=0.8, drift_cents=3.0, lfo_hz=0.07, lfo_depth=0.3)),
+    "dark_pad": (PAD, dict(attack_s=4.0, decay_s=6.0, sustain=0.7, release_s=6.0, cutoff_hz=420.0,
+                           resonance=1.1, filter_env_oct=0.8, detune_cents=7.0, voices=5.0,
+                           spread=0.9, drift_cents=4.0, lfo_hz=0.05, lfo_depth=0.4)),
+    "fm_bell": (BELL, dict(attack_s=0.002, decay_s=6.0, sustain=0.0, release_s=3.0, fm_ratio=3.5,
+                           fm_index=3.0, fm_decay_s=2.5, fm_sustain=0.1, velocity_sens=0.6)),
+    "glass": (BELL, dict(attack_s=0.03, decay_s=9.0, sustain=0.0, release_s=3.0, fm_ratio=7.0,
+                         fm_index=0.8, fm_decay_s=1.5, fm_sustain=0.3, fm_ratio2=2.0,
+                         fm_index2=0.4, fm_decay2_s=4.0, velocity_sens=0.4)),
+    "rhodes": (EPIANO, dict(attack_s=0.002, decay_s=5.0, sustain=0.0, release_s=0.4, fm_ratio=1.0,
+                            fm_index=1.8, fm_decay_s=1.2, fm_sustain=0.15, fm_ratio2=14.0,
+                            fm_index2=1.2, fm_decay2_s=0.08, velocity_sens=0.8)),
+    "pluck": (PLUCK, dict(attack_s=0.002, decay_s=3.5, sustain=0.0, release_s=0.3, brightness=0.6,
+                          position=0.18, velocity_sens=0.6)),
+    "soft_piano": (PIANO, dict(attack_s=0.003, decay_s=7.0, sustain=0.0, release_s=0.5,
+                               brightness=0.35, position=0.125, inharmonicity=0.00025,
+                               velocity_sens=0.7)),
+    "choir_ah": (CHOIR, dict(attack_s=1.2, decay_s=2.0, sustain=0.9, release_s=2.5, voices=3.0,
+                             detune_cents=9.0, spread=0.7, vibrato_hz=5.2, vibrato_cents=14.0,
+                             drift_cents=4.0, noise=0.15, vowel=0.0)),
+    "sine_drone": (DRONE, dict(attack_s=6.0, decay_s=1.0, sustain=1.0, release_s=8.0,
+                               drawbars=380200000.0, detune_cents=3.0, spread=0.6, lfo_hz=0.05,
+                               lfo_depth=0.5)),
+    "organ": (ORGAN, dict(attack_s=0.01, sustain=1.0, release_s=0.08, drawbars=888000000.0,
+                          gain_db=-3.0)),
+    "sub": (SUB_BASS, dict(attack_s=0.01, sustain=1.0, release_s=0.15, brightness=0.3)),
+    "rain": (RAIN, dict(attack_s=3.0, sustain=1.0, release_s=4.0, cutoff_hz=9000.0, brightness=0.5,
+                        noise=0.6, density=180.0, lfo_hz=0.08, lfo_depth=0.4)),
+    "wind": (WIND, dict(attack_s=4.0, sustain=1.0, release_s=6.0, cutoff_hz=500.0, resonance=1.6,
+                        lfo_hz=0.12, lfo_depth=0.8)),
+    "ocean": (OCEAN, dict(attack_s=5.0, sustain=1.0, release_s=8.0, cutoff_hz=350.0,
+                          resonance=0.6, lfo_hz=0.1, lfo_depth=0.7)),
+    "tape_hiss": (HISS, dict(attack_s=2.0, sustain=1.0, release_s=3.0, cutoff_hz=9000.0,
+                             brightness=0.4, lfo_hz=0.2, lfo_depth=0.2, gain_db=-12.0)),
+    "vinyl": (HISS, dict(attack_s=1.0, sustain=1.0, release_s=2.0, cutoff_hz=6000.0,
+                         brightness=0.2, noise=0.5, density=6.0, lfo_hz=0.3, lfo_depth=0.3,
+                         gain_db=-14.0)),
+}
+_KIND_DEFAULT_PRESET = {
+    PAD: "warm_pad",
+    BELL: "fm_bell",
+    EPIANO: "rhodes",
+    PLUCK: "pluck",
+    PIANO: "soft_piano",
+    CHOIR: "choir_ah",
+    DRONE: "sine_drone",
+    ORGAN: "organ",
+    SUB_BASS: "sub",
+    RAIN: "rain",
+    WIND: "wind",
+    OCEAN: "ocean",
+    HISS: "tape_hiss",
+}
+
+
+def kind_id(kind: int | str) -> int:
+    """The integer voice kind for a kind constant or its name (``"pad"``, ``"bell"``, ...)."""
+    from groovebox.errors import UnknownNameError
+
+    if isinstance(kind, str):
+        if kind not in KIND_NAMES:
+            raise UnknownNameError("voice kind", kind, KIND_NAMES)
+        return KIND_NAMES.index(kind)
+    if isinstance(kind, bool) or not isinstance(kind, int | np.integer) or not 0 <= kind < N_KINDS:
+        raise UnknownNameError("voice kind", str(kind), KIND_NAMES)
+    return int(kind)
+
+
+def validate_patch(patch: np.ndarray) -> None:
+    """Raise :class:`~groovebox.errors.ParameterError` naming the first out-of-range slot.
+
+    Parameters
+    ----------
+    patch : ndarray, shape (PATCH_SIZE,)
+        Patch row to check.
+    """
+    from groovebox.errors import ParameterError
+
+    arr = np.asarray(patch)
+    if arr.shape != (PATCH_SIZE,):
+        raise ParameterError("patch", f"array of shape {arr.shape}", f"shape ({PATCH_SIZE},)")
+    for i, name in enumerate(PATCH_FIELDS):
+        _check_field(name, float(arr[i]), ParameterError)
+
+
+def _check_field(name: str, value: float, error_type) -> None:
+    lo, hi, text = PATCH_RANGES[name]
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise error_type(f"patch.{name}", value, text)
+    if name == "voices" and value != int(value):
+        raise error_type(f"patch.{name}", value, text)
+    if name == "drawbars":
+        digits = f"{int(value):09d}"
+        if value != int(value) or any(d == "9" for d in digits):
+            raise error_type(f"patch.{name}", value, text)
+
+
+def make_patch(kind: int | str, **fields: float) -> np.ndarray:
+    """A validated patch row: the kind's default patch with ``fields`` changed.
+
+    Parameters
+    ----------
+    kind : int or str
+        Voice kind (constant or name).
+    **fields : float
+        Any of :data:`PATCH_FIELDS` in their units, e.g. ``attack_s=4.0, cutoff_hz=800``;
+        ``drawbars`` may also be given as a string of nine digits (``"888000000"``).
+
+    Returns
+    -------
+    ndarray, shape (PATCH_SIZE,), float64
+    """
+    from groovebox.errors import ParameterError, UnknownNameError
+
+    patch = default_patch(kind)
+    for name, value in fields.items():
+        if name not in PATCH_FIELDS:
+            raise UnknownNameError("patch field", name, PATCH_FIELDS)
+        if name == "drawbars" and isinstance(value, str):
+            if len(value) != 9 or not value.isdigit():
+                raise ParameterError("patch.drawbars", value, PATCH_RANGES["drawbars"][2])
+            value = float(int(value))
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"patch.{name}", value, PATCH_RANGES[name][2]) from None
+        _check_field(name, value, ParameterError)
+        patch[PATCH_FIELDS.index(name)] = value
+    return patch
+
+
+def _build(spec: dict[str, float]) -> np.ndarray:
+    values = dict(_BASE_PATCH)
+    values.update(spec)
+    return np.array([values[name] for name in PATCH_FIELDS], dtype=np.float64)
+
+
+def default_patch(kind: int | str) -> np.ndarray:
+    """The default patch of a voice kind (a fresh copy), shape (PATCH_SIZE,), float64."""
+    k = kind_id(kind)
+    return _build(_PRESET_SPECS[_KIND_DEFAULT_PRESET[k]][1])
+
+
+PRESETS: dict[str, tuple[int, np.ndarray]] = {
+    name: (kind, _build(spec)) for name, (kind, spec) in _PRESET_SPECS.items()
+}
+for _kind, _patch in PRESETS.values():
+    _patch.flags.writeable = False
+
+
+def preset(name: str) -> tuple[int, np.ndarray]:
+    """(kind, patch copy) of a named preset such as ``"warm_pad"`` or ``"fm_bell"``."""
+    from groovebox.errors import UnknownNameError
+
+    if name not in PRESETS:
+        raise UnknownNameError("preset", name, PRESETS)
+    kind, patch = PRESETS[name]
+    return kind, patch.copy()
+
+
+def render_note(
+    kind: int | str,
+    patch: np.ndarray | None,
+    pitch_hz: float,
+    velocity: float,
+    duration_s: float,
+    sample_rate: float = 48000.0,
+    seed: int = 0,
+    tail_s: float = 0.0,
+    block_frames: int | None = None,
+) -> np.ndarray:
+    """Render one note with the kernels, for tests and notebooks.
+
+    Parameters
+    ----------
+    kind : int or str
+        Voice kind.
+    patch : ndarray, shape (PATCH_SIZE,), or None
+        Patch row (None: the kind's default).
+    pitch_hz : float
+        Fundamental in Hz (ignored by textures).
+    velocity : float
+        0..1.
+    duration_s : float
+        Time to note-off; the release follows.
+    sample_rate : float
+        Samples per second.
+    seed : int
+        Seed for the voice's random choices.
+    tail_s : float
+        Extra silence after the release.
+    block_frames : int, optional
+        Render in blocks of this many frames (output is identical for any value).
+
+    Returns
+    -------
+    ndarray, shape (n, 2), float64
+        Stereo audio, n = duration + release + tail (+ one control period), in frames.
+    """
+    from groovebox.errors import ParameterError
+
+    k = kind_id(kind)
+    patch = default_patch(k) if patch is None else np.ascontiguousarray(patch, dtype=np.float64)
+    validate_patch(patch)
+    if not (isinstance(sample_rate, int | float) and 8000 <= sample_rate <= 384000):
+        raise ParameterError("sample_rate", sample_rate, "8000 to 384000 Hz")
+    if k not in TEXTURES and not (20.0 <= pitch_hz <= 0.45 * sample_rate):
+        raise ParameterError("pitch_hz", pitch_hz, f"20 to {0.45 * sample_rate:g} Hz")
+    if not 0.0 <= velocity <= 1.0:
+        raise ParameterError("velocity", velocity, "0 to 1")
+    if not 0.0 <= duration_s <= 3600.0:
+        raise ParameterError("duration_s", duration_s, "0 to 3600 s")
+    if not 0.0 <= tail_s <= 600.0:
+        raise ParameterError("tail_s", tail_s, "0 to 600 s")
+    dur_n = int(round(duration_s * sample_rate))
+    n = dur_n + int(round(patch[P_RELEASE_S] * sample_rate)) + int(round(tail_s * sample_rate))
+    n += CHUNK
+    state = np.zeros(STATE_SIZE)
+    left = np.zeros(n)
+    right = np.zeros(n)
+    tonal_start(k, state, patch, float(pitch_hz), float(velocity), dur_n, float(sample_rate), seed)
+    step = n if block_frames is None else max(1, int(block_frames))
+    for a in range(0, n, step):
+        if tonal_render(k, state, patch, left, right, a, min(n, a + step), float(sample_rate)) == 0:
+            break
+    return np.stack([left, right], axis=1)
