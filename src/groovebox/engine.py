@@ -25,6 +25,7 @@ from numba import njit
 
 from .drumkit import KitTables, kit_tables, pack
 from .dsp import limiter as _lim
+from .dsp.effects import effect_process
 from .dsp.rng import mix64
 from .dsp.tables import (
     FADING,
@@ -40,16 +41,23 @@ from .dsp.tables import (
     VI_AGE,
     VI_GROUP,
     VI_INSTR,
+    VI_KIND,
     VI_LEN,
+    VI_PATCH,
     VI_START,
     VI_STATE,
     VI_TRACK,
     play_table,
 )  # fmt: skip
+from .dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
 from .errors import GrooveboxError
-from .sequencer import EventBuffer, PatternProgram
+from .sequencer import EventBuffer, NoteBuffer, PatternProgram
 
-FADE_S = 0.004  # choke / steal fade
+FADE_S = 0.004  # choke / steal fade of a drum voice
+TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
+CONTROL_FRAMES = 512  # programs with controls are updated at every multiple of this frame
+VK_TABLE, VK_TONAL = 0, 1  # voice kinds
+MAX_BUSES = 8
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
 VOICE_RESERVE = 8  # past n_voices - reserve sounding voices, the oldest starts fading
 
@@ -64,8 +72,10 @@ class TrackSettings:
 
     name: str
     gain_db: float = 0.0
-    pan: float = 0.0  # -1 left .. 1 right
+    pan: float = 0.0  # -1 left .. 1 right (balance for stereo tracks)
     mute: bool = False
+    stereo: bool = False  # tonal voices are stereo; drum voices are mono
+    sends: tuple[float, ...] = ()  # linear post-fader send level per effect bus
 
     def gains(self) -> tuple[float, float]:
         """Constant-power pan law: (left, right) linear gains."""
@@ -85,11 +95,16 @@ class Program:
     single reference assignment.
     """
 
-    sources: list  # objects with .query(start, stop, EventBuffer)
+    sources: list  # .query(start, stop, EventBuffer) for hits, .query_notes(start, stop, NoteBuffer) for notes
     kit: KitTables
     tracks: list[TrackSettings]
     events_end: int = -1  # no new events from this sample on (-1: never)
     meta: dict = field(default_factory=dict)
+    patches: np.ndarray = field(default_factory=lambda: np.zeros((1, PATCH_SIZE)))  # tonal patch rows
+    patch_kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))  # voice kind per patch
+    buses: list[list[np.ndarray]] = field(default_factory=list)  # effect chains (state arrays) per bus
+    master: list[np.ndarray] = field(default_factory=list)  # effect chain on the master bus
+    controls: list = field(default_factory=list)  # .control(engine, frame) every CONTROL_FRAMES
 
 
 class Engine:
@@ -137,13 +152,19 @@ class Engine:
         self.limiter_on = limiter
         self.ceiling_db = ceiling_db
         self.events = EventBuffer(event_capacity)
+        self.notes = NoteBuffer(event_capacity)
         self._order = np.zeros(event_capacity, np.int64)
+        self._note_order = np.zeros(event_capacity, np.int64)
         self.vi = np.zeros((n_voices, N_VI), np.int64)
         self.vf = np.zeros((n_voices, N_VF), np.float64)
-        self.track_buf = np.zeros((max_tracks, max_block), np.float32)
+        self.vs = np.zeros((n_voices, STATE_SIZE), np.float64)  # tonal voice states
+        self.track_buf = np.zeros((max_tracks, 2, max_block), np.float32)
         self.track_f = np.zeros((max_tracks, N_TF), np.float64)
         self.track_used = np.zeros(max_tracks, np.int8)
         self.track_mute = np.zeros(max_tracks, np.int8)
+        self.track_stereo = np.zeros(max_tracks, np.int8)
+        self.track_send = np.zeros((max_tracks, MAX_BUSES), np.float64)
+        self.bus_buf = np.zeros((MAX_BUSES, 2, max_block), np.float32)
         self.mix = np.zeros((2, max_block), np.float32)
         self._no_out = np.zeros((1, 2), np.float32)  # priming writes nothing
         self.counters = np.zeros(2, np.int64)  # [0] voice age counter, [1] sounding voices
@@ -192,23 +213,34 @@ class Engine:
             )
         if len(program.tracks) > self.max_tracks:
             raise GrooveboxError(f"{len(program.tracks)} tracks; the engine mixes at most {self.max_tracks}")
+        if len(program.buses) > MAX_BUSES:
+            raise GrooveboxError(f"{len(program.buses)} effect buses; the engine has {MAX_BUSES}")
         first = self.program is None
+        self.track_send[:] = 0.0
         for i, t in enumerate(program.tracks):
             gl, gr = t.gains()
             self.track_f[i, TF_TARGET_L] = gl
             self.track_f[i, TF_TARGET_R] = gr
             self.track_mute[i] = 1 if t.mute else 0
+            self.track_stereo[i] = 1 if t.stereo else 0
+            if len(t.sends) > len(program.buses):
+                raise GrooveboxError(f"track '{t.name}' sends to {len(t.sends)} buses; the program has {len(program.buses)}")
+            self.track_send[i, : len(t.sends)] = t.sends
             if first:
                 self.track_f[i, TF_GAIN_L] = gl
                 self.track_f[i, TF_GAIN_R] = gr
         self._kit_data = program.kit.data
+        self._hit_sources = [src for src in program.sources if hasattr(src, "query")]
+        self._note_sources = [src for src in program.sources if hasattr(src, "query_notes")]
         self.program = program
 
     def reset(self) -> None:
         """Silence every voice and return to sample 0 (the loaded program starts over)."""
         self.vi[:] = 0
         self.vf[:] = 0.0
+        self.vs[:] = 0.0
         self.track_buf[:] = 0.0
+        self.bus_buf[:] = 0.0
         self.track_used[:] = 0
         self.counters[:] = 0
         self.lim = _lim.limiter_state(self.sample_rate, self.ceiling_db, enabled=self.limiter_on)
@@ -255,6 +287,9 @@ class Engine:
         done = 0
         while done < n_frames:
             m = min(self.max_block, n_frames - done)
+            if self.program is not None and self.program.controls:
+                # Controls act at absolute multiples of CONTROL_FRAMES, whatever the block size.
+                m = min(m, CONTROL_FRAMES - self._mix_pos % CONTROL_FRAMES)
             self._render(m, out, done, True)
             done += m
         self.position += n_frames
@@ -267,55 +302,78 @@ class Engine:
         left = self.latency
         while left > 0:
             m = min(self.max_block, left)
+            if self.program is not None and self.program.controls:
+                m = min(m, CONTROL_FRAMES - self._mix_pos % CONTROL_FRAMES)
             self._render(m, self._no_out, 0, False)
             left -= m
 
     def _render(self, m: int, out: np.ndarray, offset: int, write_out: bool) -> None:
         prog = self.program
         ev = self.events
+        notes = self.notes
         ev.n = 0
+        notes.n = 0
         start = self._mix_pos
         stop = start + m
         if prog is not None:
+            if prog.controls and start % CONTROL_FRAMES == 0:
+                for ctl in prog.controls:
+                    ctl.control(self, start)
             if prog.events_end >= 0:
                 stop = min(stop, prog.events_end)
             if stop > start:
-                for src in prog.sources:
+                for src in self._hit_sources:
                     src.query(start, stop, ev)
-            kit = prog.kit
+                for src in self._note_sources:
+                    src.query_notes(start, stop, notes)
+            kit, patches, patch_kind = prog.kit, prog.patches, prog.patch_kind
+            n_buses = len(prog.buses)
         else:
-            kit = _EMPTY_KIT
-        lf, li = self.lim[0], self.lim[1]
+            kit, patches, patch_kind, n_buses = _EMPTY_KIT, _NO_PATCHES, _NO_PATCH_KIND, 0
         _render_core(
-            m, self._mix_pos, ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
-            self.vi, self.vf, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+            m, self._mix_pos, self.sample_rate,
+            ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+            notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
+            notes.n, self._note_order,
+            self.vi, self.vf, self.vs, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
             kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
             kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
-            self.track_buf, self.track_f, self.track_used, self.track_mute, self.fader_coeff,
-            self.mix, out, offset, write_out, lf, li, *self.lim[2:],
+            patches, patch_kind,
+            self.track_buf, self.track_f, self.track_used, self.track_mute, self.track_stereo,
+            self.track_send, self.fader_coeff, self.mix, self.bus_buf, n_buses,
         )  # fmt: skip
+        if prog is not None:
+            mix_l, mix_r = self.mix[0], self.mix[1]
+            if n_buses:
+                for b, chain in enumerate(prog.buses):
+                    bl, br = self.bus_buf[b, 0], self.bus_buf[b, 1]
+                    for state in chain:
+                        effect_process(bl, br, 0, m, state)
+                _add_buses(self.mix, self.bus_buf, n_buses, m)
+            for state in prog.master:
+                effect_process(mix_l, mix_r, 0, m, state)
+        _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
         self._mix_pos += m
 
 
 @njit(cache=True)
-def _start_fade(vi, vf, v, fade_samples):
+def _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate):
+    """Fade voice ``v`` out quickly (choke or steal): a table voice ramps down over
+    ``fade_samples``; a tonal voice gets a short forced release."""
     if vi[v, VI_STATE] == PLAYING:
         vi[v, VI_STATE] = FADING
-        vf[v, VF_FADE] = 1.0
-        vf[v, VF_FADE_STEP] = 1.0 / fade_samples
+        if vi[v, VI_KIND] == VK_TABLE:
+            vf[v, VF_FADE] = 1.0
+            vf[v, VF_FADE_STEP] = 1.0 / fade_samples
+        else:
+            tonal_release(patch_kind[vi[v, VI_PATCH]], vs[v], TONAL_STEAL_S, sample_rate)
 
 
 @njit(cache=True)
-def _trigger_drum(
-    sample, track, instr, vel, vi, vf, counters, fade_samples, soft_limit,
-    layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len, var_gain,
-    rate, choke, poly, track_mute,
-):  # fmt: skip
-    if track_mute[track] != 0 or layer_count[instr] == 0:
-        return
+def _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate):
+    """A free voice slot. Past the soft limit the oldest playing voice starts fading; when no
+    slot is free the quietest fading voice (else the oldest) is reused."""
     n_voices = vi.shape[0]
-    group = choke[instr]
-    # Choke: a hat silences a ringing open hat; a drum cuts its own previous hit.
     sounding = 0
     oldest = -1
     for v in range(n_voices):
@@ -323,34 +381,44 @@ def _trigger_drum(
         if st == FREE:
             continue
         sounding += 1
-        if st == PLAYING:
+        if st == PLAYING and (oldest < 0 or vi[v, VI_AGE] < vi[oldest, VI_AGE]):
+            oldest = v
+    if sounding >= soft_limit and oldest >= 0:
+        _start_fade(vi, vf, vs, patch_kind, oldest, fade_samples, sample_rate)
+    for v in range(n_voices):
+        if vi[v, VI_STATE] == FREE:
+            return v
+    slot = -1
+    best = 2.0
+    for v in range(n_voices):
+        if vi[v, VI_STATE] == FADING and vi[v, VI_KIND] == VK_TABLE and vf[v, VF_FADE] < best:
+            best = vf[v, VF_FADE]
+            slot = v
+    if slot < 0:
+        slot = 0
+        for v in range(n_voices):
+            if vi[v, VI_AGE] < vi[slot, VI_AGE]:
+                slot = v
+    return slot
+
+
+@njit(cache=True)
+def _trigger_drum(
+    sample, track, instr, vel, vi, vf, vs, counters, fade_samples, soft_limit, sample_rate,
+    layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len, var_gain,
+    rate, choke, poly, patch_kind, track_mute,
+):  # fmt: skip
+    if track_mute[track] != 0 or layer_count[instr] == 0:
+        return
+    group = choke[instr]
+    # Choke: a hat silences a ringing open hat; a drum cuts its own previous hit.
+    for v in range(vi.shape[0]):
+        if vi[v, VI_STATE] == PLAYING and vi[v, VI_KIND] == VK_TABLE:
             if (group != 0 and vi[v, VI_GROUP] == group) or (
                 poly[instr] == 0 and vi[v, VI_INSTR] == instr and vi[v, VI_TRACK] == track
             ):
-                vi[v, VI_STATE] = FADING
-                vf[v, VF_FADE] = 1.0
-                vf[v, VF_FADE_STEP] = 1.0 / fade_samples
-            elif oldest < 0 or vi[v, VI_AGE] < vi[oldest, VI_AGE]:
-                oldest = v
-    if sounding >= soft_limit and oldest >= 0:
-        _start_fade(vi, vf, oldest, fade_samples)
-    slot = -1
-    for v in range(n_voices):
-        if vi[v, VI_STATE] == FREE:
-            slot = v
-            break
-    if slot < 0:
-        # Pool exhausted: reuse the quietest fading voice, else the oldest.
-        best = 2.0
-        for v in range(n_voices):
-            if vi[v, VI_STATE] == FADING and vf[v, VF_FADE] < best:
-                best = vf[v, VF_FADE]
-                slot = v
-        if slot < 0:
-            slot = 0
-            for v in range(n_voices):
-                if vi[v, VI_AGE] < vi[slot, VI_AGE]:
-                    slot = v
+                _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate)
+    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
     lf = layer_first[instr]
     layer = lf + layer_count[instr] - 1
     for k in range(lf, lf + layer_count[instr]):
@@ -360,8 +428,10 @@ def _trigger_drum(
     nv = var_count[layer]
     var = var_first[layer] + int(mix64(sample) % np.uint64(nv)) if nv > 1 else var_first[layer]
     vi[slot, VI_STATE] = PLAYING
+    vi[slot, VI_KIND] = VK_TABLE
     vi[slot, VI_TRACK] = track
     vi[slot, VI_INSTR] = instr
+    vi[slot, VI_PATCH] = 0
     vi[slot, VI_START] = var_start[var]
     vi[slot, VI_LEN] = var_len[var]
     vi[slot, VI_AGE] = counters[0]
@@ -375,72 +445,149 @@ def _trigger_drum(
 
 
 @njit(cache=True)
-def _render_voices(vi, vf, data, track_buf, track_used, a, b):
+def _trigger_note(track, patch, vel, pitch_hz, dur, seed, vi, vf, vs, counters, fade_samples,
+                  soft_limit, sample_rate, patches, patch_kind, track_mute):
+    if track_mute[track] != 0:
+        return
+    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
+    vi[slot, VI_STATE] = PLAYING
+    vi[slot, VI_KIND] = VK_TONAL
+    vi[slot, VI_TRACK] = track
+    vi[slot, VI_INSTR] = -1
+    vi[slot, VI_PATCH] = patch
+    vi[slot, VI_GROUP] = 0
+    vi[slot, VI_AGE] = counters[0]
+    counters[0] += 1
+    vs[slot, :] = 0.0
+    tonal_start(patch_kind[patch], vs[slot], patches[patch], pitch_hz, vel, dur, sample_rate, seed)
+
+
+@njit(cache=True)
+def _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, a, b, sample_rate):
     for v in range(vi.shape[0]):
-        if vi[v, VI_STATE] != FREE:
-            t = vi[v, VI_TRACK]
-            track_used[t] = 1
-            play_table(vi, vf, v, data, track_buf[t], a, b)
+        if vi[v, VI_STATE] == FREE:
+            continue
+        t = vi[v, VI_TRACK]
+        track_used[t] = 1
+        if vi[v, VI_KIND] == VK_TABLE:
+            play_table(vi, vf, v, data, track_buf[t, 0], a, b)
+        else:
+            p = vi[v, VI_PATCH]
+            if tonal_render(patch_kind[p], vs[v], patches[p], track_buf[t, 0], track_buf[t, 1], a, b, sample_rate) == 0:
+                vi[v, VI_STATE] = FREE
+
+
+@njit(cache=True)
+def _sort_by_sample(samples, n, order):
+    # Stable insertion sort: a block holds few events.
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        k = order[i]
+        s = samples[k]
+        j = i - 1
+        while j >= 0 and samples[order[j]] > s:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
 
 
 @njit(cache=True)
 def _render_core(
-    m, block_start, ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
-    vi, vf, counters, fade_samples, soft_limit,
+    m, block_start, sample_rate,
+    ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
+    nt_sample, nt_track, nt_patch, nt_vel, nt_pitch, nt_dur, nt_seed, n_notes, note_order,
+    vi, vf, vs, counters, fade_samples, soft_limit,
     data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
-    var_gain, rate, choke, poly,
-    track_buf, track_f, track_used, track_mute, fader_coeff,
-    mix, out, out_offset, write_out, lim_f, lim_i, lim_delay, lim_window, lim_qi, lim_qv,
+    var_gain, rate, choke, poly, patches, patch_kind,
+    track_buf, track_f, track_used, track_mute, track_stereo, track_send, fader_coeff,
+    mix, bus_buf, n_buses,
 ):  # fmt: skip
-    # Events in onset order (stable insertion sort: blocks hold few events).
-    for i in range(n_ev):
-        order[i] = i
-    for i in range(1, n_ev):
-        k = order[i]
-        s = ev_sample[k]
-        j = i - 1
-        while j >= 0 and ev_sample[order[j]] > s:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = k
+    _sort_by_sample(ev_sample, n_ev, order)
+    _sort_by_sample(nt_sample, n_notes, note_order)
     seg = 0
-    for i in range(n_ev):
-        e = order[i]
-        off = ev_sample[e] - block_start
+    i = 0
+    j = 0
+    while i < n_ev or j < n_notes:
+        # Hits before notes on the same sample; each in its source order.
+        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
+            e = order[i]
+            off = ev_sample[e] - block_start
+        else:
+            e = note_order[j]
+            off = nt_sample[e] - block_start
         if off > seg:
-            _render_voices(vi, vf, data, track_buf, track_used, seg, off)
+            _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, off, sample_rate)
             seg = off
-        _trigger_drum(
-            ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, counters, fade_samples,
-            soft_limit, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start,
-            var_len, var_gain, rate, choke, poly, track_mute,
-        )  # fmt: skip
+        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
+            _trigger_drum(
+                ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, vs, counters,
+                fade_samples, soft_limit, sample_rate, layer_first, layer_count, layer_max_vel,
+                var_first, var_count, var_start, var_len, var_gain, rate, choke, poly, patch_kind,
+                track_mute,
+            )  # fmt: skip
+            i += 1
+        else:
+            _trigger_note(
+                nt_track[e], nt_patch[e], nt_vel[e], nt_pitch[e], nt_dur[e], nt_seed[e], vi, vf, vs,
+                counters, fade_samples, soft_limit, sample_rate, patches, patch_kind, track_mute,
+            )  # fmt: skip
+            j += 1
     if m > seg:
-        _render_voices(vi, vf, data, track_buf, track_used, seg, m)
-    # Tracks through their faders into the master.
+        _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
+    # Tracks through their faders into the master and the effect sends.
     ml = mix[0]
     mr = mix[1]
-    for i in range(m):
-        ml[i] = 0.0
-        mr[i] = 0.0
+    for k in range(m):
+        ml[k] = 0.0
+        mr[k] = 0.0
+    for b in range(n_buses):
+        for k in range(m):
+            bus_buf[b, 0, k] = 0.0
+            bus_buf[b, 1, k] = 0.0
     for t in range(track_buf.shape[0]):
         tl = track_f[t, 0]
         tr = track_f[t, 1]
         gl = track_f[t, 2]
         gr = track_f[t, 3]
         if track_used[t] == 0:
-            track_f[t, 2] = tl
-            track_f[t, 3] = tr
+            # A silent track still glides sample by sample, so its fader is where it would be
+            # whatever the block size.
+            if gl != tl or gr != tr:
+                for _ in range(m):
+                    gl += (tl - gl) * fader_coeff
+                    gr += (tr - gr) * fader_coeff
+                    if abs(gl - tl) < 1e-6:
+                        gl = tl
+                    if abs(gr - tr) < 1e-6:
+                        gr = tr
+                track_f[t, 2] = gl
+                track_f[t, 3] = gr
             continue
-        buf = track_buf[t]
-        if gl == tl and gr == tr:
-            for i in range(m):
-                x = buf[i]
-                ml[i] += gl * x
-                mr[i] += gr * x
-                buf[i] = 0.0
+        b0 = track_buf[t, 0]
+        b1 = track_buf[t, 1]
+        stereo = track_stereo[t] != 0
+        sends = False
+        for b in range(n_buses):
+            if track_send[t, b] != 0.0:
+                sends = True
+        if gl == tl and gr == tr and not sends:
+            # The common case: fixed fader, no sends; mono tracks read one channel.
+            if stereo:
+                for k in range(m):
+                    ml[k] += gl * b0[k]
+                    mr[k] += gr * b1[k]
+                    b0[k] = 0.0
+                    b1[k] = 0.0
+            else:
+                for k in range(m):
+                    x = b0[k]
+                    ml[k] += gl * x
+                    mr[k] += gr * x
+                    b0[k] = 0.0
         else:
-            for i in range(m):
+            # Post-fader signal goes back into the track buffer (left, right) for the sends.
+            for k in range(m):
                 gl += (tl - gl) * fader_coeff
                 gr += (tr - gr) * fader_coeff
                 # Snap per sample (not per block) so the glide is the same for any block size.
@@ -448,14 +595,38 @@ def _render_core(
                     gl = tl
                 if abs(gr - tr) < 1e-6:
                     gr = tr
-                x = buf[i]
-                ml[i] += gl * x
-                mr[i] += gr * x
-                buf[i] = 0.0
+                xl = b0[k]
+                xr = b1[k] if stereo else xl
+                yl = gl * xl
+                yr = gr * xr
+                ml[k] += yl
+                mr[k] += yr
+                b0[k] = yl
+                b1[k] = yr
             track_f[t, 2] = gl
             track_f[t, 3] = gr
+            for b in range(n_buses):
+                s = track_send[t, b]
+                if s != 0.0:
+                    bl = bus_buf[b, 0]
+                    br = bus_buf[b, 1]
+                    for k in range(m):
+                        bl[k] += s * b0[k]
+                        br[k] += s * b1[k]
+            for k in range(m):
+                b0[k] = 0.0
+                b1[k] = 0.0
         track_used[t] = 0
-    _lim.limit(ml, mr, m, out, out_offset, write_out, lim_f, lim_i, lim_delay, lim_window, lim_qi, lim_qv)
+
+
+@njit(cache=True)
+def _add_buses(mix, bus_buf, n_buses, m):
+    for b in range(n_buses):
+        for k in range(m):
+            mix[0, k] += bus_buf[b, 0, k]
+            mix[1, k] += bus_buf[b, 1, k]
 
 
 _EMPTY_KIT: KitTables = pack("empty", 0, {})
+_NO_PATCHES = np.zeros((1, PATCH_SIZE), np.float64)
+_NO_PATCH_KIND = np.zeros(1, np.int32)

@@ -336,3 +336,88 @@ def events(
     out["velocity"] = buf.vel[:n]
     order = np.lexsort((out["track"], out["sample"]))
     return out[order]
+
+
+class NoteBuffer:
+    """Preallocated parallel arrays of tonal note events (filled by note sources)."""
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity
+        self.sample = np.zeros(capacity, np.int64)
+        self.track = np.zeros(capacity, np.int32)
+        self.patch = np.zeros(capacity, np.int32)
+        self.vel = np.zeros(capacity, np.float32)
+        self.pitch = np.zeros(capacity, np.float64)  # Hz
+        self.dur = np.zeros(capacity, np.int64)  # frames to note-off
+        self.seed = np.zeros(capacity, np.int64)
+        self.n = 0
+
+
+@dataclass
+class NoteProgram:
+    """Notes at exact frames, optionally looping every ``loop_frames``: a part of a progression,
+    a melody, or any list of notes compiled for the engine.
+
+    Arrays are sorted by ``start``; ``query_notes`` finds a window by binary search, so a
+    block costs the same at minute 1 and minute 60.
+    """
+
+    start: np.ndarray  # int64 frames
+    dur: np.ndarray  # int64 frames to note-off
+    pitch_hz: np.ndarray  # float64
+    vel: np.ndarray  # float32
+    patch: np.ndarray  # int32: engine patch index
+    track: np.ndarray  # int32: engine track slot
+    seed: np.ndarray  # int64: per-note seed for the voice's random choices
+    loop_frames: int = 0  # 0: play once
+    offset: int = 0  # sample where frame 0 of the notes lands
+
+    def __post_init__(self):
+        order = np.argsort(self.start, kind="stable")
+        for name in ("start", "dur", "pitch_hz", "vel", "patch", "track", "seed"):
+            setattr(self, name, np.ascontiguousarray(getattr(self, name)[order]))
+        if self.loop_frames and len(self.start) and self.start[-1] >= self.loop_frames:
+            raise GrooveboxError(f"a note starts at frame {self.start[-1]}, past the loop length {self.loop_frames}")
+
+    def query_notes(self, start: int, stop: int, buf: NoteBuffer) -> None:
+        """Append the notes whose onsets fall in samples [start, stop) to ``buf``."""
+        buf.n = _note_events(
+            self.start, self.dur, self.pitch_hz, self.vel, self.patch, self.track, self.seed,
+            self.loop_frames, self.offset, start, stop,
+            buf.sample, buf.track, buf.patch, buf.vel, buf.pitch, buf.dur, buf.seed, buf.n,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _note_events(
+    n_start, n_dur, n_pitch, n_vel, n_patch, n_track, n_seed, loop_frames, offset, start, stop,
+    ev_sample, ev_track, ev_patch, ev_vel, ev_pitch, ev_dur, ev_seed, n,
+):  # fmt: skip
+    cap = ev_sample.shape[0]
+    total = n_start.shape[0]
+    if total == 0 or stop <= start:
+        return n
+    lo = start - offset
+    hi = stop - offset
+    if loop_frames > 0:
+        c0 = lo // loop_frames if lo >= 0 else -((-lo + loop_frames - 1) // loop_frames)
+        c1 = (hi - 1) // loop_frames if hi > 0 else -1
+    else:
+        c0 = 0
+        c1 = 0
+    for c in range(max(c0, 0), c1 + 1):
+        base = c * loop_frames
+        a = np.searchsorted(n_start, lo - base, side="left")
+        b = np.searchsorted(n_start, hi - base, side="left")
+        for k in range(a, b):
+            if n >= cap:
+                return n
+            ev_sample[n] = offset + base + n_start[k]
+            ev_track[n] = n_track[k]
+            ev_patch[n] = n_patch[k]
+            ev_vel[n] = n_vel[k]
+            ev_pitch[n] = n_pitch[k]
+            ev_dur[n] = n_dur[k]
+            ev_seed[n] = n_seed[k] + c * 7919
+            n += 1
+    return n

@@ -9,8 +9,8 @@ so cutting a ringing open hat never clicks.
 from numba import njit
 
 # Voice integer fields (vi[v, ...])
-VI_STATE, VI_TRACK, VI_INSTR, VI_START, VI_LEN, VI_AGE, VI_GROUP, VI_END = 0, 1, 2, 3, 4, 5, 6, 7
-N_VI = 8
+VI_STATE, VI_TRACK, VI_INSTR, VI_START, VI_LEN, VI_AGE, VI_GROUP, VI_KIND, VI_PATCH = range(9)
+N_VI = 9
 # Voice float fields (vf[v, ...])
 VF_POS, VF_RATE, VF_GAIN, VF_FADE, VF_FADE_STEP = 0, 1, 2, 3, 4
 N_VF = 5
