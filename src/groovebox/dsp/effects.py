@@ -115,6 +115,9 @@ _RV_BASE_MS = (41.3, 47.9, 55.1, 61.7, 68.9, 76.3, 85.1, 95.9)
 _RV_AP_MS = (5.13, 3.71, 4.69, 3.29)  # input diffusers: two per channel
 _RV_AP_PIECE = 64  # diffuser sub-block: shorter than every diffuser delay at >= 44.1 kHz
 _RV_MAX_MOD_S = 0.0006  # modulation depth at 100 %
+# Half the lines are modulated (read with cubic interpolation); the others are read at whole
+# samples, which loses nothing at high frequencies.
+_RV_MODULATED = (False, True, False, True, False, True, False, True)
 # Line input patterns (rows 2 and 5 of the Hadamard matrix below, which are also the left and
 # right output taps): orthogonal to each other and to all-ones, so a left input's first
 # echoes come out on the left and the outputs are decorrelated.
@@ -141,10 +144,11 @@ _RV_DS = 64  # its slope per sample
 _RV_SPLIT = 72  # first sample of the block whose integer delay differs
 _RV_K0 = 80  # integer delay before the split
 _RV_K1 = 88  # and after
-_RV_W = 96  # 8 lines x 4 tap weights (alpha_t + beta_t * frac): alpha at 96..127
-_RV_WB = 128  # beta at 128..159
+_RV_FIR = 96  # 8 lines x 3 taps: loss per pass g times the damping low-pass
+_RV_HIST = 120  # 8 lines x 2: the last two mixed samples (the damping filter's memory)
 _RV_AP_LEN = 160  # 4 diffuser delays
-_RV_BUF = 168  # scratch (2 + 8 rows of RV_BLOCK), then rings
+_RV_BUF = 168  # scratch (2 rows, then 8 rows with 2 history slots each), then rings
+_RV_ROW = RV_BLOCK + 2
 
 
 @njit(cache=True, inline="always")
@@ -155,8 +159,8 @@ def _u(i):
 @njit(cache=True)
 def _rv_control(state):
     """Start a block: advance the LFOs and lay out each line's (moving) read position."""
-    depth = state[_RV_DEPTH]
     for j in range(RV_LINES):
+        depth = state[_RV_DEPTH] if _RV_MODULATED[j] else 0.0
         d_now = state[_RV_LEN + j] + depth * (1.0 + state[_RV_LFO_S + j])
         s_next = _lfo_tick(state, _RV_LFO_C + j, _RV_LFO_S + j, state[_RV_ROT_C + j], state[_RV_ROT_S + j])
         d_next = state[_RV_LEN + j] + depth * (1.0 + s_next)
@@ -185,7 +189,7 @@ def _rv_control(state):
 
 @njit(cache=True)
 def _rv_read_line(state, j, ring, nline, w0, off, i0, i1, vrow):
-    """Damped, interpolated output of line ``j`` for block samples [i0, i1) into its row."""
+    """Output of line ``j`` for block samples [i0, i1) into its scratch row."""
     if i1 <= i0:
         return
     if i0 < state[_RV_SPLIT + j]:
@@ -193,26 +197,29 @@ def _rv_read_line(state, j, ring, nline, w0, off, i0, i1, vrow):
     else:
         k = state[_RV_K1 + j]
     ki = np.int64(k)
-    fa = state[_RV_DA + j] + state[_RV_DS + j] * i0 - k
-    fs = state[_RV_DS + j]
-    a0 = state[_RV_W + 4 * j]
-    a1 = state[_RV_W + 4 * j + 1]
-    a2 = state[_RV_W + 4 * j + 2]
-    b0 = state[_RV_WB + 4 * j]
-    b1 = state[_RV_WB + 4 * j + 1]
-    b2 = state[_RV_WB + 4 * j + 2]
-    b3 = state[_RV_WB + 4 * j + 3]
-    # x[t - k - 3] for the first sample, as a position in the ring (the guard makes the
-    # next i1 - i0 + 3 positions contiguous).
-    p = ring + ((w0 + (i0 - off) - ki - 3) % nline)
     v = vrow + (i0 - off)
+    if not _RV_MODULATED[j]:
+        p = ring + ((w0 + (i0 - off) - ki) % nline)
+        for i in range(i1 - i0):
+            state[_u(v + i)] = state[_u(p + i)]
+        return
+    # f for block sample t is (d_a - k) + slope * t, the same expression however the block
+    # is split into calls.
+    fb = state[_RV_DA + j] - k
+    fs = state[_RV_DS + j]
+    # x[t - k - 2] for the first sample, as a ring position (the guard keeps the next
+    # i1 - i0 + 3 positions contiguous); 4-point cubic (Catmull-Rom) interpolation.
+    p = ring + ((w0 + (i0 - off) - ki - 2) % nline)
     for i in range(i1 - i0):
-        f = fa + fs * i
-        x0 = state[_u(p + i + 3)]
-        x1 = state[_u(p + i + 2)]
-        x2 = state[_u(p + i + 1)]
-        x3 = state[_u(p + i)]
-        state[_u(v + i)] = (a0 + b0 * f) * x0 + (a1 + b1 * f) * x1 + (a2 + b2 * f) * x2 + b3 * f * x3
+        f = fb + fs * (i0 + i)
+        y2 = state[_u(p + i)]
+        y1 = state[_u(p + i + 1)]
+        y0 = state[_u(p + i + 2)]
+        ym1 = state[_u(p + i + 3)]
+        c1 = 0.5 * (y1 - ym1)
+        c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
+        c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1)
+        state[_u(v + i)] = ((c3 * f + c2) * f + c1) * f + y0
 
 
 @njit(cache=True)
@@ -225,11 +232,11 @@ def _rv_butterfly(state, ra, rb, m):
 
 
 @njit(cache=True)
-def _rv_butterfly4(state, r0, m):
-    """Two butterfly stages on four consecutive rows: (0,1), (2,3), then (0,2), (1,3)."""
-    r1 = r0 + RV_BLOCK
-    r2 = r1 + RV_BLOCK
-    r3 = r2 + RV_BLOCK
+def _rv_butterfly4(state, r0, m, stride):
+    """Two butterfly stages on four rows: (0,1), (2,3), then (0,2), (1,3)."""
+    r1 = r0 + stride
+    r2 = r1 + stride
+    r3 = r2 + stride
     for i in range(m):
         a = state[_u(r0 + i)]
         b = state[_u(r1 + i)]
@@ -282,8 +289,8 @@ def _rv_piece(left, right, start, m, state, n, off):
     nap = np.int64(state[_RV_NAP])
     xl = _RV_BUF
     xr = xl + RV_BLOCK
-    vrows = xr + RV_BLOCK
-    ring0 = vrows + RV_LINES * RV_BLOCK
+    vrows = xr + RV_BLOCK + 2  # row j data at vrows + j * _RV_ROW, history just before it
+    ring0 = vrows + RV_LINES * _RV_ROW
     lstride = nline + RV_GUARD
     pre_l = ring0 + RV_LINES * lstride
     pre_r = pre_l + npre_alloc + RV_GUARD
@@ -325,34 +332,43 @@ def _rv_piece(left, right, start, m, state, n, off):
     w0 = n % nline
     for j in range(RV_LINES):
         ring = ring0 + j * lstride
-        row = vrows + j * RV_BLOCK
+        row = vrows + j * _RV_ROW
         split = np.int64(state[_RV_SPLIT + j])
         e = off + m
         _rv_read_line(state, j, ring, nline, w0, off, off, min(e, split), row)
         _rv_read_line(state, j, ring, nline, w0, off, max(off, split), e, row)
     # 4. Hadamard mixing in place (unnormalised butterflies; rows 2 and 5 are the outputs)
-    _rv_butterfly4(state, vrows, m)
-    _rv_butterfly4(state, vrows + 4 * RV_BLOCK, m)
+    _rv_butterfly4(state, vrows, m, _RV_ROW)
+    _rv_butterfly4(state, vrows + 4 * _RV_ROW, m, _RV_ROW)
     for a in range(4):
-        _rv_butterfly(state, vrows + a * RV_BLOCK, vrows + (a + 4) * RV_BLOCK, m)
-    # 5. feed back with the input (orthonormal: 1/sqrt(8)), flushing denormals
-    h = 0.35355339059327373
+        _rv_butterfly(state, vrows + a * _RV_ROW, vrows + (a + 4) * _RV_ROW, m)
+    # 5. feed back through each line's loss filter (g times the damping low-pass; the
+    # Hadamard is orthonormal with 1/sqrt(8), folded into the taps), add the input, flush
+    # denormals.
     for j in range(RV_LINES):
         ring = ring0 + j * lstride
         wp = ring + w0
-        row = vrows + j * RV_BLOCK
+        row = vrows + j * _RV_ROW
+        state[_u(row - 2)] = state[_RV_HIST + 2 * j]
+        state[_u(row - 1)] = state[_RV_HIST + 2 * j + 1]
         src = xl if _RV_IN_S[j] != 0.0 else xr
         sg = _RV_IN_S[j] + _RV_IN_D[j]
+        c0 = state[_RV_FIR + 3 * j]
+        c1 = state[_RV_FIR + 3 * j + 1]
+        c2 = state[_RV_FIR + 3 * j + 2]
         for i in range(m):
-            v = state[_u(row + i)] * h + sg * state[_u(src + i)]
+            y = c0 * state[_u(row + i)] + c1 * state[_u(row + i - 1)] + c2 * state[_u(row + i - 2)]
+            v = y + sg * state[_u(src + i)]
             state[_u(wp + i)] = 0.0 if abs(v) < 1e-20 else v
+        state[_RV_HIST + 2 * j] = state[_u(row + m - 2)]
+        state[_RV_HIST + 2 * j + 1] = state[_u(row + m - 1)]
         _rv_guard_copy(state, ring, nline, w0, m)
     # 6. output
     wet = state[E_WET] * state[_RV_OUT]
     dry = state[E_DRY]
     side = state[_RV_SIDE]
-    ol = vrows + 2 * RV_BLOCK
-    orr = vrows + 5 * RV_BLOCK
+    ol = vrows + 2 * _RV_ROW
+    orr = vrows + 5 * _RV_ROW
     for i in range(m):
         wl = state[_u(ol + i)]
         wr = state[_u(orr + i)]
@@ -470,9 +486,10 @@ def tape_delay_process(left, right, start, stop, state):
             hl = _flush(hl)
             hr = _flush(hr)
         m = min(stop - i, CTRL - off)
-        mod = state[_TD_MA] + off * state[_TD_MS]
+        ma = state[_TD_MA]
         ms = state[_TD_MS]
         for k in range(m):
+            mod = ma + (off + k) * ms  # closed form: identical however the block is split
             xl = left[i + k]
             xr = right[i + k]
             w = n & mask
@@ -501,7 +518,6 @@ def tape_delay_process(left, right, start, stop, state):
                 state[br + w] = xr + fr
             left[i + k] = dry * xl + wet * yl
             right[i + k] = dry * xr + wet * yr
-            mod += ms
             n += 1
         i += m
     state[_TD_Z] = zl
@@ -556,15 +572,20 @@ def chorus_process(left, right, start, stop, state):
         if off == 0:
             _ch_control(state)
         m = min(stop - i, CTRL - off)
-        d0 = state[_CH_MA] + off * state[_CH_MS]
-        d1 = state[_CH_MA + 1] + off * state[_CH_MS + 1]
-        d2 = state[_CH_MA + 2] + off * state[_CH_MS + 2]
-        d3 = state[_CH_MA + 3] + off * state[_CH_MS + 3]
+        a0 = state[_CH_MA]
+        a1 = state[_CH_MA + 1]
+        a2 = state[_CH_MA + 2]
+        a3 = state[_CH_MA + 3]
         s0 = state[_CH_MS]
         s1 = state[_CH_MS + 1]
         s2 = state[_CH_MS + 2]
         s3 = state[_CH_MS + 3]
         for k in range(m):
+            t = off + k  # closed form: identical however the block is split
+            d0 = a0 + t * s0
+            d1 = a1 + t * s1
+            d2 = a2 + t * s2
+            d3 = a3 + t * s3
             xl = left[i + k]
             xr = right[i + k]
             w = n & mask
@@ -574,10 +595,6 @@ def chorus_process(left, right, start, stop, state):
             yr = _hermite_read(state, br, w, d2, mask) + _hermite_read(state, br, w, d3, mask)
             left[i + k] = dry * xl + wet * yl
             right[i + k] = dry * xr + wet * yr
-            d0 += s0
-            d1 += s1
-            d2 += s2
-            d3 += s3
             n += 1
         i += m
     state[E_N] = n
@@ -699,17 +716,16 @@ def compressor_process(left, right, start, stop, state):
             state[_CP_GA] = g_now
             state[_CP_GS] = (target - g_now) * (1.0 / CTRL)
         m = min(stop - i, CTRL - off)
-        g = state[_CP_GA] + off * state[_CP_GS]
+        ga = state[_CP_GA]
         gs = state[_CP_GS]
         for k in range(m):
             xl = left[i + k]
             xr = right[i + k]
             x = max(abs(xl), abs(xr))
             env += (att if x > env else rel) * (x - env)
-            gm = g * makeup
+            gm = (ga + (off + k) * gs) * makeup  # closed form, split-independent
             left[i + k] = xl * gm
             right[i + k] = xr * gm
-            g += gs
             n += 1
         i += m
     state[_CP_ENV] = env
@@ -948,7 +964,7 @@ def effect_state_size(kind: int | str, sample_rate: float = 48000.0, **params) -
     p = validate_effect_params(name, sr, **params)
     if name == "reverb":
         line, pre, ap = _reverb_sizes(sr)
-        scratch = (2 + RV_LINES) * RV_BLOCK
+        scratch = 2 * RV_BLOCK + 2 + RV_LINES * _RV_ROW
         return _RV_BUF + scratch + RV_LINES * (line + RV_GUARD) + 2 * (pre + RV_GUARD) + 4 * (ap + RV_GUARD)
     if name == "tape_delay":
         return _TD_BUF + 2 * _tape_size(sr, p)
@@ -1048,9 +1064,10 @@ def _setup_reverb(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
     cos_d = None if p["damping_hz"] is None else math.cos(_TWO_PI * p["damping_hz"] / sr)
     for j, n in enumerate(lengths):
         state[_RV_LEN + j] = n
-        # Loss per pass for RT60 = decay_s over the mean delay (the modulation swings the
-        # delay over n .. n + 2 depth; the taps add one sample on average).
-        g = 10.0 ** (-3.0 * (n + depth + 1.0) / (t60 * sr))
+        # Loss per pass for RT60 = decay_s over the mean delay (modulated lines swing over
+        # n .. n + 2 depth; the damping filter adds c samples of group delay).
+        mean = n + (depth if _RV_MODULATED[j] else 0.0)
+        g = 10.0 ** (-3.0 * mean / (t60 * sr))
         g_sq_mean += g * g / RV_LINES
         c = 0.0
         if cos_d is not None:
@@ -1058,14 +1075,10 @@ def _setup_reverb(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
             # per pass, so the decay there is twice as fast: RT60(damping_hz) = decay_s / 2.
             q = (1.0 - g) / (2.0 * (1.0 - cos_d))
             c = 0.5 if q >= 0.25 else 0.5 * (1.0 - math.sqrt(1.0 - 4.0 * q))
-        f0, f1, f2 = (1.0 - c) ** 2, 2.0 * c * (1.0 - c), c * c
-        # Taps on x[t-k], x[t-k-1], x[t-k-2], x[t-k-3]: linear interpolation (1 - f, f)
-        # convolved with the damping filter, times g; each weight is alpha + beta * f.
-        alpha = (g * f0, g * f1, g * f2, 0.0)
-        beta = (-g * f0, g * (f0 - f1), g * (f1 - f2), g * f2)
-        for t in range(4):
-            state[_RV_W + 4 * j + t] = alpha[t]
-            state[_RV_WB + 4 * j + t] = beta[t]
+        h = g / math.sqrt(RV_LINES)  # the Hadamard's normalisation rides along
+        state[_RV_FIR + 3 * j] = h * (1.0 - c) ** 2
+        state[_RV_FIR + 3 * j + 1] = h * 2.0 * c * (1.0 - c)
+        state[_RV_FIR + 3 * j + 2] = h * c * c
         rc, rs = _rotation_block(0.11 + 0.067 * j + 0.013 * (j * j % 5), sr)
         state[_RV_ROT_C + j] = rc
         state[_RV_ROT_S + j] = rs
