@@ -156,6 +156,12 @@ def _u(i):
     return np.uint64(i)
 
 
+@njit(cache=True, inline="always")
+def _wrap(x, size):
+    """x in [-size, size) into [0, size): a compare instead of an integer division."""
+    return x + size if x < 0 else x
+
+
 @njit(cache=True)
 def _rv_control(state):
     """Start a block: advance the LFOs and lay out each line's (moving) read position."""
@@ -188,38 +194,39 @@ def _rv_control(state):
 
 
 @njit(cache=True)
-def _rv_read_line(state, j, ring, nline, w0, off, i0, i1, vrow):
-    """Output of line ``j`` for block samples [i0, i1) into its scratch row."""
+def _rv_read_pair(state, j, ring_a, ring_b, nline, w0, off, i0, i1, row_a, row_b):
+    """Outputs of lines j (whole-sample read) and j + 1 (modulated, cubic read) for block
+    samples [i0, i1), stored as their sum and difference (the first Hadamard stage)."""
     if i1 <= i0:
         return
-    if i0 < state[_RV_SPLIT + j]:
-        k = state[_RV_K0 + j]
+    jb = j + 1
+    if i0 < state[_RV_SPLIT + jb]:
+        k = state[_RV_K0 + jb]
     else:
-        k = state[_RV_K1 + j]
+        k = state[_RV_K1 + jb]
     ki = np.int64(k)
-    v = vrow + (i0 - off)
-    if not _RV_MODULATED[j]:
-        p = ring + ((w0 + (i0 - off) - ki) % nline)
-        for i in range(i1 - i0):
-            state[_u(v + i)] = state[_u(p + i)]
-        return
+    pa = ring_a + _wrap(w0 + (i0 - off) - np.int64(state[_RV_K0 + j]), nline)
     # f for block sample t is (d_a - k) + slope * t, the same expression however the block
-    # is split into calls.
-    fb = state[_RV_DA + j] - k
-    fs = state[_RV_DS + j]
-    # x[t - k - 2] for the first sample, as a ring position (the guard keeps the next
-    # i1 - i0 + 3 positions contiguous); 4-point cubic (Catmull-Rom) interpolation.
-    p = ring + ((w0 + (i0 - off) - ki - 2) % nline)
+    # is split into calls. pb: x[t - k - 2] for the first sample, as a ring position (the
+    # guard keeps the next i1 - i0 + 3 positions contiguous).
+    fb = state[_RV_DA + jb] - k
+    fs = state[_RV_DS + jb]
+    pb = ring_b + _wrap(w0 + (i0 - off) - ki - 2, nline)
+    va = row_a + (i0 - off)
+    vb = row_b + (i0 - off)
     for i in range(i1 - i0):
+        ya = state[_u(pa + i)]
         f = fb + fs * (i0 + i)
-        y2 = state[_u(p + i)]
-        y1 = state[_u(p + i + 1)]
-        y0 = state[_u(p + i + 2)]
-        ym1 = state[_u(p + i + 3)]
+        y2 = state[_u(pb + i)]
+        y1 = state[_u(pb + i + 1)]
+        y0 = state[_u(pb + i + 2)]
+        ym1 = state[_u(pb + i + 3)]
         c1 = 0.5 * (y1 - ym1)
         c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
         c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1)
-        state[_u(v + i)] = ((c3 * f + c2) * f + c1) * f + y0
+        yb = ((c3 * f + c2) * f + c1) * f + y0
+        state[_u(va + i)] = ya + yb
+        state[_u(vb + i)] = ya - yb
 
 
 @njit(cache=True)
@@ -232,27 +239,6 @@ def _rv_butterfly(state, ra, rb, m):
 
 
 @njit(cache=True)
-def _rv_butterfly4(state, r0, m, stride):
-    """Two butterfly stages on four rows: (0,1), (2,3), then (0,2), (1,3)."""
-    r1 = r0 + stride
-    r2 = r1 + stride
-    r3 = r2 + stride
-    for i in range(m):
-        a = state[_u(r0 + i)]
-        b = state[_u(r1 + i)]
-        c = state[_u(r2 + i)]
-        d = state[_u(r3 + i)]
-        s0 = a + b
-        s1 = a - b
-        s2 = c + d
-        s3 = c - d
-        state[_u(r0 + i)] = s0 + s2
-        state[_u(r1 + i)] = s1 + s3
-        state[_u(r2 + i)] = s0 - s2
-        state[_u(r3 + i)] = s1 - s3
-
-
-@njit(cache=True)
 def _rv_guard_copy(state, ring, size, w, m):
     """Mirror ring samples [w, w + m) into the guard after the ring."""
     if w < RV_GUARD:
@@ -261,13 +247,14 @@ def _rv_guard_copy(state, ring, size, w, m):
 
 
 @njit(cache=True)
-def _rv_allpass(state, ring, size, delay, n, x, m, g):
-    """Schroeder allpass (delay >= its sub-block) over scratch samples x[0:m] in place."""
+def _rv_allpass(state, ring, size, delay, w_start, x, m, g):
+    """Schroeder allpass (delay >= its sub-block) over scratch samples x[0:m] in place;
+    ``w_start`` is the write position of x[0] (the block never wraps the ring)."""
     a = 0
     while a < m:
         q = min(_RV_AP_PIECE, m - a)
-        w = (n + a) % size
-        r = ring + ((n + a - delay) % size)
+        w = w_start + a
+        r = ring + _wrap(w - delay, size)
         wp = ring + w
         xp = x + a
         for i in range(q):
@@ -297,6 +284,10 @@ def _rv_piece(left, right, start, m, state, n, off):
     ap0 = pre_r + npre_alloc + RV_GUARD
     astride = nap + RV_GUARD
     g_in = state[_RV_IN]
+    # Ring sizes are multiples of RV_BLOCK, so a block never wraps a ring: one division each.
+    w_pre = n % npre
+    w_ap = n % nap
+    w0 = n % nline
     # 1. input: pre-delay (write first, so a zero pre-delay reads what was just written)
     pre = np.int64(state[_RV_PRE])
     if pre == 0:
@@ -304,42 +295,44 @@ def _rv_piece(left, right, start, m, state, n, off):
             state[_u(xl + i)] = left[_u(start + i)]
             state[_u(xr + i)] = right[_u(start + i)]
     else:
-        wp = n % npre
+        wp = w_pre
         for i in range(m):
             state[_u(pre_l + wp + i)] = left[_u(start + i)]
             state[_u(pre_r + wp + i)] = right[_u(start + i)]
         _rv_guard_copy(state, pre_l, npre, wp, m)
         _rv_guard_copy(state, pre_r, npre, wp, m)
-        rl = pre_l + ((n - pre) % npre)
-        rr = pre_r + ((n - pre) % npre)
+        rl = pre_l + _wrap(w_pre - pre, npre)
+        rr = pre_r + _wrap(w_pre - pre, npre)
         for i in range(m):
             state[_u(xl + i)] = state[_u(rl + i)]
             state[_u(xr + i)] = state[_u(rr + i)]
     # 2. diffusion
     g = state[_RV_DIFF]
     if g != 0.0:
-        _rv_allpass(state, ap0, nap, np.int64(state[_RV_AP_LEN]), n, xl, m, g)
-        _rv_allpass(state, ap0 + astride, nap, np.int64(state[_RV_AP_LEN + 1]), n, xl, m, g)
-        _rv_allpass(state, ap0 + 2 * astride, nap, np.int64(state[_RV_AP_LEN + 2]), n, xr, m, g)
-        _rv_allpass(state, ap0 + 3 * astride, nap, np.int64(state[_RV_AP_LEN + 3]), n, xr, m, g)
+        _rv_allpass(state, ap0, nap, np.int64(state[_RV_AP_LEN]), w_ap, xl, m, g)
+        _rv_allpass(state, ap0 + astride, nap, np.int64(state[_RV_AP_LEN + 1]), w_ap, xl, m, g)
+        _rv_allpass(state, ap0 + 2 * astride, nap, np.int64(state[_RV_AP_LEN + 2]), w_ap, xr, m, g)
+        _rv_allpass(state, ap0 + 3 * astride, nap, np.int64(state[_RV_AP_LEN + 3]), w_ap, xr, m, g)
     # inputs to the lines: (L + R) and (L - R), scaled
     for i in range(m):
         a = state[_u(xl + i)] * g_in
         b = state[_u(xr + i)] * g_in
         state[_u(xl + i)] = a + b
         state[_u(xr + i)] = a - b
-    # 3. line outputs (damped, interpolated), each in its scratch row
-    w0 = n % nline
-    for j in range(RV_LINES):
-        ring = ring0 + j * lstride
-        row = vrows + j * _RV_ROW
-        split = np.int64(state[_RV_SPLIT + j])
-        e = off + m
-        _rv_read_line(state, j, ring, nline, w0, off, off, min(e, split), row)
-        _rv_read_line(state, j, ring, nline, w0, off, max(off, split), e, row)
-    # 4. Hadamard mixing in place (unnormalised butterflies; rows 2 and 5 are the outputs)
-    _rv_butterfly4(state, vrows, m, _RV_ROW)
-    _rv_butterfly4(state, vrows + 4 * _RV_ROW, m, _RV_ROW)
+    # 3. line outputs in pairs (even lines whole-sample, odd lines modulated), stored as
+    # sum and difference: the first stage of the Hadamard mixing
+    e = off + m
+    for j in range(0, RV_LINES, 2):
+        ring_a = ring0 + j * lstride
+        row_a = vrows + j * _RV_ROW
+        split = np.int64(state[_RV_SPLIT + j + 1])
+        args = (state, j, ring_a, ring_a + lstride, nline, w0, off)
+        _rv_read_pair(*args, off, min(e, split), row_a, row_a + _RV_ROW)
+        _rv_read_pair(*args, max(off, split), e, row_a, row_a + _RV_ROW)
+    # 4. the rest of the Hadamard mixing in place (unnormalised; rows 2 and 5 are the outputs)
+    # (pairwise loops: two rows per loop keep Numba's loops vectorised)
+    for a in (0, 1, 4, 5):
+        _rv_butterfly(state, vrows + a * _RV_ROW, vrows + (a + 2) * _RV_ROW, m)
     for a in range(4):
         _rv_butterfly(state, vrows + a * _RV_ROW, vrows + (a + 4) * _RV_ROW, m)
     # 5. feed back through each line's loss filter (g times the damping low-pass; the
@@ -508,8 +501,9 @@ def tape_delay_process(left, right, start, stop, state):
                 hr += hc * (fr - hr)
                 fl = hl
                 fr = hr
-            fl = _tape_sat(fl * fb)
-            fr = _tape_sat(fr * fb)
+            # Repeats decay forever: flush before they reach the subnormal range.
+            fl = _flush(_tape_sat(fl * fb))
+            fr = _flush(_tape_sat(fr * fb))
             if pp:
                 state[bl + w] = 0.5 * (xl + xr) + fr
                 state[br + w] = fl
