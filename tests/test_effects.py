@@ -15,11 +15,11 @@ def _impulse(n, left=1.0, right=0.0):
     return x
 
 
-def _band_rt60(ir, lo_hz, hi_hz):
+def _band_rt60(ir, lo_hz, hi_hz, sr=SR):
     """(T20, T30) of a stereo impulse response in a band, from Schroeder's backward integral."""
     n = len(ir)
     size = 2 * n  # zero-padded: the band filter's ringing must not wrap around
-    freqs = np.fft.rfftfreq(size, 1.0 / SR)
+    freqs = np.fft.rfftfreq(size, 1.0 / sr)
     # Band with half-octave raised-cosine skirts (a brick wall would ring for seconds).
     octs = np.log2(np.maximum(freqs, 1e-9))
     lo, hi = np.log2(lo_hz), np.log2(hi_hz)
@@ -32,7 +32,7 @@ def _band_rt60(ir, lo_hz, hi_hz):
     edc = np.cumsum(energy[::-1])[::-1]
     edc_db = 10 * np.log10(edc / edc[0] + 1e-300)
     t5, t25, t35 = (np.argmax(edc_db < -db) for db in (5, 25, 35))
-    return 3.0 * (t25 - t5) / SR, 2.0 * (t35 - t5) / SR
+    return 3.0 * (t25 - t5) / sr, 2.0 * (t35 - t5) / sr
 
 
 @pytest.mark.parametrize("decay_s", [1.0, 3.0, 8.0])
@@ -43,6 +43,16 @@ def test_reverb_rt60_matches_its_setting(decay_s):
     t20, t30 = _band_rt60(ir, 250.0, 2000.0)
     assert abs(t20 - decay_s) < 0.2 * decay_s, t20
     assert abs(t30 - decay_s) < 0.2 * decay_s, t30
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 44100, 96000])
+def test_reverb_at_other_sample_rates(sr):
+    ir = E.process(E.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr))
+    split = E.process(E.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr),
+                      block_frames=65)
+    assert np.array_equal(ir, split)
+    t20, t30 = _band_rt60(ir, 250.0, 2000.0, sr)
+    assert abs(t20 - 2.0) < 0.4 and abs(t30 - 2.0) < 0.4
 
 
 def test_reverb_without_damping_or_modulation_decays_exactly():

@@ -252,7 +252,9 @@ def _rv_allpass(state, ring, size, delay, w_start, x, m, g):
     ``w_start`` is the write position of x[0] (the block never wraps the ring)."""
     a = 0
     while a < m:
-        q = min(_RV_AP_PIECE, m - a)
+        # Sub-blocks no longer than the delay: every read is of a sample written before the
+        # sub-block (so the loop vectorises, and the guard copy is up to date).
+        q = min(_RV_AP_PIECE, delay, m - a)
         w = w_start + a
         r = ring + _wrap(w - delay, size)
         wp = ring + w
@@ -911,6 +913,8 @@ def validate_effect_params(kind: int | str, sample_rate: float = 48000.0, **para
     # Ranges that depend on the sample rate or on other parameters.
     nyq = 0.49 * sr
     for key in ("cutoff_hz", "mid_hz", "high_hz", "low_hz", "damping_hz", "highcut_hz"):
+        if key not in params and out.get(key) is not None and out[key] >= nyq:
+            out[key] = 0.45 * sr  # a default above a low sample rate's Nyquist moves down
         if out.get(key) is not None and out[key] >= nyq:
             lo, text = spec[key][1], spec[key][3]
             raise ParameterError(f"{name}.{key}", out[key], f"{lo:g} to {nyq:g} Hz at {sr:g} Hz")
@@ -984,14 +988,30 @@ def make_effect(kind: int | str, sample_rate: float = 48000.0, **params) -> np.n
     -------
     ndarray, shape (effect_state_size(...),), float64
     """
+    state = np.zeros(effect_state_size(kind, sample_rate, **params))
+    init_effect(state, kind, sample_rate, **params)
+    return state
+
+
+def init_effect(state: np.ndarray, kind: int | str, sample_rate: float = 48000.0, **params) -> None:
+    """Set up an effect in a state array the caller allocated (silences its memory).
+
+    ``state`` must be float64 with at least :func:`effect_state_size` elements for the same
+    kind, sample rate and parameters.
+    """
+    from groovebox.errors import ParameterError
+
     name = effect_kind(kind)
     sr = _check_sample_rate(sample_rate)
     p = validate_effect_params(name, sr, **params)
-    state = np.zeros(effect_state_size(name, sr, **params))
+    need = effect_state_size(name, sr, **params)
+    if state.dtype != np.float64 or state.ndim != 1 or state.shape[0] < need:
+        raise ParameterError("state", f"{state.dtype} array of shape {state.shape}",
+                             f"a float64 array of at least {need} elements")
+    state[:] = 0.0
     state[E_KIND] = EFFECT_NAMES.index(name)
     state[E_SR] = sr
     _SETUP[name](state, sr, p, True)
-    return state
 
 
 def update_effect(state: np.ndarray, **params) -> None:
