@@ -209,20 +209,19 @@ def _gain_db_at(state, freq_hz, n=16384):
     [
         ("lowpass", 1000.0, [(1000.0, -3.01), (100.0, 0.0), (10000.0, -40.0)]),
         ("highpass", 1000.0, [(1000.0, -3.01), (10000.0, 0.0), (100.0, -40.0)]),
-        ("bandpass", 2000.0, [(2000.0, -3.01 + 3.01)]),  # peak gain Q = 0.707 -> -3 dB... see q
+        # The SVF band-pass peaks at a gain of Q (1/sqrt(2): -3 dB) and falls 20 dB a decade.
+        ("bandpass", 2000.0, [(2000.0, -3.01), (200.0, -20.0)]),  # 6 dB/oct skirts
+        ("notch", 2000.0, [(2000.0, -40.0), (200.0, 0.0)]),
     ],
 )
 def test_filter_response_at_its_frequency(mode, cutoff_hz, probes):
-    q = 0.7071067811865476
-    state = E.make_effect("filter", SR, mode=mode, cutoff_hz=cutoff_hz, q=q)
-    for freq, expect_db in probes:
+    state = E.make_effect("filter", SR, mode=mode, cutoff_hz=cutoff_hz, q=0.7071067811865476)
+    for freq, want in probes:
         got = _gain_db_at(state.copy(), freq)
-        if expect_db <= -40.0:
-            assert got < -35.0
+        if want <= -40.0:
+            assert got < -35.0, (freq, got)
         else:
-            # The SVF band-pass output peaks at Q (here 1/sqrt(2): -3 dB).
-            want = expect_db - 3.01 if mode == "bandpass" else expect_db
-            assert abs(got - want) < 1.0, (freq, got)
+            assert abs(got - want) < 1.0, (freq, got, want)
 
 
 @pytest.mark.parametrize(
