@@ -8,8 +8,9 @@ place with :func:`effect_process` (or the effect's own kernel), change settings 
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control
-ticks every ``CTRL`` samples of the effect's own clock and interpolated linearly in between,
-so processing in blocks of any size gives the same samples as one big block.
+ticks every ``CTRL`` samples of the effect's own clock (the reverb: every ``RV_BLOCK``) and
+interpolated in closed form in between, so processing in blocks of any size gives the same
+samples as one big block. Decaying memory is flushed to zero near 1e-20 (no subnormals).
 
 Parameters and units
 --------------------
@@ -1018,7 +1019,9 @@ def update_effect(state: np.ndarray, **params) -> None:
     """Change some parameters of an effect in place; its memory (the tail) is kept.
 
     Parameters not given keep their current values. A tape delay cannot grow beyond the
-    memory it was made with (``max_time_s``).
+    memory it was made with (``max_time_s``). Changes apply at once: a new reverb size or
+    pre-delay, or a new delay time, reads the memory at new places (a jump in the wet signal),
+    so automate those with a crossfade; gains, decay, damping and mix change cleanly.
     """
     from groovebox.errors import ParameterError
 
