@@ -8,8 +8,9 @@ place with :func:`effect_process` (or the effect's own kernel), change settings 
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control
-ticks every ``CTRL`` samples of the effect's own clock and interpolated linearly in between,
-so processing in blocks of any size gives the same samples as one big block.
+ticks every ``CTRL`` samples of the effect's own clock (the reverb: every ``RV_BLOCK``) and
+interpolated in closed form in between, so processing in blocks of any size gives the same
+samples as one big block. Decaying memory is flushed to zero near 1e-20 (no subnormals).
 
 Parameters and units
 --------------------
@@ -115,6 +116,9 @@ _RV_BASE_MS = (41.3, 47.9, 55.1, 61.7, 68.9, 76.3, 85.1, 95.9)
 _RV_AP_MS = (5.13, 3.71, 4.69, 3.29)  # input diffusers: two per channel
 _RV_AP_PIECE = 64  # diffuser sub-block: shorter than every diffuser delay at >= 44.1 kHz
 _RV_MAX_MOD_S = 0.0006  # modulation depth at 100 %
+# Half the lines are modulated (read with cubic interpolation); the others are read at whole
+# samples, which loses nothing at high frequencies.
+_RV_MODULATED = (False, True, False, True, False, True, False, True)
 # Line input patterns (rows 2 and 5 of the Hadamard matrix below, which are also the left and
 # right output taps): orthogonal to each other and to all-ones, so a left input's first
 # echoes come out on the left and the outputs are decorrelated.
@@ -141,10 +145,11 @@ _RV_DS = 64  # its slope per sample
 _RV_SPLIT = 72  # first sample of the block whose integer delay differs
 _RV_K0 = 80  # integer delay before the split
 _RV_K1 = 88  # and after
-_RV_W = 96  # 8 lines x 4 tap weights (alpha_t + beta_t * frac): alpha at 96..127
-_RV_WB = 128  # beta at 128..159
+_RV_FIR = 96  # 8 lines x 3 taps: loss per pass g times the damping low-pass
+_RV_HIST = 120  # 8 lines x 2: the last two mixed samples (the damping filter's memory)
 _RV_AP_LEN = 160  # 4 diffuser delays
-_RV_BUF = 168  # scratch (2 + 8 rows of RV_BLOCK), then rings
+_RV_BUF = 168  # scratch (2 rows, then 8 rows with 2 history slots each), then rings
+_RV_ROW = RV_BLOCK + 2
 
 
 @njit(cache=True, inline="always")
@@ -152,11 +157,17 @@ def _u(i):
     return np.uint64(i)
 
 
+@njit(cache=True, inline="always")
+def _wrap(x, size):
+    """x in [-size, size) into [0, size): a compare instead of an integer division."""
+    return x + size if x < 0 else x
+
+
 @njit(cache=True)
 def _rv_control(state):
     """Start a block: advance the LFOs and lay out each line's (moving) read position."""
-    depth = state[_RV_DEPTH]
     for j in range(RV_LINES):
+        depth = state[_RV_DEPTH] if _RV_MODULATED[j] else 0.0
         d_now = state[_RV_LEN + j] + depth * (1.0 + state[_RV_LFO_S + j])
         s_next = _lfo_tick(state, _RV_LFO_C + j, _RV_LFO_S + j, state[_RV_ROT_C + j], state[_RV_ROT_S + j])
         d_next = state[_RV_LEN + j] + depth * (1.0 + s_next)
@@ -184,35 +195,39 @@ def _rv_control(state):
 
 
 @njit(cache=True)
-def _rv_read_line(state, j, ring, nline, w0, off, i0, i1, vrow):
-    """Damped, interpolated output of line ``j`` for block samples [i0, i1) into its row."""
+def _rv_read_pair(state, j, ring_a, ring_b, nline, w0, off, i0, i1, row_a, row_b):
+    """Outputs of lines j (whole-sample read) and j + 1 (modulated, cubic read) for block
+    samples [i0, i1), stored as their sum and difference (the first Hadamard stage)."""
     if i1 <= i0:
         return
-    if i0 < state[_RV_SPLIT + j]:
-        k = state[_RV_K0 + j]
+    jb = j + 1
+    if i0 < state[_RV_SPLIT + jb]:
+        k = state[_RV_K0 + jb]
     else:
-        k = state[_RV_K1 + j]
+        k = state[_RV_K1 + jb]
     ki = np.int64(k)
-    fa = state[_RV_DA + j] + state[_RV_DS + j] * i0 - k
-    fs = state[_RV_DS + j]
-    a0 = state[_RV_W + 4 * j]
-    a1 = state[_RV_W + 4 * j + 1]
-    a2 = state[_RV_W + 4 * j + 2]
-    b0 = state[_RV_WB + 4 * j]
-    b1 = state[_RV_WB + 4 * j + 1]
-    b2 = state[_RV_WB + 4 * j + 2]
-    b3 = state[_RV_WB + 4 * j + 3]
-    # x[t - k - 3] for the first sample, as a position in the ring (the guard makes the
-    # next i1 - i0 + 3 positions contiguous).
-    p = ring + ((w0 + (i0 - off) - ki - 3) % nline)
-    v = vrow + (i0 - off)
+    pa = ring_a + _wrap(w0 + (i0 - off) - np.int64(state[_RV_K0 + j]), nline)
+    # f for block sample t is (d_a - k) + slope * t, the same expression however the block
+    # is split into calls. pb: x[t - k - 2] for the first sample, as a ring position (the
+    # guard keeps the next i1 - i0 + 3 positions contiguous).
+    fb = state[_RV_DA + jb] - k
+    fs = state[_RV_DS + jb]
+    pb = ring_b + _wrap(w0 + (i0 - off) - ki - 2, nline)
+    va = row_a + (i0 - off)
+    vb = row_b + (i0 - off)
     for i in range(i1 - i0):
-        f = fa + fs * i
-        x0 = state[_u(p + i + 3)]
-        x1 = state[_u(p + i + 2)]
-        x2 = state[_u(p + i + 1)]
-        x3 = state[_u(p + i)]
-        state[_u(v + i)] = (a0 + b0 * f) * x0 + (a1 + b1 * f) * x1 + (a2 + b2 * f) * x2 + b3 * f * x3
+        ya = state[_u(pa + i)]
+        f = fb + fs * (i0 + i)
+        y2 = state[_u(pb + i)]
+        y1 = state[_u(pb + i + 1)]
+        y0 = state[_u(pb + i + 2)]
+        ym1 = state[_u(pb + i + 3)]
+        c1 = 0.5 * (y1 - ym1)
+        c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
+        c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1)
+        yb = ((c3 * f + c2) * f + c1) * f + y0
+        state[_u(va + i)] = ya + yb
+        state[_u(vb + i)] = ya - yb
 
 
 @njit(cache=True)
@@ -225,27 +240,6 @@ def _rv_butterfly(state, ra, rb, m):
 
 
 @njit(cache=True)
-def _rv_butterfly4(state, r0, m):
-    """Two butterfly stages on four consecutive rows: (0,1), (2,3), then (0,2), (1,3)."""
-    r1 = r0 + RV_BLOCK
-    r2 = r1 + RV_BLOCK
-    r3 = r2 + RV_BLOCK
-    for i in range(m):
-        a = state[_u(r0 + i)]
-        b = state[_u(r1 + i)]
-        c = state[_u(r2 + i)]
-        d = state[_u(r3 + i)]
-        s0 = a + b
-        s1 = a - b
-        s2 = c + d
-        s3 = c - d
-        state[_u(r0 + i)] = s0 + s2
-        state[_u(r1 + i)] = s1 + s3
-        state[_u(r2 + i)] = s0 - s2
-        state[_u(r3 + i)] = s1 - s3
-
-
-@njit(cache=True)
 def _rv_guard_copy(state, ring, size, w, m):
     """Mirror ring samples [w, w + m) into the guard after the ring."""
     if w < RV_GUARD:
@@ -254,13 +248,16 @@ def _rv_guard_copy(state, ring, size, w, m):
 
 
 @njit(cache=True)
-def _rv_allpass(state, ring, size, delay, n, x, m, g):
-    """Schroeder allpass (delay >= its sub-block) over scratch samples x[0:m] in place."""
+def _rv_allpass(state, ring, size, delay, w_start, x, m, g):
+    """Schroeder allpass (delay >= its sub-block) over scratch samples x[0:m] in place;
+    ``w_start`` is the write position of x[0] (the block never wraps the ring)."""
     a = 0
     while a < m:
-        q = min(_RV_AP_PIECE, m - a)
-        w = (n + a) % size
-        r = ring + ((n + a - delay) % size)
+        # Sub-blocks no longer than the delay: every read is of a sample written before the
+        # sub-block (so the loop vectorises, and the guard copy is up to date).
+        q = min(_RV_AP_PIECE, delay, m - a)
+        w = w_start + a
+        r = ring + _wrap(w - delay, size)
         wp = ring + w
         xp = x + a
         for i in range(q):
@@ -282,14 +279,18 @@ def _rv_piece(left, right, start, m, state, n, off):
     nap = np.int64(state[_RV_NAP])
     xl = _RV_BUF
     xr = xl + RV_BLOCK
-    vrows = xr + RV_BLOCK
-    ring0 = vrows + RV_LINES * RV_BLOCK
+    vrows = xr + RV_BLOCK + 2  # row j data at vrows + j * _RV_ROW, history just before it
+    ring0 = vrows + RV_LINES * _RV_ROW
     lstride = nline + RV_GUARD
     pre_l = ring0 + RV_LINES * lstride
     pre_r = pre_l + npre_alloc + RV_GUARD
     ap0 = pre_r + npre_alloc + RV_GUARD
     astride = nap + RV_GUARD
     g_in = state[_RV_IN]
+    # Ring sizes are multiples of RV_BLOCK, so a block never wraps a ring: one division each.
+    w_pre = n % npre
+    w_ap = n % nap
+    w0 = n % nline
     # 1. input: pre-delay (write first, so a zero pre-delay reads what was just written)
     pre = np.int64(state[_RV_PRE])
     if pre == 0:
@@ -297,62 +298,73 @@ def _rv_piece(left, right, start, m, state, n, off):
             state[_u(xl + i)] = left[_u(start + i)]
             state[_u(xr + i)] = right[_u(start + i)]
     else:
-        wp = n % npre
+        wp = w_pre
         for i in range(m):
             state[_u(pre_l + wp + i)] = left[_u(start + i)]
             state[_u(pre_r + wp + i)] = right[_u(start + i)]
         _rv_guard_copy(state, pre_l, npre, wp, m)
         _rv_guard_copy(state, pre_r, npre, wp, m)
-        rl = pre_l + ((n - pre) % npre)
-        rr = pre_r + ((n - pre) % npre)
+        rl = pre_l + _wrap(w_pre - pre, npre)
+        rr = pre_r + _wrap(w_pre - pre, npre)
         for i in range(m):
             state[_u(xl + i)] = state[_u(rl + i)]
             state[_u(xr + i)] = state[_u(rr + i)]
     # 2. diffusion
     g = state[_RV_DIFF]
     if g != 0.0:
-        _rv_allpass(state, ap0, nap, np.int64(state[_RV_AP_LEN]), n, xl, m, g)
-        _rv_allpass(state, ap0 + astride, nap, np.int64(state[_RV_AP_LEN + 1]), n, xl, m, g)
-        _rv_allpass(state, ap0 + 2 * astride, nap, np.int64(state[_RV_AP_LEN + 2]), n, xr, m, g)
-        _rv_allpass(state, ap0 + 3 * astride, nap, np.int64(state[_RV_AP_LEN + 3]), n, xr, m, g)
+        _rv_allpass(state, ap0, nap, np.int64(state[_RV_AP_LEN]), w_ap, xl, m, g)
+        _rv_allpass(state, ap0 + astride, nap, np.int64(state[_RV_AP_LEN + 1]), w_ap, xl, m, g)
+        _rv_allpass(state, ap0 + 2 * astride, nap, np.int64(state[_RV_AP_LEN + 2]), w_ap, xr, m, g)
+        _rv_allpass(state, ap0 + 3 * astride, nap, np.int64(state[_RV_AP_LEN + 3]), w_ap, xr, m, g)
     # inputs to the lines: (L + R) and (L - R), scaled
     for i in range(m):
         a = state[_u(xl + i)] * g_in
         b = state[_u(xr + i)] * g_in
         state[_u(xl + i)] = a + b
         state[_u(xr + i)] = a - b
-    # 3. line outputs (damped, interpolated), each in its scratch row
-    w0 = n % nline
-    for j in range(RV_LINES):
-        ring = ring0 + j * lstride
-        row = vrows + j * RV_BLOCK
-        split = np.int64(state[_RV_SPLIT + j])
-        e = off + m
-        _rv_read_line(state, j, ring, nline, w0, off, off, min(e, split), row)
-        _rv_read_line(state, j, ring, nline, w0, off, max(off, split), e, row)
-    # 4. Hadamard mixing in place (unnormalised butterflies; rows 2 and 5 are the outputs)
-    _rv_butterfly4(state, vrows, m)
-    _rv_butterfly4(state, vrows + 4 * RV_BLOCK, m)
+    # 3. line outputs in pairs (even lines whole-sample, odd lines modulated), stored as
+    # sum and difference: the first stage of the Hadamard mixing
+    e = off + m
+    for j in range(0, RV_LINES, 2):
+        ring_a = ring0 + j * lstride
+        row_a = vrows + j * _RV_ROW
+        split = np.int64(state[_RV_SPLIT + j + 1])
+        args = (state, j, ring_a, ring_a + lstride, nline, w0, off)
+        _rv_read_pair(*args, off, min(e, split), row_a, row_a + _RV_ROW)
+        _rv_read_pair(*args, max(off, split), e, row_a, row_a + _RV_ROW)
+    # 4. the rest of the Hadamard mixing in place (unnormalised; rows 2 and 5 are the outputs)
+    # (pairwise loops: two rows per loop keep Numba's loops vectorised)
+    for a in (0, 1, 4, 5):
+        _rv_butterfly(state, vrows + a * _RV_ROW, vrows + (a + 2) * _RV_ROW, m)
     for a in range(4):
-        _rv_butterfly(state, vrows + a * RV_BLOCK, vrows + (a + 4) * RV_BLOCK, m)
-    # 5. feed back with the input (orthonormal: 1/sqrt(8)), flushing denormals
-    h = 0.35355339059327373
+        _rv_butterfly(state, vrows + a * _RV_ROW, vrows + (a + 4) * _RV_ROW, m)
+    # 5. feed back through each line's loss filter (g times the damping low-pass; the
+    # Hadamard is orthonormal with 1/sqrt(8), folded into the taps), add the input, flush
+    # denormals.
     for j in range(RV_LINES):
         ring = ring0 + j * lstride
         wp = ring + w0
-        row = vrows + j * RV_BLOCK
+        row = vrows + j * _RV_ROW
+        state[_u(row - 2)] = state[_RV_HIST + 2 * j]
+        state[_u(row - 1)] = state[_RV_HIST + 2 * j + 1]
         src = xl if _RV_IN_S[j] != 0.0 else xr
         sg = _RV_IN_S[j] + _RV_IN_D[j]
+        c0 = state[_RV_FIR + 3 * j]
+        c1 = state[_RV_FIR + 3 * j + 1]
+        c2 = state[_RV_FIR + 3 * j + 2]
         for i in range(m):
-            v = state[_u(row + i)] * h + sg * state[_u(src + i)]
+            y = c0 * state[_u(row + i)] + c1 * state[_u(row + i - 1)] + c2 * state[_u(row + i - 2)]
+            v = y + sg * state[_u(src + i)]
             state[_u(wp + i)] = 0.0 if abs(v) < 1e-20 else v
+        state[_RV_HIST + 2 * j] = state[_u(row + m - 2)]
+        state[_RV_HIST + 2 * j + 1] = state[_u(row + m - 1)]
         _rv_guard_copy(state, ring, nline, w0, m)
     # 6. output
     wet = state[E_WET] * state[_RV_OUT]
     dry = state[E_DRY]
     side = state[_RV_SIDE]
-    ol = vrows + 2 * RV_BLOCK
-    orr = vrows + 5 * RV_BLOCK
+    ol = vrows + 2 * _RV_ROW
+    orr = vrows + 5 * _RV_ROW
     for i in range(m):
         wl = state[_u(ol + i)]
         wr = state[_u(orr + i)]
@@ -470,9 +482,10 @@ def tape_delay_process(left, right, start, stop, state):
             hl = _flush(hl)
             hr = _flush(hr)
         m = min(stop - i, CTRL - off)
-        mod = state[_TD_MA] + off * state[_TD_MS]
+        ma = state[_TD_MA]
         ms = state[_TD_MS]
         for k in range(m):
+            mod = ma + (off + k) * ms  # closed form: identical however the block is split
             xl = left[i + k]
             xr = right[i + k]
             w = n & mask
@@ -491,8 +504,9 @@ def tape_delay_process(left, right, start, stop, state):
                 hr += hc * (fr - hr)
                 fl = hl
                 fr = hr
-            fl = _tape_sat(fl * fb)
-            fr = _tape_sat(fr * fb)
+            # Repeats decay forever: flush before they reach the subnormal range.
+            fl = _flush(_tape_sat(fl * fb))
+            fr = _flush(_tape_sat(fr * fb))
             if pp:
                 state[bl + w] = 0.5 * (xl + xr) + fr
                 state[br + w] = fl
@@ -501,7 +515,6 @@ def tape_delay_process(left, right, start, stop, state):
                 state[br + w] = xr + fr
             left[i + k] = dry * xl + wet * yl
             right[i + k] = dry * xr + wet * yr
-            mod += ms
             n += 1
         i += m
     state[_TD_Z] = zl
@@ -556,15 +569,20 @@ def chorus_process(left, right, start, stop, state):
         if off == 0:
             _ch_control(state)
         m = min(stop - i, CTRL - off)
-        d0 = state[_CH_MA] + off * state[_CH_MS]
-        d1 = state[_CH_MA + 1] + off * state[_CH_MS + 1]
-        d2 = state[_CH_MA + 2] + off * state[_CH_MS + 2]
-        d3 = state[_CH_MA + 3] + off * state[_CH_MS + 3]
+        a0 = state[_CH_MA]
+        a1 = state[_CH_MA + 1]
+        a2 = state[_CH_MA + 2]
+        a3 = state[_CH_MA + 3]
         s0 = state[_CH_MS]
         s1 = state[_CH_MS + 1]
         s2 = state[_CH_MS + 2]
         s3 = state[_CH_MS + 3]
         for k in range(m):
+            t = off + k  # closed form: identical however the block is split
+            d0 = a0 + t * s0
+            d1 = a1 + t * s1
+            d2 = a2 + t * s2
+            d3 = a3 + t * s3
             xl = left[i + k]
             xr = right[i + k]
             w = n & mask
@@ -574,10 +592,6 @@ def chorus_process(left, right, start, stop, state):
             yr = _hermite_read(state, br, w, d2, mask) + _hermite_read(state, br, w, d3, mask)
             left[i + k] = dry * xl + wet * yl
             right[i + k] = dry * xr + wet * yr
-            d0 += s0
-            d1 += s1
-            d2 += s2
-            d3 += s3
             n += 1
         i += m
     state[E_N] = n
@@ -699,17 +713,16 @@ def compressor_process(left, right, start, stop, state):
             state[_CP_GA] = g_now
             state[_CP_GS] = (target - g_now) * (1.0 / CTRL)
         m = min(stop - i, CTRL - off)
-        g = state[_CP_GA] + off * state[_CP_GS]
+        ga = state[_CP_GA]
         gs = state[_CP_GS]
         for k in range(m):
             xl = left[i + k]
             xr = right[i + k]
             x = max(abs(xl), abs(xr))
             env += (att if x > env else rel) * (x - env)
-            gm = g * makeup
+            gm = (ga + (off + k) * gs) * makeup  # closed form, split-independent
             left[i + k] = xl * gm
             right[i + k] = xr * gm
-            g += gs
             n += 1
         i += m
     state[_CP_ENV] = env
@@ -901,6 +914,8 @@ def validate_effect_params(kind: int | str, sample_rate: float = 48000.0, **para
     # Ranges that depend on the sample rate or on other parameters.
     nyq = 0.49 * sr
     for key in ("cutoff_hz", "mid_hz", "high_hz", "low_hz", "damping_hz", "highcut_hz"):
+        if key not in params and out.get(key) is not None and out[key] >= nyq:
+            out[key] = 0.45 * sr  # a default above a low sample rate's Nyquist moves down
         if out.get(key) is not None and out[key] >= nyq:
             lo, text = spec[key][1], spec[key][3]
             raise ParameterError(f"{name}.{key}", out[key], f"{lo:g} to {nyq:g} Hz at {sr:g} Hz")
@@ -948,7 +963,7 @@ def effect_state_size(kind: int | str, sample_rate: float = 48000.0, **params) -
     p = validate_effect_params(name, sr, **params)
     if name == "reverb":
         line, pre, ap = _reverb_sizes(sr)
-        scratch = (2 + RV_LINES) * RV_BLOCK
+        scratch = 2 * RV_BLOCK + 2 + RV_LINES * _RV_ROW
         return _RV_BUF + scratch + RV_LINES * (line + RV_GUARD) + 2 * (pre + RV_GUARD) + 4 * (ap + RV_GUARD)
     if name == "tape_delay":
         return _TD_BUF + 2 * _tape_size(sr, p)
@@ -974,21 +989,39 @@ def make_effect(kind: int | str, sample_rate: float = 48000.0, **params) -> np.n
     -------
     ndarray, shape (effect_state_size(...),), float64
     """
+    state = np.zeros(effect_state_size(kind, sample_rate, **params))
+    init_effect(state, kind, sample_rate, **params)
+    return state
+
+
+def init_effect(state: np.ndarray, kind: int | str, sample_rate: float = 48000.0, **params) -> None:
+    """Set up an effect in a state array the caller allocated (silences its memory).
+
+    ``state`` must be float64 with at least :func:`effect_state_size` elements for the same
+    kind, sample rate and parameters.
+    """
+    from groovebox.errors import ParameterError
+
     name = effect_kind(kind)
     sr = _check_sample_rate(sample_rate)
     p = validate_effect_params(name, sr, **params)
-    state = np.zeros(effect_state_size(name, sr, **params))
+    need = effect_state_size(name, sr, **params)
+    if state.dtype != np.float64 or state.ndim != 1 or state.shape[0] < need:
+        raise ParameterError("state", f"{state.dtype} array of shape {state.shape}",
+                             f"a float64 array of at least {need} elements")
+    state[:] = 0.0
     state[E_KIND] = EFFECT_NAMES.index(name)
     state[E_SR] = sr
     _SETUP[name](state, sr, p, True)
-    return state
 
 
 def update_effect(state: np.ndarray, **params) -> None:
     """Change some parameters of an effect in place; its memory (the tail) is kept.
 
     Parameters not given keep their current values. A tape delay cannot grow beyond the
-    memory it was made with (``max_time_s``).
+    memory it was made with (``max_time_s``). Changes apply at once: a new reverb size or
+    pre-delay, or a new delay time, reads the memory at new places (a jump in the wet signal),
+    so automate those with a crossfade; gains, decay, damping and mix change cleanly.
     """
     from groovebox.errors import ParameterError
 
@@ -1048,9 +1081,10 @@ def _setup_reverb(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
     cos_d = None if p["damping_hz"] is None else math.cos(_TWO_PI * p["damping_hz"] / sr)
     for j, n in enumerate(lengths):
         state[_RV_LEN + j] = n
-        # Loss per pass for RT60 = decay_s over the mean delay (the modulation swings the
-        # delay over n .. n + 2 depth; the taps add one sample on average).
-        g = 10.0 ** (-3.0 * (n + depth + 1.0) / (t60 * sr))
+        # Loss per pass for RT60 = decay_s over the mean delay (modulated lines swing over
+        # n .. n + 2 depth; the damping filter adds c samples of group delay).
+        mean = n + (depth if _RV_MODULATED[j] else 0.0)
+        g = 10.0 ** (-3.0 * mean / (t60 * sr))
         g_sq_mean += g * g / RV_LINES
         c = 0.0
         if cos_d is not None:
@@ -1058,14 +1092,10 @@ def _setup_reverb(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
             # per pass, so the decay there is twice as fast: RT60(damping_hz) = decay_s / 2.
             q = (1.0 - g) / (2.0 * (1.0 - cos_d))
             c = 0.5 if q >= 0.25 else 0.5 * (1.0 - math.sqrt(1.0 - 4.0 * q))
-        f0, f1, f2 = (1.0 - c) ** 2, 2.0 * c * (1.0 - c), c * c
-        # Taps on x[t-k], x[t-k-1], x[t-k-2], x[t-k-3]: linear interpolation (1 - f, f)
-        # convolved with the damping filter, times g; each weight is alpha + beta * f.
-        alpha = (g * f0, g * f1, g * f2, 0.0)
-        beta = (-g * f0, g * (f0 - f1), g * (f1 - f2), g * f2)
-        for t in range(4):
-            state[_RV_W + 4 * j + t] = alpha[t]
-            state[_RV_WB + 4 * j + t] = beta[t]
+        h = g / math.sqrt(RV_LINES)  # the Hadamard's normalisation rides along
+        state[_RV_FIR + 3 * j] = h * (1.0 - c) ** 2
+        state[_RV_FIR + 3 * j + 1] = h * 2.0 * c * (1.0 - c)
+        state[_RV_FIR + 3 * j + 2] = h * c * c
         rc, rs = _rotation_block(0.11 + 0.067 * j + 0.013 * (j * j % 5), sr)
         state[_RV_ROT_C + j] = rc
         state[_RV_ROT_S + j] = rs
