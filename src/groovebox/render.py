@@ -131,10 +131,7 @@ def _plan(source, sample_rate: int, options: dict) -> RenderPlan:
 
         module, func = _PLANNERS[name].split(":")
         return getattr(importlib.import_module(module), func)(source, sample_rate=sample_rate, **options)
-    pattern = resolve_pattern(source)
-    options = dict(options)
-    options.pop("minutes", None)
-    return plan_pattern(pattern, sample_rate=sample_rate, **options)
+    return plan_pattern(resolve_pattern(source), sample_rate=sample_rate, **options)
 
 
 def render(
