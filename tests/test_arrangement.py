@@ -268,3 +268,22 @@ def test_export_rejects_unknown_suffixes_before_any_work(tmp_path):
     import soundfile as sf
 
     assert sf.info(str(flac)).samplerate == SR and (flac.stat().st_mode & 0o777) != 0o600
+
+
+def test_parts_read_from_midi_can_be_arranged_every_gm_name_is_an_instrument():
+    from groovebox.formats.midi_notes import GM_PROGRAMS
+
+    assert set(GM_PROGRAMS) <= set(INSTRUMENTS)
+
+
+def test_import_stays_light_until_harmony_or_audio_is_used():
+    code = (
+        "import sys, groovebox as gb\n"
+        "fns = (gb.scale, gb.chord, gb.progression, gb.generate_progression, gb.parts, gb.arrange, gb.export)\n"
+        "print(sorted(m for m in ('music21', 'numba', 'mido') if m in sys.modules))\n"
+        "gb.progression('I IV', key='C')\n"
+        "print('music21' in sys.modules, 'numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["[]", "True False"]  # building chords needs no engine

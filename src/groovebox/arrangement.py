@@ -27,11 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Program, TrackSettings
 from .errors import GrooveboxError
 from .model.arrangement import Arrangement, instrument
 from .model.notes import Part, Progression
-from .sequencer import TICKS_PER_STEP, NoteProgram, PatternProgram, samples_per_tick
+
+# The engine, sequencer and kernels (Numba) are imported by the functions that use them, so
+# exporting MIDI or MusicXML, or `gb.export` itself, costs no compilation or cache loading.
 
 __all__ = ["export", "frames_per_quarter", "instrument_patch", "midi_drums_available", "plan_arrangement",
            "plan_progression", "program", "ring_out_s"]
@@ -56,6 +57,8 @@ def instrument_patch(name: str) -> tuple[int, np.ndarray]:
 
 def frames_per_quarter(arr: Arrangement, sample_rate: int) -> Fraction:
     """Exact frames per quarter note, the same tempo grid the drum sequencer uses."""
+    from .sequencer import TICKS_PER_STEP, samples_per_tick
+
     if arr.drums is not None:
         num, den = samples_per_tick(arr.drum_bpm, arr.drums.steps_per_beat, sample_rate)
         return Fraction(num * TICKS_PER_STEP, den) * arr.drum_steps_per_quarter
@@ -69,7 +72,9 @@ def _frame(beats: Fraction, fpq: Fraction) -> int:
     return (2 * x.numerator + x.denominator) // (2 * x.denominator)
 
 
-def _note_program(part: Part, fpq: Fraction, patch: int, track: int, seed: int) -> NoteProgram:
+def _note_program(part: Part, fpq: Fraction, patch: int, track: int, seed: int):
+    from .sequencer import NoteProgram
+
     n = len(part.notes)
     start = np.empty(n, np.int64)
     dur = np.empty(n, np.int64)
@@ -86,7 +91,7 @@ def _note_program(part: Part, fpq: Fraction, patch: int, track: int, seed: int) 
     return NoteProgram(start, dur, hz, vel, np.full(n, patch, np.int32), np.full(n, track, np.int32), seeds)
 
 
-def program(arr: Arrangement, sample_rate: int) -> tuple[Program, int]:
+def program(arr: Arrangement, sample_rate: int):
     """The engine program of an arrangement and the length of its timeline in frames.
 
     Drum tracks come first (mono, the pattern's gains and pans plus ``drums_gain_db``), then one
@@ -102,6 +107,8 @@ def program(arr: Arrangement, sample_rate: int) -> tuple[Program, int]:
     from .drumkit import kit_tables, pack
     from .dsp.effects import make_effect
     from .dsp.tonal import PATCH_SIZE
+    from .engine import Program, TrackSettings
+    from .sequencer import PatternProgram
 
     if not isinstance(arr, Arrangement):
         raise GrooveboxError(f"expected an Arrangement, got {type(arr).__name__}")

@@ -91,6 +91,15 @@ INSTRUMENTS: dict[str, Instrument] = {
     "bass": Instrument("sub", (("brightness", 0.55), ("release_s", 0.08)), -6.0, True),
     "sub": Instrument("sub", (), -9.0, True),
     "warm_pad": Instrument("warm_pad", (), 7.0, True),
+    # the other General MIDI names parts read from MIDI files carry (formats.midi_notes)
+    "lead": Instrument("warm_pad", (("attack_s", 0.01), ("decay_s", 1.0), ("sustain", 0.8), ("release_s", 0.15),
+                                    ("voices", 3.0), ("detune_cents", 8.0), ("cutoff_hz", 2500.0),
+                                    ("filter_env_oct", 1.0), ("vibrato_hz", 5.5), ("vibrato_cents", 8.0)),
+                       -1.0, True),  # fmt: skip
+    "guitar": Instrument("pluck", (("brightness", 0.5), ("position", 0.12)), 5.0),
+    "marimba": Instrument("pluck", (("brightness", 0.25), ("decay_s", 1.2), ("position", 0.3)), 6.0),
+    "vibes": Instrument("fm_bell", (("fm_ratio", 4.0), ("fm_index", 1.2), ("decay_s", 4.0)), 1.5),
+    "bells": Instrument("fm_bell", (), 1.5),
 }
 
 
