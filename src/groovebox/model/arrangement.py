@@ -17,7 +17,7 @@ note in compound meters, as in the pattern library) is converted, so a 12/8 shuf
 >>> p = progression("I V vi IV", key="C", bpm=100)
 >>> arr = Arrangement(p, (parts.pad(p, name="chords"), parts.bass(p)))
 >>> arr.part_names, arr.length_beats, arr.mixes()[1]
-(('chords', 'bass'), Fraction(16, 1), Mix(gain_db=-2.0, pan=0.0, reverb=0.05))
+(('chords', 'bass'), Fraction(16, 1), Mix(gain_db=-6.0, pan=0.0, reverb=0.05))
 """
 
 from __future__ import annotations
