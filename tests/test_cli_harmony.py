@@ -120,3 +120,19 @@ def test_bad_suffix_and_bad_option_values(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "argument --bass: invalid choice: 'funky'" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_is_shared_with_other_generators():
+    """Another module may register `groovebox generate` first; progression joins its subcommands."""
+    import argparse
+
+    from groovebox.cli import harmony
+
+    parser = argparse.ArgumentParser(prog="groovebox")
+    sub = parser.add_subparsers(dest="command")
+    gen = sub.add_parser("generate").add_subparsers(dest="what")
+    gen.add_parser("soundscape").set_defaults(func="soundscape")
+    harmony.register(sub)
+    assert parser.parse_args(["generate", "soundscape"]).func == "soundscape"
+    args = parser.parse_args(["generate", "progression", "--style", "jazz", "--bass", "walking"])
+    assert args.func is harmony.cmd_generate_progression and args.style == "jazz" and args.bass == "walking"

@@ -43,7 +43,7 @@ def _missing_what(parser) -> int:
 def _add_arrangement_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", help="key: C, a, 'F# minor', 'D dorian', Bb, ... (music21 spelling)")
     p.add_argument("--bpm", type=float,
-                   help="tempo (default: the drum pattern's, else 120); with --drums in the pattern's beat")
+                   help="tempo (default: the drum pattern's, else 120 or the style's); with --drums in the pattern's beat")
     p.add_argument("--bars-per-chord", type=str, metavar="N", help="bars each chord lasts (0.5 = half a bar)")
     p.add_argument("--signature", help="time signature, e.g. 3/4 (default: the drum pattern's, else 4/4)")
     p.add_argument("--instrument", default="pad",
