@@ -9,7 +9,12 @@ Reported separately, because they are paid at different times:
 - ``build, cold caches``: generating the progression and the four parts with every chord and
   key cache emptied first (music21 parses each roman numeral once), after music21 is imported;
 - ``build, warm``: the same with caches filled, i.e. rebuilding in a session;
-- ``to_arrays``: turning all four parts into sample-accurate arrays for the engine.
+- ``to_arrays``: turning all four parts into sample-accurate arrays for the engine;
+- ``arrange``: the same four parts built through ``gb.arrange`` (the ring-out and the
+  instrument checks included), caches warm and cold;
+- ``render``: that arrangement rendered to memory at 48 kHz (engine program built inside the
+  timing; Numba compiled beforehand), reported as a realtime factor (audio seconds per wall
+  second), with and without a drum pattern under it.
 
 Target: build after music21's import < 100 ms.
 
@@ -28,7 +33,9 @@ import sys
 import time
 from pathlib import Path
 
+import groovebox as gb
 from groovebox.generators import parts
+from groovebox.generators.arrange import arrange
 from groovebox.generators.progressions import generate_progression
 from groovebox.harmony import clear_caches
 
@@ -50,6 +57,29 @@ def build(seed: int = 1):
         parts.pad(prog, "drop2"),
         parts.melody(prog, seed=seed),
     )
+
+
+def arrangement(seed: int = 1, drums: str | None = None):
+    """The same 64 bars and four parts, as an Arrangement ready to render."""
+    prog = generate_progression("jazz", bars=BARS, key="Bb", seed=seed)
+    return arrange(prog, chords="pad", voicing="drop2", bass="walking", arp="updown", arp_rate=4,
+                   melody=True, drums=drums, seed=seed)  # fmt: skip
+
+
+def render_seconds(arr) -> tuple[float, float]:
+    """(audio seconds, wall seconds) of rendering ``arr`` to memory."""
+    t = time.perf_counter()
+    audio = gb.render(arr, sample_rate=SAMPLE_RATE)
+    return audio.duration_s, time.perf_counter() - t
+
+
+def _compile_engine():
+    gb.render(arrangement_short(), sample_rate=SAMPLE_RATE)
+
+
+def arrangement_short():
+    prog = generate_progression("jazz", bars=2, key="Bb", seed=1)
+    return arrange(prog, bass="walking", arp="updown", melody=True, drums="rock/straight-eighths")
 
 
 def to_arrays(prog, ps):
@@ -111,6 +141,32 @@ def test_to_arrays_64_bars(benchmark):
     assert len(arrays) == 4
 
 
+def test_arrange_64_bars_cold_caches(benchmark):
+    _warm_import()
+    arr = benchmark.pedantic(arrangement, setup=clear_caches, rounds=5, iterations=1)
+    benchmark.extra_info["notes"] = sum(len(p) for p in arr.parts)
+
+
+def test_arrange_64_bars_warm(benchmark):
+    _warm_import()
+    arrangement()
+    benchmark(arrangement)
+
+
+def test_render_64_bar_arrangement(benchmark, report):
+    arr = arrangement()
+    _compile_engine()
+    audio_s, wall = benchmark.pedantic(render_seconds, args=(arr,), rounds=3, iterations=1)
+    report(benchmark, audio_s=audio_s, realtime_factor=audio_s / benchmark.stats["min"])
+
+
+def test_render_64_bar_arrangement_with_drums(benchmark, report):
+    arr = arrangement(drums="rock/straight-eighths")
+    _compile_engine()
+    audio_s, wall = benchmark.pedantic(render_seconds, args=(arr,), rounds=3, iterations=1)
+    report(benchmark, audio_s=audio_s, realtime_factor=audio_s / benchmark.stats["min"])
+
+
 def _best_ms(fn, setup=None, rounds=5) -> float:
     best = float("inf")
     for _ in range(rounds):
@@ -132,3 +188,14 @@ if __name__ == "__main__":
     print(f"build, cold caches (best of 5): {_best_ms(build, setup=clear_caches):.1f} ms")
     print(f"build, warm (best of 5):        {_best_ms(build):.1f} ms")
     print(f"to_arrays, 4 parts (best of 5): {_best_ms(lambda: to_arrays(prog, ps)):.1f} ms")
+    print(f"arrange, cold caches (best of 5): {_best_ms(arrangement, setup=clear_caches):.1f} ms")
+    print(f"arrange, warm (best of 5):        {_best_ms(arrangement):.1f} ms")
+    t = time.perf_counter()
+    _compile_engine()
+    print(f"engine first render (Numba compile or cache load): {time.perf_counter() - t:.2f} s")
+    for drums in (None, "rock/straight-eighths"):
+        arr = arrangement(drums=drums)
+        best = min(render_seconds(arr)[1] for _ in range(3))
+        audio_s = render_seconds(arr)[0]
+        label = "with drums" if drums else "no drums  "
+        print(f"render 64 bars {label}: {audio_s:.1f} s of audio in {best:.3f} s = {audio_s / best:.0f}x realtime")

@@ -12,6 +12,8 @@ True
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -32,10 +34,38 @@ _LAZY = {
     "get_kit": "groovebox.model.kit:get_kit",
     "read_pattern": "groovebox.formats.pattern_toml:load",
     "write_pattern": "groovebox.formats.pattern_toml:dump",
+    # harmony: music21 is imported by the first call that needs it, not here
+    "harmony": "groovebox.harmony",
+    "scale": "groovebox.harmony.keys:scale",
+    "chord": "groovebox.harmony.chords:chord",
+    "progression": "groovebox.harmony.progression:progression",
+    "generate_progression": "groovebox.generators.progressions:generate_progression",
+    "parts": "groovebox.generators.parts",
+    "arrange": "groovebox.generators.arrange:arrange",
+    "Arrangement": "groovebox.model.arrangement:Arrangement",
+    "Progression": "groovebox.model.notes:Progression",
+    "export": "groovebox.arrangement:export",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",
            "UnknownNameError", *_LAZY]
+
+
+class _Package(types.ModuleType):
+    """The package's module type. Importing a submodule binds it on the package under its own
+    name, so the first ``import groovebox.render`` (anywhere, even inside groovebox) would turn
+    ``gb.render`` from the function into the module; this keeps the function there instead.
+    (``from groovebox.render import RenderPlan`` still reaches the module.)"""
+
+    def __setattr__(self, name: str, value) -> None:
+        target = _LAZY.get(name, "")
+        module, _, attr = target.partition(":")
+        if attr and isinstance(value, types.ModuleType) and value.__name__ == module == f"{__name__}.{name}":
+            value = getattr(value, attr)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

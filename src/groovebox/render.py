@@ -122,6 +122,10 @@ def register_planner(type_name: str, target: str) -> None:
     _PLANNERS[type_name] = target
 
 
+register_planner("Arrangement", "groovebox.arrangement:plan_arrangement")
+register_planner("Progression", "groovebox.arrangement:plan_progression")
+
+
 def _plan(source, sample_rate: int, options: dict) -> RenderPlan:
     if isinstance(source, RenderPlan):
         return source

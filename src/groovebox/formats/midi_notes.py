@@ -49,6 +49,17 @@ GM_PROGRAMS: dict[str, int] = {
     "lead": 81,  # sawtooth lead
     "pad": 89,  # warm pad
     "drone": 94,  # halo pad
+    # the arrangement instruments' other names (groovebox.model.arrangement.INSTRUMENTS)
+    "rhodes": 4,
+    "soft_piano": 0,
+    "fm_bell": 14,
+    "glass": 98,  # FX 3 (crystal)
+    "harp": 46,
+    "dark_pad": 90,  # polysynth pad
+    "warm_pad": 89,
+    "choir_ah": 52,
+    "sine_drone": 94,
+    "sub": 38,
 }
 _PROGRAM_NAMES = {v: k for k, v in reversed(list(GM_PROGRAMS.items()))}
 _CHANNELS = tuple(c for c in range(16) if c != 9)
@@ -199,11 +210,20 @@ def _atomic_save(mid, path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             mid.save(file=fh)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def publish(tmp: str | os.PathLike, path: Path) -> None:
+    """Rename a finished temporary file into place with the permissions a new file gets
+    (mkstemp makes it private to its owner)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, path)
 
 
 def read_midi(path: str | os.PathLike) -> MidiNotes:

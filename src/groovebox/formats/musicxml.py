@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from groovebox.errors import HarmonyError
-from groovebox.formats.midi_notes import GM_PROGRAMS
+from groovebox.formats.midi_notes import GM_PROGRAMS, publish
 from groovebox.model.notes import Part, _check_parts
 
 
@@ -69,7 +69,7 @@ def write_musicxml(
     os.close(fd)
     try:
         score.write("musicxml", fp=tmp)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

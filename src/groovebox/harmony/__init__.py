@@ -13,9 +13,11 @@ conversion is cached.
 ['ii7', 'V7', 'Imaj7']
 >>> h.chord("Am7").pitches
 (57, 60, 64, 67)
+>>> [h.symbol(c) for c in h.progression("i VI III VII", key="a").chords]
+['Am', 'F', 'C', 'G']
 """
 
-from groovebox.harmony.chords import chord, chord_origin, chord_symbol, is_roman, roman
+from groovebox.harmony.chords import chord, chord_origin, chord_symbol, is_roman, roman, symbol
 from groovebox.harmony.keys import KEY_MODES, SCALE_MODES, Scale, key_name, parse_key, scale
 from groovebox.harmony.progression import progression, tokenize
 from groovebox.harmony.voicing import (
@@ -61,6 +63,7 @@ __all__ = [
     "progression",
     "roman",
     "scale",
+    "symbol",
     "tokenize",
     "total_motion",
     "voice",

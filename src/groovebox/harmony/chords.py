@@ -306,3 +306,73 @@ def chord_origin(item: Chord | str, key: str) -> str:
         if pcs <= set(scale(other).pitch_classes):
             return f"borrowed from {other}"
     return "chromatic"
+
+
+# -- lead-sheet names ---------------------------------------------------------------------
+
+# Intervals above the root (semitones) -> chord-symbol suffix, for the chords people write.
+_SUFFIXES: dict[frozenset[int], str] = {
+    frozenset(s): suffix
+    for s, suffix in (
+        ((0, 4, 7), ""),
+        ((0, 3, 7), "m"),
+        ((0, 3, 6), "dim"),
+        ((0, 4, 8), "aug"),
+        ((0, 2, 7), "sus2"),
+        ((0, 5, 7), "sus4"),
+        ((0, 4, 7, 11), "maj7"),
+        ((0, 4, 7, 10), "7"),
+        ((0, 3, 7, 10), "m7"),
+        ((0, 3, 6, 10), "m7b5"),
+        ((0, 3, 6, 9), "dim7"),
+        ((0, 3, 7, 11), "mM7"),
+        ((0, 4, 8, 10), "7#5"),
+        ((0, 4, 7, 9), "6"),
+        ((0, 3, 7, 9), "m6"),
+        ((0, 5, 7, 10), "7sus4"),
+        ((0, 2, 4, 7), "add9"),
+        ((0, 2, 3, 7), "madd9"),
+        ((0, 2, 4, 7, 10), "9"),
+        ((0, 2, 4, 7, 11), "maj9"),
+        ((0, 2, 3, 7, 10), "m9"),
+        ((0, 1, 4, 7, 10), "7b9"),
+        ((0, 3, 4, 7, 10), "7#9"),
+        ((0, 4, 6, 7, 10), "7#11"),
+        ((0, 2, 4, 7, 9), "6add9"),
+        ((0, 2, 3, 5, 7, 10), "m11"),
+        ((0, 2, 4, 5, 7, 10), "11"),
+        ((0, 2, 4, 5, 7, 9, 10), "13"),
+    )
+}
+_ACCIDENTALS = {-2: "bb", -1: "b", 0: "", 1: "#", 2: "##"}
+_DEGREE_STEP = {1: 0, 3: 2, 5: 4, 7: 6, 9: 1, 11: 3, 13: 5}
+_NATURAL_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def _spell_tone(root_name: str, degree: int, pc: int) -> str:
+    """Spell chord tone ``pc`` by its chord step from the spelled root (the 3rd of F# is A#)."""
+    letter = _LETTERS[(_LETTERS.index(root_name[0]) + _DEGREE_STEP.get(degree, 0)) % 7]
+    diff = (pc - _NATURAL_PC[letter] + 6) % 12 - 6
+    return letter + _ACCIDENTALS.get(diff, "")
+
+
+def symbol(c: Chord) -> str:
+    """The lead-sheet symbol of a chord: ``"Am7"``, ``"D7/F#"``, ``"Bbmaj7"``.
+
+    Pure (no music21): the root's spelling and each tone's chord step spell the bass of an
+    inverted chord. Chords without a common symbol (augmented sixths, odd alterations) are
+    written as their spelled notes from the bass, e.g. ``"(Ab C F#)"``.
+
+    >>> from groovebox.harmony import chord
+    >>> [symbol(chord(f, "Eb")) for f in ("ii7", "V7/V", "IV64", "viio7")]
+    ['Fm7', 'F7', 'Ab/Eb', 'Ddim7']
+    """
+    names = {pc: _spell_tone(c.root_name, d, pc) for pc, d in zip(c.tones, c.degrees, strict=True)}
+    suffix = _SUFFIXES.get(frozenset((pc - c.root) % 12 for pc in c.tones))
+    if suffix is None:
+        order = [c.bass] + [pc for pc in c.tones if pc != c.bass]
+        return "(" + " ".join(names[pc] for pc in order) + ")"
+    text = c.root_name + suffix
+    if c.bass != c.root:
+        text += "/" + names.get(c.bass, c.root_name)
+    return text
