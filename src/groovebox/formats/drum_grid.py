@@ -234,6 +234,7 @@ def build_pattern(
     signature: tuple[int, int] = (4, 4),
     grid: int | str = "auto",
     swing: float | None = None,
+    hits_swung: bool = True,
     bars: int | None = None,
     end_quarters: Fraction | None = None,
     keep_timing: bool = False,
@@ -256,6 +257,10 @@ def build_pattern(
         Steps per whole note (see :data:`GRIDS`).
     swing : float, optional
         Force a swing percent instead of estimating it.
+    hits_swung : bool
+        True (MIDI): hit times include the swing, which is undone before rounding. False
+        (Hydrogen): hits are straight and ``swing`` is only the pattern's setting (kept on a
+        sixteenth grid).
     bars : int, optional
         Keep exactly this many bars (hits after them are dropped).
     end_quarters : Fraction, optional
@@ -294,7 +299,7 @@ def build_pattern(
     for g in _grid_candidates(grid, num, den):
         step_q, spb, steps_per_bar = layout(g, num, den)
         sw = 50.0
-        if spb % 2 == 0:
+        if spb % 2 == 0 and hits_swung:
             sw = estimate_swing([float(h.quarters / step_q) for h in hits]) if swing is None else float(swing)
         placed, residuals = _place(hits, flammed, chars, step_q, sw, keep_timing)
         tried.append((g, sw, placed, _error_q(residuals, step_q)))
@@ -306,8 +311,13 @@ def build_pattern(
         if t[0] in (24, 32) and choice[3] > 1e-9 and t[3] < 0.3 * choice[3]:
             choice = t
             break
-    g, swing, placed, _ = choice
+    g, placed_swing, placed, _ = choice
     step_q, spb, steps_per_bar = layout(g, num, den)
+    if hits_swung or swing is None:
+        swing = placed_swing
+    elif swing != 50.0 and spb != 4:
+        notes.append(f"{name}: swing {swing:g} applies to 16ths; not kept on this {g}-step grid")
+        swing = 50.0
 
     first_step = min(min(c) for c in placed.values())
     if first_step < 0:  # hits before the start (an early flam or push): shift, don't drop
