@@ -33,7 +33,7 @@ from ..model.instruments import INSTRUMENT_INDEX
 from ..model.pattern import BPM_RANGE, DENOMINATORS, MAX_STEPS, Pattern, Step, Track
 
 GRIDS = (8, 12, 16, 24, 32)
-AUTO_GRIDS = (16, 12, 24, 32)
+AUTO_GRIDS = (16, 12, 8, 24, 32)
 GHOST_BELOW = 0.55
 ACCENT_FROM = 0.86
 FLAM_WINDOW_S = (0.008, 0.045)
@@ -102,6 +102,17 @@ def _unswing(u: float, swing: float) -> float:
     return 2.0 * pair + straight
 
 
+def _reswing(s: float, swing: float) -> float:
+    """Straight steps -> swung steps (the inverse of :func:`_unswing`)."""
+    if swing == 50.0:
+        return s
+    pair = math.floor(s / 2.0)
+    phase = s - 2.0 * pair
+    knee = swing / 50.0
+    swung = phase * knee if phase < 1.0 else knee + (phase - 1.0) * (2.0 - knee)
+    return 2.0 * pair + swung
+
+
 def estimate_swing(steps: Sequence[float]) -> float:
     """Swing percent (50..75, whole) from hit positions in steps of an even grid: the median
     place of the off-beat hits inside their pair of steps."""
@@ -110,7 +121,7 @@ def estimate_swing(steps: Sequence[float]) -> float:
         phase = u - 2.0 * math.floor(u / 2.0)
         if 0.6 <= phase < 1.55:  # later than that is more likely an early down-beat
             offbeats.append(phase)
-    if len(offbeats) < 2:
+    if not offbeats:
         return 50.0
     offbeats.sort()
     mid = len(offbeats) // 2
@@ -119,14 +130,17 @@ def estimate_swing(steps: Sequence[float]) -> float:
 
 
 def _place(hits: list[Hit], flammed: set[int], chars: list[str], step_q: Fraction, swing: float,
-           keep_timing: bool) -> tuple[dict[str, dict[int, Step]], list[float]]:
-    """Hits -> {instrument: {step: Step}} on one grid, and each hit's distance from where the
-    grid puts it (in steps), ratchets found on the way."""
+           keep_timing: bool) -> tuple[dict[str, dict[int, Step]], list[float], int]:
+    """Hits -> {instrument: {step: Step}} on one grid, each hit's distance from where the grid
+    puts it (in steps), and the number of ratchet steps found on the way."""
     by_instr: dict[str, list[tuple[float, int]]] = {}
+    raw: list[float] = []
     for i, h in enumerate(hits):
-        by_instr.setdefault(h.instrument, []).append((_unswing(float(h.quarters / step_q), swing), i))
+        raw.append(float(h.quarters / step_q))
+        by_instr.setdefault(h.instrument, []).append((_unswing(raw[-1], swing), i))
     placed: dict[str, dict[int, Step]] = {}
     residuals: list[float] = []
+    n_ratchets = 0
     for instrument, items in by_instr.items():
         items.sort()
         cells: dict[int, Step] = {}
@@ -143,19 +157,21 @@ def _place(hits: list[Hit], flammed: set[int], chars: list[str], step_q: Fractio
                 r = j - k
                 if r >= 2 and all(abs(items[k + n][0] - step - n / r) <= _RATCHET_TOL / r for n in range(r)):
                     members = list(range(k, j))
+                    n_ratchets += 1
             for n, m in enumerate(members):
                 residuals.append(items[m][0] - step - n / len(members))
             k = members[-1] + 1
             first = hits[i]
             char = max((chars[items[m][1]] for m in members), key=_VEL.__getitem__)
-            nudge = float(min(50, max(-50, round(100.0 * (u - step))))) if keep_timing else 0.0
+            # A nudge is a share of a straight step added after swing (as the sequencer does).
+            nudge = float(min(50, max(-50, round(100.0 * (raw[i] - _reswing(step, swing)))))) if keep_timing else 0.0
             cand = Step(char, chance_pct=min(100.0, max(1.0, float(round(first.chance_pct)))),
                         ratchet=len(members), flam=i in flammed, nudge_pct=nudge)
             old = cells.get(step)
             if old is None or _VEL[cand.hit] > _VEL[old.hit]:
                 cells[step] = cand
         placed[instrument] = cells
-    return placed, residuals
+    return placed, residuals, n_ratchets
 
 
 def _error_q(residuals: list[float], step_q: Fraction) -> float:
@@ -175,6 +191,35 @@ def _grid_candidates(grid, numerator: int, denominator: int) -> list[int]:
         fits = " or ".join(str(g) for g in GRIDS if layout(g, numerator, denominator))
         raise DrumImportError(f"grid {grid} does not divide the beats of {numerator}/{denominator}; try {fits}")
     return [int(grid)]
+
+
+# Grids that hold the hits exactly compete on simplicity: a ratchet step costs 1, and each grid
+# a base cost per bar (sixteenths are the plainest reading, then triplets, eighths, finer ones).
+_GRID_COST = {16: 0.0, 12: 0.1, 8: 0.5, 24: 2.0, 32: 3.0}
+_EXACT_Q = 1e-6
+_FINER_ONLY_ABOVE_Q = 0.02  # quarter notes: a played groove errs this much on its own grid
+
+
+def _choose(tried: list[tuple], bar_q: float, last_q: float) -> tuple:
+    """The grid to use among (grid, swing, placed, error, ratchets) candidates.
+
+    Exact data (programmed files): the simplest exact grid. Played data: sixteenths or
+    triplets, whichever errs less (sixteenths on a tie); a finer grid only when the coarse one
+    errs a lot and the finer one far less (a finer grid always errs a little less).
+    """
+    if len(tried) == 1:
+        return tried[0]
+    bars = max(1.0, math.ceil((last_q + 1e-9) / bar_q))
+    exact = [t for t in tried if t[3] < _EXACT_Q]
+    if exact:
+        return min(exact, key=lambda t: (_GRID_COST[t[0]] * bars + t[4], _GRID_COST[t[0]]))
+    coarse = [t for t in tried if t[0] in (16, 12)] or tried[:1]
+    choice = min(coarse, key=lambda t: (t[3], t[0] != 16))
+    if choice[3] > _FINER_ONLY_ABOVE_Q:
+        for t in tried:
+            if t[0] in (24, 32) and t[3] < 0.3 * choice[3]:
+                return t
+    return choice
 
 
 def _hit_chars(hits: list[Hit], dynamics: str) -> list[str]:
@@ -209,14 +254,22 @@ def _split_flams(hits: list[Hit], quarter_s: float) -> tuple[list[Hit], set[int]
     order = sorted(range(len(hits)), key=lambda i: (hits[i].instrument, hits[i].quarters))
     grace: set[int] = set()
     flammed: set[int] = set()
-    for a, b in zip(order, order[1:], strict=False):
+    for n in range(len(order) - 1):
+        a, b = order[n], order[n + 1]
         ha, hb = hits[a], hits[b]
         if ha.instrument != hb.instrument or a in grace:
             continue
         gap_s = float(hb.quarters - ha.quarters) * quarter_s
-        if lo <= gap_s <= hi and ha.velocity < hb.velocity:
-            grace.add(a)
-            flammed.add(b)
+        if not (lo <= gap_s <= hi and ha.velocity < 0.75 * hb.velocity):
+            continue
+        # The last hit of an evenly spaced roll into a louder hit is not a grace note.
+        prev = hits[order[n - 1]] if n > 0 else None
+        if prev is not None and prev.instrument == ha.instrument and abs(prev.velocity - ha.velocity) < 0.05:
+            before_s = float(ha.quarters - prev.quarters) * quarter_s
+            if abs(before_s - gap_s) < 0.3 * gap_s:
+                continue
+        grace.add(a)
+        flammed.add(b)
     kept_index = {}
     kept = []
     for i, h in enumerate(hits):
@@ -301,17 +354,10 @@ def build_pattern(
         sw = 50.0
         if spb % 2 == 0 and hits_swung:
             sw = estimate_swing([float(h.quarters / step_q) for h in hits]) if swing is None else float(swing)
-        placed, residuals = _place(hits, flammed, chars, step_q, sw, keep_timing)
-        tried.append((g, sw, placed, _error_q(residuals, step_q)))
-    # Sixteenths or triplets, whichever fits better (sixteenths on a tie); a finer grid only
-    # when it fits far better (exact data on it), not merely because finer grids err less.
-    coarse = [t for t in tried if t[0] in (16, 12)] or tried[:1]
-    choice = min(coarse, key=lambda t: (t[3], t[0] != 16))
-    for t in tried:
-        if t[0] in (24, 32) and choice[3] > 1e-9 and t[3] < 0.3 * choice[3]:
-            choice = t
-            break
-    g, placed_swing, placed, _ = choice
+        placed, residuals, n_ratchets = _place(hits, flammed, chars, step_q, sw, keep_timing)
+        tried.append((g, sw, placed, _error_q(residuals, step_q), n_ratchets))
+    choice = _choose(tried, float(Fraction(4 * num, den)), float(max(h.quarters for h in hits)))
+    g, placed_swing, placed, _, _ = choice
     step_q, spb, steps_per_bar = layout(g, num, den)
     if hits_swung or swing is None:
         swing = placed_swing
