@@ -95,3 +95,17 @@ def test_no_stale_snapshots():
             (GOLDEN / f"{s}.txt").unlink()
         stale = []
     assert not stale, f"snapshots of patterns no longer in the library: {stale}"
+
+
+def test_the_library_index_counts_what_is_there(builtin_library):
+    """patterns/LIBRARY.md's index (patterns per genre and the total) matches the files."""
+    import re
+
+    text = (library.builtin_root() / "LIBRARY.md").read_text()
+    rows = {g: int(n) for g, n in re.findall(r"^\| `([\w-]+)` \| (\d+) \|", text, re.MULTILINE)}
+    counts: dict[str, int] = {}
+    for pid in IDS:
+        counts[pid.split("/")[0]] = counts.get(pid.split("/")[0], 0) + 1
+    assert rows == counts
+    total, n_genres = map(int, re.search(r"(\d+) patterns in (\d+) genres", text).groups())
+    assert (total, n_genres) == (len(IDS), len(counts))
