@@ -272,5 +272,8 @@ def cmd_kits(args) -> int:
     table.add_column("description")
     for name, kit in BUILTIN_KITS.items():
         table.add_row(name, getattr(kit, "description", ""))
-    _console().print(table)
+    con = _console()
+    con.print(table)
+    con.print("--kit PATH also takes a folder of samples (kick.wav, snare_1.wav, ...) or a Hydrogen "
+              "drumkit (see the README)", style="dim")
     return 0

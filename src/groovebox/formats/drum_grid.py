@@ -4,11 +4,13 @@ MIDI files and Hydrogen patterns give hits at tick positions; a groovebox patter
 steps. This module decides the grid and builds the pattern:
 
 - **Grid.** ``grid`` counts steps per whole note: 16 = sixteenths, 12 = triplet eighths, 24 =
-  triplet sixteenths, 8 = eighths, 32 = thirty-seconds. ``"auto"`` quantises to each of 16, 12,
-  24 and 32 (in that order of preference) and takes the first whose mean timing error (the
-  worst tenth of hits left out, so a few rolls or flams do not decide it) is within 1.5 x the
-  best plus 5 ms-ish (1/200 of a quarter note): exact triplets pick 12, played sixteenths
-  stay 16.
+  triplet sixteenths, 8 = eighths, 32 = thirty-seconds. ``"auto"`` places the hits on each and
+  decides: when some grids hold every hit exactly (a programmed file), the simplest of them
+  (sixteenths, then triplets, eighths, finer grids; each roll it needs counts against it);
+  otherwise (a played file) sixteenths or triplet eighths, whichever puts the hits closer to
+  their steps (the worst tenth left out, so a few rolls do not decide), and a finer grid only
+  when that one errs by over 1/50 of a quarter note and the finer one by less than a third of
+  it. Exact triplets pick 12, played sixteenths stay 16.
 - **Swing.** On even grids the off-beat step of each pair may sit late: the swing percent is
   estimated from the off-beat hits (median) and undone before rounding, so a file written with
   swing 62 comes back as the straight grid plus ``swing = 62``.

@@ -287,8 +287,9 @@ def read_hydrogen(
         if empty:
             notes.append(f"{empty} empty pattern(s) skipped")
     else:
+        hint = "; a drumkit is a kit: use it with --kit" if root.tag == "drumkit_info" else ""
         raise HydrogenError(f"{path}: <{root.tag}> is not a Hydrogen pattern or song "
-                            f"(expected <drumkit_pattern> or <song>)")
+                            f"(expected <drumkit_pattern> or <song>){hint}")
     if bpm is not None:
         quarter_bpm = float(bpm)
     if unmapped:
