@@ -135,10 +135,10 @@ def write_pattern_midi(
     for e in ev:
         if e["instrument"] in mute:
             continue
-        offset_ticks = Fraction(int(e["sample"]) - grid_sample(int(e["tick"])) * 1, 1) * den / num
-        tick = round((int(e["tick"]) + offset_ticks) * scale)
-        if tick < 0:
-            continue  # a grace note before the first downbeat: a file cannot start earlier
+        offset_ticks = Fraction(int(e["sample"]) - grid_sample(int(e["tick"]))) * den / num
+        # A file cannot start before tick 0: an early first hit (humanize) plays at 0, and a flam
+        # grace note there merges into its hit (the louder one is kept below).
+        tick = max(0, round((int(e["tick"]) + offset_ticks) * scale))
         key = GM_NOTES[str(e["instrument"])]
         vel = max(1, min(127, round(float(e["velocity"]) * 127)))
         notes[(tick, key)] = max(vel, notes.get((tick, key), 0))
