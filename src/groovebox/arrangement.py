@@ -284,7 +284,10 @@ def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
                                            ticks_per_beat=drums.ticks_per_beat, key=arr.key)  # fmt: skip
         song = mido.MidiFile(str(parts_file))
     song.tracks.append(_drum_track(drums, arr.drums.name))
-    return midi_notes._atomic_save(song, path)
+    from .errors import HarmonyError
+    from .formats import smf
+
+    return smf.save(song, path, error=HarmonyError)
 
 
 def _drum_track(drums, name: str):

@@ -8,6 +8,7 @@ then cost what 32 table reads cost, and a sample kit plays through exactly the s
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -129,11 +130,17 @@ def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = No
 
 
 def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
-    """Tables for a kit given by name (``"808"``), a Kit value or ready KitTables."""
+    """Tables for a kit given by name (``"808"``), a Kit value, ready KitTables, or the path of
+    a sample kit (a folder of samples or a Hydrogen drumkit; see :mod:`groovebox.samplekit`)."""
     if isinstance(kit, KitTables):
         return kit
-    from .model.kit import get_kit
+    from .model.kit import BUILTIN_KITS, get_kit
 
+    if isinstance(kit, (str, os.PathLike)) and not (isinstance(kit, str) and kit in BUILTIN_KITS):
+        from .samplekit import is_kit_path, load_sample_kit
+
+        if is_kit_path(kit):
+            return load_sample_kit(kit, sample_rate, instruments)
     if isinstance(kit, str):
         kit = get_kit(kit)
     return synth_tables(kit, sample_rate, instruments)

@@ -36,8 +36,10 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("render", help="render a pattern to WAV/FLAC/OGG",
-                       description="Render a pattern (library id or .toml file) to an audio file.")
+    p = sub.add_parser("render", help="render a pattern to WAV/FLAC/OGG or MIDI",
+                       description="Render a pattern (library id or .toml file) to an audio file, or "
+                                   "to a Standard MIDI File (-o x.mid: GM drums on channel 10, "
+                                   "one loop of the pattern by default).")
     p.add_argument("pattern", help="library id (genre/slug) or path to a .toml file")
     p.add_argument("-o", "--output", required=True, help="output file; the suffix picks the format")
     length = p.add_mutually_exclusive_group()
@@ -83,7 +85,7 @@ def cmd_render(args) -> int:
 
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
-        raise GrooveboxError(f"{out}: MIDI export is not available yet; render to .wav or .flac")
+        return _render_midi(args, out)
     t0 = time.perf_counter()
     render(
         args.pattern, path=out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
@@ -96,6 +98,34 @@ def cmd_render(args) -> int:
     wall = time.perf_counter() - t0
     print(f"wrote {out} ({info.duration:.2f} s, {info.samplerate} Hz, {info.subtype_info}) "
           f"in {wall:.2f} s")
+    return 0
+
+
+def _render_midi(args, out: Path) -> int:
+    """``render PATTERN -o x.mid``: the pattern's notes on the GM drum map (no audio)."""
+    import math
+
+    import mido
+
+    from ..formats.midi_drums import write_pattern_midi
+    from ..library import load
+    from ..sequencer import check_bpm
+
+    pattern = load(args.pattern)
+    steps = None
+    if args.seconds is not None:
+        if not (math.isfinite(args.seconds) and args.seconds > 0):
+            raise GrooveboxError(f"seconds: expected more than 0, got {args.seconds!r}")
+        bpm = check_bpm(pattern.bpm if args.bpm is None else args.bpm)
+        steps = max(1, math.ceil(args.seconds * bpm * pattern.steps_per_beat / 60.0))
+    write_pattern_midi(
+        pattern, out, bars=args.bars, steps=steps, bpm=args.bpm, swing=args.swing, seed=args.seed,
+        humanize_ms=args.humanize, mute=_mute_list(args.mute),
+    )  # fmt: skip
+    mid = mido.MidiFile(str(out))
+    n_notes = sum(1 for m in mid.tracks[0] if m.type == "note_on")
+    print(f"wrote {out} ({n_notes} notes, {mid.length:.2f} s, {mid.ticks_per_beat} ticks per quarter, "
+          f"GM drums on channel 10)")
     return 0
 
 
@@ -172,9 +202,37 @@ def cmd_show(args) -> int:
     return 0
 
 
-def cmd_list(args) -> int:
-    from rich.table import Table
+def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset(),
+           shrink: int | None = None) -> None:
+    """Print an aligned table (plain text; a bold header on a terminal).
 
+    Rich's Table measures every cell through its layout engine, which costs ~0.3 s for the
+    whole library; `list` must answer at once, so this one just pads columns. On a terminal the
+    ``shrink`` column is cut with an ellipsis to fit the width; in a pipe rows stay whole.
+    """
+    import shutil
+
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    tty = sys.stdout.isatty()
+    if tty and shrink is not None:
+        room = shutil.get_terminal_size((120, 24)).columns - (sum(widths) - widths[shrink]) - 2 * (len(widths) - 1)
+        widths[shrink] = max(len(headers[shrink]), min(widths[shrink], room))
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, c in enumerate(cells):
+            if len(c) > widths[i]:
+                c = c[: widths[i] - 1] + "\u2026"
+            out.append(c.rjust(widths[i]) if i in right else c.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    head = line(headers)
+    print(f"\033[1m{head}\033[0m" if tty else head)
+    for r in rows:
+        print(line(r))
+
+
+def cmd_list(args) -> int:
     from .. import library
 
     errors: list[GrooveboxError] = []
@@ -185,35 +243,22 @@ def cmd_list(args) -> int:
         from ..errors import UnknownNameError
 
         raise UnknownNameError("genre", args.genre, library.genres(), hint="see `groovebox genres`")
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col, kw in (("id", {"no_wrap": True}), ("name", {"no_wrap": True, "overflow": "ellipsis"}),
-                    ("bpm", {"justify": "right"}), ("sig", {}),
-                    ("swing", {"justify": "right"}), ("bars", {"justify": "right"})):
-        table.add_column(col, **kw)
-    for p in found:
-        table.add_row(p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}",
-                      f"{p.swing:g}", f"{float(p.bars):g}")
-    con = _console()
-    con.print(table)
-    con.print(f"{len(found)} patterns", style="dim")
+    rows = [[p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}", f"{p.swing:g}",
+             f"{float(p.bars):g}"] for p in found]
+    _table(["id", "name", "bpm", "sig", "swing", "bars"], rows, right={2, 4, 5}, shrink=1)
+    print(f"{len(found)} patterns")
     return 0
 
 
 def cmd_genres(args) -> int:
-    from rich.table import Table
-
     from .. import library
 
     errors: list[GrooveboxError] = []
     counts = library.genres(errors=errors)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("genre")
-    table.add_column("patterns", justify="right")
-    for genre, n in counts.items():
-        table.add_row(genre, str(n))
-    con = _console()
-    con.print(table)
-    con.print(f"{sum(counts.values())} patterns in {len(counts)} genres", style="dim")
+    for err in errors:
+        print(f"groovebox: skipped {err}", file=sys.stderr)
+    _table(["genre", "patterns"], [[g, str(n)] for g, n in counts.items()], right={1})
+    print(f"{sum(counts.values())} patterns in {len(counts)} genres")
     return 0
 
 
@@ -227,5 +272,8 @@ def cmd_kits(args) -> int:
     table.add_column("description")
     for name, kit in BUILTIN_KITS.items():
         table.add_row(name, getattr(kit, "description", ""))
-    _console().print(table)
+    con = _console()
+    con.print(table)
+    con.print("--kit PATH also takes a folder of samples (kick.wav, snare_1.wav, ...) or a Hydrogen "
+              "drumkit (see the README)", style="dim")
     return 0

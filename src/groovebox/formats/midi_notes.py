@@ -5,7 +5,8 @@ key signature. Each part gets its own channel (skipping channel 10, the drum cha
 program change for its instrument (:data:`GM_PROGRAMS`). Times are exact ticks when a note's
 beats are a multiple of ``1 / ticks_per_beat`` (480 holds sixteenths, triplets and 1/5 beats);
 other times round to the nearest tick. The file is written to a temporary name and renamed,
-so a failed write never leaves a half-written file.
+so a failed write never leaves a half-written file (:mod:`groovebox.formats.smf` holds the
+plumbing shared with the drum-pattern writer).
 
 >>> import tempfile, pathlib
 >>> from groovebox.harmony import progression
@@ -22,13 +23,13 @@ so a failed write never leaves a half-written file.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from groovebox.errors import HarmonyError
+from groovebox.formats import smf
 from groovebox.model.notes import Note, Part, _check_parts, parse_signature
 
 #: General MIDI program (0-based) for each tonal instrument name; unknown names get 0 (piano).
@@ -75,10 +76,6 @@ class MidiNotes:
     ticks_per_beat: int
 
 
-def _ticks(b: Fraction, tpb: int) -> int:
-    return round(b * tpb)
-
-
 def write_midi(
     parts: Iterable[Part] | Part,
     path: str | os.PathLike,
@@ -121,12 +118,10 @@ def write_midi(
     if not (isinstance(bpm, int | float) and bpm > 0):
         raise HarmonyError(f"bpm: expected a tempo > 0, got {bpm!r}")
     mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
-    conductor = mido.MidiTrack()
-    conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
-    conductor.append(mido.MetaMessage("time_signature", numerator=num, denominator=den, time=0))
-    if key is not None:
-        conductor.append(mido.MetaMessage("key_signature", key=_midi_key(key), time=0))
-    end_tick = max((_ticks(p.length_beats, ticks_per_beat) for p in parts), default=0)
+    conductor = mido.MidiTrack(
+        smf.conductor_messages(bpm, num, den, key=None if key is None else _midi_key(key))
+    )
+    end_tick = max((smf.ticks(p.length_beats, ticks_per_beat) for p in parts), default=0)
     conductor.append(mido.MetaMessage("end_of_track", time=end_tick))
     mid.tracks.append(conductor)
     for part, channel in zip(parts, _CHANNELS, strict=False):
@@ -138,8 +133,8 @@ def write_midi(
         track.append(mido.Message("program_change", channel=channel, program=program, time=0))
         events = []  # (tick, order, message); note-offs sort before note-ons at the same tick
         for n in part.notes:
-            on = _ticks(n.start_beats, ticks_per_beat)
-            off = max(_ticks(n.end_beats, ticks_per_beat), on + 1)
+            on = smf.ticks(n.start_beats, ticks_per_beat)
+            off = max(smf.ticks(n.end_beats, ticks_per_beat), on + 1)
             vel = max(1, min(127, round(n.velocity * 127)))
             events.append(
                 (
@@ -164,7 +159,7 @@ def write_midi(
             now = tick
         track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
         mid.tracks.append(track)
-    return _atomic_save(mid, Path(path))
+    return smf.save(mid, Path(path), make_parents=False, error=HarmonyError)
 
 
 # Semitones from a mode's tonic down to the major key with the same signature.
@@ -203,29 +198,6 @@ def _midi_key(key: str) -> str:
     return _MAJOR_SIGNATURES[(kn.tonic_pc - _TO_RELATIVE_MAJOR[kn.mode]) % 12]
 
 
-def _atomic_save(mid, path: Path) -> Path:
-    if not path.parent.exists():
-        raise HarmonyError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            mid.save(file=fh)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def publish(tmp: str | os.PathLike, path: Path) -> None:
-    """Rename a finished temporary file into place with the permissions a new file gets
-    (mkstemp makes it private to its owner)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    os.replace(tmp, path)
-
-
 def read_midi(path: str | os.PathLike) -> MidiNotes:
     """Read the pitched tracks of a MIDI file back into Parts.
 
@@ -235,10 +207,7 @@ def read_midi(path: str | os.PathLike) -> MidiNotes:
     """
     import mido
 
-    try:
-        mid = mido.MidiFile(str(path))
-    except (OSError, ValueError, EOFError) as exc:
-        raise HarmonyError(f"{path}: not a readable MIDI file ({exc})") from None
+    mid = smf.read(path, error=HarmonyError)
     tpb = mid.ticks_per_beat
     bpm, signature = 120.0, "4/4"
     found_tempo = found_sig = False

@@ -20,12 +20,12 @@ temporary name and renamed.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from groovebox.errors import HarmonyError
-from groovebox.formats.midi_notes import GM_PROGRAMS, publish
+from groovebox.formats.atomic import write_atomic
+from groovebox.formats.midi_notes import GM_PROGRAMS
 from groovebox.model.notes import Part, _check_parts
 
 
@@ -65,15 +65,10 @@ def write_musicxml(
         raise HarmonyError(f"{path}: folder {path.parent} does not exist")
     programs = [GM_PROGRAMS.get(p.instrument, 0) for p in parts]
     score = music21_score(parts, bpm, signature, key, title, programs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".musicxml", dir=path.parent)
-    os.close(fd)
-    try:
-        score.write("musicxml", fp=tmp)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    xml = GeneralObjectExporter(score).parse()
+    return write_atomic(path, xml, make_parents=False, error=HarmonyError)
 
 
 def read_musicxml(path: str | os.PathLike) -> tuple[Part, ...]:

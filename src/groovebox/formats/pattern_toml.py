@@ -302,18 +302,7 @@ def dumps(pattern: Pattern) -> str:
 
 
 def dump(pattern: Pattern, path: str | Path) -> Path:
-    """Write ``pattern`` to ``path`` atomically (temp file + rename)."""
-    import os
-    import tempfile
+    """Write ``pattern`` to ``path`` atomically (temp file + rename); missing folders are made."""
+    from .atomic import write_atomic
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(dumps(pattern))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, dumps(pattern), error=PatternError)

@@ -71,3 +71,109 @@ CHOKE_GROUPS: dict[str, int] = {"closed_hat": 1, "pedal_hat": 1, "open_hat": 1}
 # Cymbals ring over each other; every other instrument cuts its own previous hit (a drum
 # machine voice is one circuit, and a real drum head is one head).
 POLYPHONIC: frozenset[str] = frozenset({"crash", "ride", "ride_bell", "splash", "china"})
+
+
+# -- names from other programs ----------------------------------------------------------------
+# Hydrogen drumkits, sample packs and DAW drum racks name their sounds freely ("Kick Long",
+# "Hat Semi-Open", "SideStick-Hard", "BD", "Tom 1"). Rules are tried in order on the lowercased
+# name split into words; the first whose words are all present wins. Order matters: "cowbell"
+# before "bell", "snare rimshot" (a snare sound) before "rim", "stick" (a side stick) before
+# "snare".
+_NAME_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("cowbell",), "cowbell"),
+    (("ride", "bell"), "ride_bell"),
+    (("bell",), "ride_bell"),
+    (("ride",), "ride"),
+    (("crash",), "crash"),
+    (("splash",), "splash"),
+    (("china",), "china"),
+    (("chinese",), "china"),
+    (("cymbal",), "crash"),
+    (("cym",), "crash"),
+    (("open", "hat"), "open_hat"),
+    (("semi", "hat"), "open_hat"),
+    (("pedal", "hat"), "pedal_hat"),
+    (("foot", "hat"), "pedal_hat"),
+    (("hat",), "closed_hat"),
+    (("oh",), "open_hat"),
+    (("ch",), "closed_hat"),
+    (("hh",), "closed_hat"),
+    (("stick",), "rim"),
+    (("clap",), "clap"),
+    (("snare",), "snare"),
+    (("sd",), "snare"),
+    (("rim",), "rim"),
+    (("rimshot",), "rim"),
+    (("kick",), "kick"),
+    (("bd",), "kick"),
+    (("bass", "drum"), "kick"),
+    (("floor", "tom"), "low_tom"),
+    (("tom", "floor"), "low_tom"),
+    (("tom", "low"), "low_tom"),
+    (("tom", "lo"), "low_tom"),
+    (("tom", "mid"), "mid_tom"),
+    (("tom", "high"), "high_tom"),
+    (("tom", "hi"), "high_tom"),
+    (("tom", "1"), "high_tom"),
+    (("tom", "2"), "mid_tom"),
+    (("tom", "3"), "low_tom"),
+    (("tom",), "mid_tom"),
+    (("lt",), "low_tom"),
+    (("mt",), "mid_tom"),
+    (("ht",), "high_tom"),
+    (("conga", "mute"), "conga_mute"),
+    (("conga", "low"), "conga_low"),
+    (("conga", "lo"), "conga_low"),
+    (("conga",), "conga_high"),
+    (("bongo", "low"), "bongo_low"),
+    (("bongo", "lo"), "bongo_low"),
+    (("bongo",), "bongo_high"),
+    (("timbale", "low"), "timbale_low"),
+    (("timbale", "lo"), "timbale_low"),
+    (("timbale",), "timbale_high"),
+    (("agogo", "low"), "agogo_low"),
+    (("agogo", "lo"), "agogo_low"),
+    (("agogo",), "agogo_high"),
+    (("woodblock", "low"), "woodblock_low"),
+    (("woodblock", "lo"), "woodblock_low"),
+    (("woodblock",), "woodblock_high"),
+    (("block",), "woodblock_high"),
+    (("clave",), "clave"),
+    (("shaker",), "shaker"),
+    (("cabasa",), "shaker"),
+    (("maraca",), "maracas"),
+    (("tambourine",), "tambourine"),
+    (("tamb",), "tambourine"),
+    (("triangle",), "triangle"),
+)
+
+
+def _name_words(name: str) -> set[str]:
+    import re
+
+    text = name.lower().replace("hi-hat", "hihat").replace("hi hat", "hihat")
+    # camelCase and digits become words: "HatClosed2" -> hat closed 2
+    text = re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", name).lower() + " " + text
+    words = set(re.findall(r"[a-z]+|\d+", text))
+    if "hihat" in words or "hihats" in words:
+        words.add("hat")
+    words |= {w[:-1] for w in words if len(w) > 3 and w.endswith("s")}  # plurals: "congas"
+    return words
+
+
+def match_instrument(name: str) -> str | None:
+    """Our instrument for another program's sound name, or None when nothing fits.
+
+    >>> [match_instrument(n) for n in ("Kick Long", "Hat Semi-Open", "SideStick-Hard", "Tom 1")]
+    ['kick', 'open_hat', 'rim', 'high_tom']
+    >>> match_instrument("open_hat"), match_instrument("Laser Zap")
+    ('open_hat', None)
+    """
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in GM_NOTES:
+        return key
+    words = _name_words(name)
+    for need, instrument in _NAME_RULES:
+        if all(w in words for w in need):
+            return instrument
+    return None

@@ -1,0 +1,271 @@
+"""Drum patterns <-> Standard MIDI Files on the General MIDI drum map (channel 10), via mido.
+
+**Export** (:func:`write_pattern_midi`) plays the pattern through the sequencer and writes its
+events as notes. The file's resolution is the sequencer's own: 600 ticks per step, so
+``ticks_per_beat = 600 * steps_per_beat`` per quarter note (scaled for other beat lengths) and
+every step, swing offset, nudge and ratchet lands on an exact tick. Flam grace notes and
+humanize offsets, which the sequencer places in samples, are converted from their sample times.
+Tempo and time signature go in meta messages; notes last half a step (never overlapping the
+next hit of the same note), so the file drops into a DAW's drum rack as it sounds.
+
+**Import** (:func:`read_drum_midi`) reads the notes of channel 10 (or another), maps GM notes
+to instruments (:data:`~groovebox.model.instruments.NOTE_TO_INSTRUMENT`; unmapped notes are
+reported by number and name), and builds a grid pattern with
+:func:`groovebox.formats.drum_grid.build_pattern` (grid, swing, flams, ratchets, accents).
+
+>>> import tempfile, pathlib
+>>> import groovebox as gb
+>>> from groovebox.formats.midi_drums import read_drum_midi, write_pattern_midi
+>>> beat = gb.Pattern.from_grid({"kick": "x... x...", "snare": ".... X..o"}, bpm=96, swing=58)
+>>> out = write_pattern_midi(beat, pathlib.Path(tempfile.mkdtemp()) / "beat.mid")
+>>> back = read_drum_midi(out).patterns[0]
+>>> [t.grid for t in back.tracks], back.bpm, back.swing
+(['x...x...', '....X..o'], 96.0, 58.0)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import GrooveboxError
+from ..model.instruments import GM_NOTES, NOTE_TO_INSTRUMENT
+from ..model.pattern import Pattern
+from . import smf
+from .drum_grid import DrumImportError, Hit, Imported, build_pattern, quarters_per_beat
+
+TICKS_PER_STEP = 600  # the sequencer's (groovebox.sequencer.TICKS_PER_STEP)
+EVENT_SAMPLE_RATE = 48000  # flams and humanize are placed in samples; this rate converts them
+NOTE_LENGTH_STEPS = Fraction(1, 2)
+
+#: General MIDI percussion key names (GM level 1, keys 35..81, plus GM2's 27..34 and 82..87),
+#: used to report notes that have no instrument here.
+GM_PERCUSSION_NAMES: dict[int, str] = {
+    27: "High Q", 28: "Slap", 29: "Scratch Push", 30: "Scratch Pull", 31: "Sticks",
+    32: "Square Click", 33: "Metronome Click", 34: "Metronome Bell",
+    35: "Acoustic Bass Drum", 36: "Bass Drum 1", 37: "Side Stick", 38: "Acoustic Snare",
+    39: "Hand Clap", 40: "Electric Snare", 41: "Low Floor Tom", 42: "Closed Hi-Hat",
+    43: "High Floor Tom", 44: "Pedal Hi-Hat", 45: "Low Tom", 46: "Open Hi-Hat",
+    47: "Low-Mid Tom", 48: "Hi-Mid Tom", 49: "Crash Cymbal 1", 50: "High Tom",
+    51: "Ride Cymbal 1", 52: "Chinese Cymbal", 53: "Ride Bell", 54: "Tambourine",
+    55: "Splash Cymbal", 56: "Cowbell", 57: "Crash Cymbal 2", 58: "Vibraslap",
+    59: "Ride Cymbal 2", 60: "Hi Bongo", 61: "Low Bongo", 62: "Mute Hi Conga",
+    63: "Open Hi Conga", 64: "Low Conga", 65: "High Timbale", 66: "Low Timbale",
+    67: "High Agogo", 68: "Low Agogo", 69: "Cabasa", 70: "Maracas", 71: "Short Whistle",
+    72: "Long Whistle", 73: "Short Guiro", 74: "Long Guiro", 75: "Claves",
+    76: "Hi Wood Block", 77: "Low Wood Block", 78: "Mute Cuica", 79: "Open Cuica",
+    80: "Mute Triangle", 81: "Open Triangle", 82: "Shaker", 83: "Jingle Bell",
+    84: "Belltree", 85: "Castanets", 86: "Mute Surdo", 87: "Open Surdo",
+}  # fmt: skip
+
+
+def midi_resolution(pattern: Pattern) -> tuple[int, Fraction]:
+    """(ticks per quarter note, MIDI ticks per sequencer tick) for exporting ``pattern``.
+
+    The resolution is the sequencer's own whenever the header can hold it (always, except
+    steps finer than about 1/50 of a quarter note), so the scale is 1 and ticks are exact.
+    """
+    seq_per_quarter = Fraction(TICKS_PER_STEP * pattern.steps_per_beat) / quarters_per_beat(*pattern.signature)
+    if seq_per_quarter.denominator == 1 and seq_per_quarter <= smf.MAX_TICKS_PER_BEAT:
+        return int(seq_per_quarter), Fraction(1)
+    return 960, Fraction(960) / seq_per_quarter
+
+
+def write_pattern_midi(
+    pattern: Pattern,
+    path: str | os.PathLike,
+    *,
+    bars: float | None = None,
+    steps: int | None = None,
+    bpm: float | None = None,
+    swing: float | None = None,
+    seed: int = 0,
+    humanize_ms: float = 0.0,
+    humanize_velocity: float = 0.0,
+    mute: tuple[str, ...] = (),
+) -> Path:
+    """Write ``pattern`` as a type-0 Standard MIDI File on the GM drum map, channel 10.
+
+    Parameters
+    ----------
+    pattern : Pattern
+    path : path-like
+        Output file (missing folders are made); written atomically.
+    bars : float, optional
+        Length in bars (default: the pattern once, rounded up to whole bars).
+    steps : int, optional
+        Length in steps instead of bars.
+    bpm, swing, seed, humanize_ms, humanize_velocity
+        As for rendering; the same seed gives the same notes as the same audio render.
+    mute : tuple of str
+        Instruments to leave out.
+
+    Returns
+    -------
+    Path
+    """
+    import mido
+
+    from ..sequencer import events, samples_per_tick
+
+    if steps is None:
+        n_bars = Fraction(math.ceil(pattern.bars)) if bars is None else Fraction(bars).limit_denominator(64)
+        if n_bars <= 0:
+            raise GrooveboxError(f"bars: expected more than 0, got {bars!r}")
+        steps = max(1, math.ceil(n_bars * pattern.steps_per_bar))
+    unknown = set(mute) - set(pattern.instruments)
+    if unknown:
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
+    ev = events(pattern, steps=int(steps), bpm=bpm, swing=swing, seed=seed, humanize_ms=humanize_ms,
+                humanize_velocity=humanize_velocity, sample_rate=EVENT_SAMPLE_RATE)
+    tempo_bpm = pattern.bpm if bpm is None else float(bpm)
+    num, den = samples_per_tick(tempo_bpm, pattern.steps_per_beat, EVENT_SAMPLE_RATE)
+    ppq, scale = midi_resolution(pattern)
+
+    def grid_sample(tick: int) -> int:  # where the sequencer puts `tick` before flams/humanize
+        q, r = divmod(tick, den)
+        return q * num + (2 * r * num + den) // (2 * den)
+
+    notes: dict[tuple[int, int], int] = {}  # (tick, key) -> velocity
+    for e in ev:
+        if e["instrument"] in mute:
+            continue
+        offset_ticks = Fraction(int(e["sample"]) - grid_sample(int(e["tick"]))) * den / num
+        # A file cannot start before tick 0: an early first hit (humanize) plays at 0, and a flam
+        # grace note there merges into its hit (the louder one is kept below).
+        tick = max(0, round((int(e["tick"]) + offset_ticks) * scale))
+        key = GM_NOTES[str(e["instrument"])]
+        vel = max(1, min(127, round(float(e["velocity"]) * 127)))
+        notes[(tick, key)] = max(vel, notes.get((tick, key), 0))
+    length = max(1, round(NOTE_LENGTH_STEPS * TICKS_PER_STEP * scale))
+    end_tick = round(int(steps) * TICKS_PER_STEP * scale)
+    by_key: dict[int, list[int]] = {}
+    for tick, key in sorted(notes):
+        by_key.setdefault(key, []).append(tick)
+    messages = []  # (tick, order, key, message): note-offs sort before note-ons at a tick
+    for key, ticks in by_key.items():
+        for i, tick in enumerate(ticks):
+            off = tick + length
+            if i + 1 < len(ticks):
+                off = min(off, ticks[i + 1])
+            off = max(off, tick + 1)
+            messages.append((tick, 1, key, mido.Message("note_on", channel=smf.DRUM_CHANNEL, note=key,
+                                                        velocity=notes[(tick, key)])))
+            messages.append((off, 0, key, mido.Message("note_off", channel=smf.DRUM_CHANNEL, note=key,
+                                                       velocity=0)))
+    messages.sort(key=lambda m: (m[0], m[1], m[2]))
+    qpb = quarters_per_beat(*pattern.signature)
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=pattern.name, time=0))
+    track.extend(smf.conductor_messages(tempo_bpm * float(qpb), *pattern.signature))
+    now = 0
+    for tick, _, _, msg in messages:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
+    mid = mido.MidiFile(type=0, ticks_per_beat=ppq)
+    mid.tracks.append(track)
+    return smf.save(mid, path, error=GrooveboxError)
+
+
+def read_drum_midi(
+    path: str | os.PathLike,
+    *,
+    grid: int | str = "auto",
+    channel: int = 10,
+    name: str | None = None,
+    bars: int | None = None,
+    keep_timing: bool = False,
+    strict: bool = False,
+) -> Imported:
+    """A drum pattern from a MIDI file.
+
+    Parameters
+    ----------
+    path : path-like
+    grid : int or "auto"
+        Steps per whole note (8, 12, 16, 24, 32) or ``"auto"`` (see :mod:`.drum_grid`).
+    channel : int
+        MIDI channel of the drums, 1..16 (10 = General MIDI drums).
+    name : str, optional
+        Pattern name (default: the file's track name, else its file name).
+    bars : int, optional
+        Keep only the first ``bars`` bars.
+    keep_timing : bool
+        Keep each hit's offset from the grid as a nudge.
+    strict : bool
+        Unmapped notes are an error instead of a note.
+
+    Returns
+    -------
+    Imported
+        One pattern, plus notes such as ``unmapped notes skipped: 58 Vibraslap (2)``.
+
+    Raises
+    ------
+    DrumImportError
+        Unreadable or truncated file (one line), no notes on the channel, no mappable notes.
+    """
+    path = Path(path)
+    if not (isinstance(channel, int) and 1 <= channel <= 16):
+        raise DrumImportError(f"channel: expected 1..16, got {channel!r}")
+    mid = smf.read(path, error=DrumImportError)
+    if mid.type == 2:
+        raise DrumImportError(f"{path}: type 2 MIDI files (independent sequences) are not supported")
+    meter = smf.first_meter(mid)
+    ppq = mid.ticks_per_beat
+    if not ppq or ppq <= 0:
+        raise DrumImportError(f"{path}: MIDI files timed in SMPTE frames are not supported")
+    ch = channel - 1
+    hits: list[Hit] = []
+    unmapped: dict[int, int] = {}
+    other_channels: dict[int, int] = {}
+    end_tick = 0
+    track_name = None
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "track_name" and track_name is None and msg.name.strip():
+                track_name = msg.name.strip()
+            if msg.type != "note_on" or msg.velocity == 0:
+                continue
+            if msg.channel != ch:
+                other_channels[msg.channel + 1] = other_channels.get(msg.channel + 1, 0) + 1
+                continue
+            instrument = NOTE_TO_INSTRUMENT.get(msg.note)
+            if instrument is None:
+                unmapped[msg.note] = unmapped.get(msg.note, 0) + 1
+                continue
+            hits.append(Hit(Fraction(tick, ppq), instrument, msg.velocity / 127.0))
+        end_tick = max(end_tick, tick)
+    notes: list[str] = []
+    if unmapped:
+        listing = ", ".join(f"{n} {GM_PERCUSSION_NAMES.get(n, '(no GM drum)')} ({c})"
+                            for n, c in sorted(unmapped.items()))
+        if strict or not hits:
+            what = "no drum notes we can map" if not hits else "notes with no instrument here"
+            raise DrumImportError(f"{path}: {what} on channel {channel}: {listing}")
+        notes.append(f"unmapped notes skipped: {listing}")
+    if not hits:
+        if other_channels:
+            chans = ", ".join(f"{c} ({n} notes)" for c, n in sorted(other_channels.items()))
+            raise DrumImportError(f"{path}: no drum notes on channel {channel}; notes are on channel {chans} "
+                                  f"(read one as drums with --channel)")
+        raise DrumImportError(f"{path}: no drum notes (no notes at all on channel {channel})")
+    if not meter.has_tempo:
+        notes.append("no tempo in the file; assumed 120 bpm")
+    generic = track_name is None or re.fullmatch(r"(midi|drums?|track\s*\d*|untitled.*|sequence.*)", track_name,
+                                                  re.IGNORECASE)
+    title = name or (path.stem if generic else track_name)
+    pattern = build_pattern(
+        hits, name=title, quarter_bpm=meter.quarter_bpm, signature=(meter.numerator, meter.denominator),
+        grid=grid, bars=bars, end_quarters=Fraction(end_tick, ppq), keep_timing=keep_timing,
+        description=f"Imported from the MIDI file {path.name}.", tags=("imported", "midi"), notes=notes,
+    )  # fmt: skip
+    return Imported([pattern], notes)
