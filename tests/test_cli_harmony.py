@@ -77,9 +77,9 @@ def test_generate_progression_prints_the_same_chords_for_the_same_seed(tmp_path,
 def test_generate_under_a_twelve_eight_pattern_takes_its_meter(tmp_path, capsys):
     out = tmp_path / "blues.flac"
     assert main(["generate", "progression", "--style", "minor_ballad", "--bars", "4", "--key", "e", "--drums",
-                 "blues/twelve-eight-shuffle", "--bass", "-o", str(out), "--sample-rate", "24000"]) == 0  # fmt: skip
+                 "blues/slow-blues-12-8", "--bass", "-o", str(out), "--sample-rate", "24000"]) == 0  # fmt: skip
     head = capsys.readouterr().out.splitlines()[0]
-    assert " · 12/8 · " in head and "drums blues/twelve-eight-shuffle" in head
+    assert " · 12/8 · " in head and "drums blues/slow-blues-12-8" in head
     assert sf.info(str(out)).samplerate == 24000
 
 

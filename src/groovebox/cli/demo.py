@@ -9,10 +9,10 @@ from pathlib import Path
 SHOWCASE = (
     ("breaks/funky-drummer", "808", 4),
     ("hip-hop/boom-bap", "lofi", 4),
-    ("house/classic-house", "909", 4),
-    ("hip-hop/trap", "808", 4),
-    ("latin/bossa-nova", "808", 4),
-    ("blues/twelve-eight-shuffle", "909", 2),
+    ("house/chicago-house", "909", 4),
+    ("trap/trap", "808", 4),
+    ("brazilian/bossa-nova", "acoustic", 4),
+    ("blues/slow-blues-12-8", "acoustic", 2),
     ("polymeter/three-over-four", "909", 4),
 )
 
