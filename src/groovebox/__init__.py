@@ -32,6 +32,15 @@ _LAZY = {
     "get_kit": "groovebox.model.kit:get_kit",
     "read_pattern": "groovebox.formats.pattern_toml:load",
     "write_pattern": "groovebox.formats.pattern_toml:dump",
+    "Loop": "groovebox.model.loop:Loop",
+    "Soundscape": "groovebox.model.loop:Soundscape",
+    "Instrument": "groovebox.model.loop:Instrument",
+    "Effect": "groovebox.model.loop:Effect",
+    "LFO": "groovebox.model.loop:LFO",
+    "Walk": "groovebox.model.loop:Walk",
+    "Drums": "groovebox.model.loop:Drums",
+    "ambient": "groovebox.generators.ambient",
+    "viz": "groovebox.viz",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",
