@@ -335,6 +335,37 @@ def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block
     return path
 
 
+def _write_deferring_signals(writer, block: np.ndarray) -> None:
+    """Write with Ctrl-C and SIGTERM held back until the block is written and counted.
+
+    A KeyboardInterrupt raised inside the file module's write (just after the bytes went out,
+    before they were counted) would leave the data and the length in the file's header out of
+    step, and the kept file would lose its last blocks, fade included. So while writing, the
+    two signals are only noted; afterwards the original handler gets them.
+    """
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
+        writer.write(block)
+        return
+    caught: list[int] = []
+    deferred = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in deferred}
+    try:
+        writer.write(block)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
+        handler = previous[caught[0]]
+        if callable(handler):
+            handler(caught[0], None)
+        elif handler == signal.SIG_DFL:
+            os.kill(os.getpid(), caught[0])
+
+
 def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path) -> None:
     sr = engine.sample_rate
     buf = np.empty((2, block_frames, 2), np.float32)
@@ -352,13 +383,13 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
                 if plan.keep_partial:
                     ready, held = held, block
                     if ready is not None:
-                        writer.write(ready)
+                        _write_deferring_signals(writer, ready)
                 else:
                     writer.write(block)
                 bar.update(done)
             if held is not None:
                 ready, held = held, None
-                writer.write(ready)
+                _write_deferring_signals(writer, ready)
             for block in _tail_blocks(engine, plan, block_frames):
                 writer.write(block)
         except KeyboardInterrupt:
