@@ -34,7 +34,6 @@ from .engine import Program, TrackSettings
 from .errors import GrooveboxError, SoundscapeError
 from .loops import LoopSource
 from .model.loop import LFO, Soundscape
-from .render import RenderPlan, _positive
 from .sequencer import PatternProgram
 
 TIMBRE_ROWS = 5  # patch rows per loop whose tone colour drifts
@@ -230,9 +229,9 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
         Tracks: one stereo track per loop (named as the loop), then one mono track per drum
         instrument (``"<drums name>.<instrument>"``); ``meta["soundscape"]`` is the scape.
     """
-    from .render import check_sample_rate
-
-    sr = check_sample_rate(sample_rate)
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) or not 8000 <= sample_rate <= 384000:
+        raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
+    sr = int(sample_rate)
     seed = scape.seed if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SoundscapeError(f"seed: expected a whole number >= 0, got {seed!r}")
@@ -380,13 +379,21 @@ def plan_soundscape(
     seed: int | None = None,
     fade_s: float | None = None,
     **unknown,
-) -> RenderPlan:
+):
     """Plan a soundscape render: ``seconds`` (default: the scape's ``length_s``), ending in a
     fade of ``fade_s`` (default the scape's ``fade_out_s``, at most a quarter of the render).
 
     Long renders keep what they rendered when interrupted (Ctrl-C, SIGTERM): a valid, shorter
     file.
+
+    Returns
+    -------
+    groovebox.render.RenderPlan
     """
+    # Imported here: importing groovebox.render before ``gb.render`` is first used would make
+    # the package attribute the module instead of the function.
+    from .render import RenderPlan, _positive
+
     if unknown:
         name = sorted(unknown)[0]
         raise GrooveboxError(f"{name}: not a soundscape render option (use seconds, minutes, seed, fade_s)")

@@ -305,6 +305,12 @@ class Hit:
     velocity: float = 1.0
 
 
+def _spelled(note: NoteLike) -> str:
+    """A note as the user wrote it (names keep their spelling, Db stays Db)."""
+    n = note_number(note)
+    return note.strip() if isinstance(note, str) else note_name(n)
+
+
 def _is_notelike(x: Any) -> bool:
     return isinstance(x, str) or (isinstance(x, int) and not isinstance(x, bool))
 
@@ -450,9 +456,9 @@ class Loop:
             if self.notes is None:
                 return self.instrument if isinstance(self.instrument, str) else self.instrument.preset
             if _is_notelike(self.notes):
-                return note_name(note_number(self.notes))
+                return _spelled(self.notes)
             if isinstance(self.notes, Sequence) and self.notes and all(_is_notelike(n) for n in self.notes):
-                return "+".join(note_name(note_number(n)) for n in self.notes)
+                return "+".join(_spelled(n) for n in self.notes)
             return "phrase"
         except SoundscapeError:
             return str(self.notes)
