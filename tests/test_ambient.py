@@ -390,3 +390,48 @@ def test_an_hour_streams_in_constant_memory_and_never_falls_silent(tmp_path):
     # Every 30 s of the hour is audible (the last one holds the fade-out).
     assert min(levels[:-1]) > -32.0, levels
     assert len(levels) == 120
+
+
+# --- evolution does what it says ---------------------------------------------------------------
+def test_lfo_on_gain_moves_the_level_by_its_depth():
+    tone = gb.Instrument("organ", attack_s=0.01, release_s=0.05)
+    loop = gb.Loop("A3", 10.0, 0.0, instrument=tone, duration=9.9, gain_db=-24.0)
+    scape = gb.Soundscape([loop], evolve=[gb.LFO("A3", "gain_db", 6.0, period_s=4.0)])
+    x = render(scape, seconds=4.0, fade_s=0).samples
+
+    def level(t):
+        a = round(t * SR)
+        return _rms_db(x[a - 2400 : a + 2400])
+
+    # sin peaks at 1 s (+6 dB) and dips at 3 s (-6 dB); at 2 s it is back at the base level.
+    assert level(1.0) - level(2.0) == pytest.approx(6.0, abs=0.3)
+    assert level(2.0) - level(3.0) == pytest.approx(6.0, abs=0.3)
+
+
+def test_lfo_on_cutoff_opens_and_closes_a_pad():
+    pad = gb.Instrument("warm_pad", attack_s=0.05, lfo_depth=0.0, filter_env_oct=0.0, cutoff_hz=800.0)
+    loop = gb.Loop(["C3", "G3", "C4"], 20.0, 0.0, instrument=pad, duration=19.0)
+    scape = gb.Soundscape([loop], evolve=[gb.LFO("C3+G3+C4", "cutoff_hz", 1.5, period_s=8.0)])
+    x = render(scape, seconds=8.0, fade_s=0).samples.mean(axis=1)
+
+    def centroid(t):
+        a = round(t * SR)
+        spec = np.abs(np.fft.rfft(x[a : a + 8192] * np.hanning(8192)))
+        f = np.fft.rfftfreq(8192, 1.0 / SR)
+        return float((spec * f).sum() / spec.sum())
+
+    # Open (2 s: +1.5 octaves) is clearly brighter than closed (6 s: -1.5 octaves).
+    assert centroid(1.5) > 1.8 * centroid(5.5)
+
+
+def test_walk_on_an_effect_parameter_reaches_the_effect():
+    burst = gb.Instrument("organ", attack_s=0.001, release_s=0.004, drawbars="008000000")
+    loops = [gb.Loop("A4", 0.5, 0.05, instrument=burst, duration=0.008, gain_db=-12.0, sends={"fx": 0.0})]
+    fixed = gb.Soundscape(loops, buses={"fx": gb.Effect("tape_delay", time_s=0.1, feedback=50.0)})
+    moving = gb.Soundscape(loops, buses={"fx": gb.Effect("tape_delay", time_s=0.1, feedback=50.0)},
+                           evolve=[gb.Walk("fx", "feedback", 40.0, step_s=0.5)])
+    a = render(fixed, seconds=3.0, fade_s=0).samples
+    b = render(moving, seconds=3.0, fade_s=0).samples
+    assert np.abs(a - b).max() > 1e-3  # the echoes' feedback differs once the walk moves
+    # The first burst and its first echo do not depend on the feedback.
+    assert np.array_equal(a[: round(0.2 * SR)], b[: round(0.2 * SR)])

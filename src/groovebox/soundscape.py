@@ -10,10 +10,11 @@ player) plays a soundscape.
 
 Evolution runs at control ticks every :func:`control_frames` frames of the mix timeline (85 ms
 at 48 kHz; the engine splits blocks there, so the result is the same for any block size). A tick
-computes every LFO and walk for its time in one kernel call and writes: track fader targets
-(the engine glides them), send levels, patch fields (new notes, and pads and choirs while they
-sound), and effect parameters through :func:`~groovebox.dsp.effects.update_effect`. Values
-are functions of the tick's time only, so nothing accumulates.
+computes every LFO and walk for the middle of its control period in one kernel call and writes:
+track fader targets (the engine glides them), send levels, patch fields (read by new notes; a
+pad also follows its cutoff, detune and vibrato while it sounds), and effect parameters through
+:func:`~groovebox.dsp.effects.update_effect`. Values are functions of the tick's time only, so
+nothing accumulates.
 
 :func:`plan_soundscape` is the render planner (``gb.render(scape, minutes=60, path=...)``):
 it keeps what was rendered on Ctrl-C (``keep_partial``) and ends with a musical fade-out.
@@ -129,6 +130,7 @@ class Evolution:
 
     def __init__(self, sample_rate: int, seed: int):
         self.sample_rate = sample_rate
+        self.control_frames = control_frames(sample_rate)
         self.seed = seed
         self._evos: list[tuple[bool, float, float, float]] = []  # walk, rate, phase, depth
         self._targets: list[list] = []  # kind, a, b, base, lo, hi, log, partner
@@ -194,8 +196,10 @@ class Evolution:
 
     # Running ------------------------------------------------------------------------------------
     def _run(self, frame, track_f, track_mute, track_send, patches) -> None:
+        # A value holds for one control period: take it at the period's middle, so the held
+        # steps are centred on the curve instead of lagging half a period behind.
         _evolve(
-            frame / self.sample_rate, self.seed, self.e_walk, self.e_rate, self.e_phase,
+            (frame + 0.5 * self.control_frames) / self.sample_rate, self.seed, self.e_walk, self.e_rate, self.e_phase,
             self.e_depth, self.op_target, self.op_evo, self.t_kind, self.t_a, self.t_b,
             self.t_base, self.t_lo, self.t_hi, self.t_log, self.t_partner, self.offset,
             self.value, track_f, track_mute, track_send, patches,
