@@ -410,7 +410,7 @@ class Loop:
             )
         start = _exact(self.start, f"{where}: start", f"a number of {unit_text} >= 0")
         if not 0 <= start <= MAX_PERIOD_S:
-            raise SoundscapeError(f"{where}: start: expected a number of {unit_text} >= 0, got {self.start!r}")
+            raise SoundscapeError(f"{where}: start: expected a number of {unit_text} in 0..{MAX_PERIOD_S:g}, got {self.start!r}")
         if self.bpm is not None:
             object.__setattr__(self, "bpm", _number(self.bpm, f"{where}: bpm", *BPM_RANGE, f"{BPM_RANGE[0]:g}..{BPM_RANGE[1]:g} bpm"))
             if self.unit != "beats":
