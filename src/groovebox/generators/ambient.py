@@ -90,11 +90,12 @@ def airports() -> Soundscape:
     loops drift slowly in level and the vowel wanders between "ah" and "oh" from note to note."""
     voice = Instrument(
         "choir_ah", attack_s=0.35, decay_s=5.0, sustain=0.45, release_s=3.5, vibrato_cents=9.0,
-        vibrato_hz=4.8, drift_cents=3.0, noise=0.12, gain_db=-2.0,
+        vibrato_hz=4.8, drift_cents=3.0, noise=0.12, gain_db=-3.0,
     )  # fmt: skip
-    pans = (-0.55, 0.35, -0.2, 0.6, -0.4, 0.15, 0.5)
-    # Higher notes a little softer, as sung; the top note softest.
-    gains = (0.0, -0.5, -1.0, -1.5, -2.0, -2.5, -3.5)
+    pans = (-0.5, 0.45, -0.25, 0.3, -0.45, 0.2, 0.1)
+    # Equal loudness (the "ah" is loudest where a note meets its first formant, near F5 and
+    # Ab5, weakest around C5), then the top note a little softer, as sung.
+    gains = (-2.5, -1.7, 4.3, 1.5, -1.2, -6.3, -8.1)
     loops = [
         Loop(note, period, start, instrument="voice", duration=4.2, pan=pan, gain_db=gain,
              sends={"hall": -2.0}, velocity=0.8, velocity_drift=0.3, timbre_drift=0.35)
