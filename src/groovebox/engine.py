@@ -580,20 +580,25 @@ def _render_core(
         for b in range(n_buses):
             if track_send[t, b] != 0.0:
                 sends = True
+        # Mixing is float32 arithmetic throughout (gains rounded to float32 once per sample):
+        # twice the SIMD width of double, and every path below computes a settled fader's
+        # samples identically, so the result does not depend on where a block starts.
+        gl32 = np.float32(gl)
+        gr32 = np.float32(gr)
         settled = gl == tl and gr == tr
         if settled and not sends:
             # The common case: fixed fader, no sends; mono tracks read one channel.
             if stereo:
                 for k in range(m):
-                    ml[k] += gl * b0[k]
-                    mr[k] += gr * b1[k]
+                    ml[k] += gl32 * b0[k]
+                    mr[k] += gr32 * b1[k]
                     b0[k] = 0.0
                     b1[k] = 0.0
             else:
                 for k in range(m):
                     x = b0[k]
-                    ml[k] += gl * x
-                    mr[k] += gr * x
+                    ml[k] += gl32 * x
+                    mr[k] += gr32 * x
                     b0[k] = 0.0
         else:
             # Post-fader signal goes back into the track buffer (left, right) for the sends.
@@ -602,8 +607,8 @@ def _render_core(
                 # its per-sample recurrence, so this loop vectorises (tracks with sends).
                 if stereo:
                     for k in range(m):
-                        yl = gl * b0[k]
-                        yr = gr * b1[k]
+                        yl = gl32 * b0[k]
+                        yr = gr32 * b1[k]
                         ml[k] += yl
                         mr[k] += yr
                         b0[k] = yl
@@ -611,8 +616,8 @@ def _render_core(
                 else:
                     for k in range(m):
                         x = b0[k]
-                        yl = gl * x
-                        yr = gr * x
+                        yl = gl32 * x
+                        yr = gr32 * x
                         ml[k] += yl
                         mr[k] += yr
                         b0[k] = yl
@@ -627,8 +632,8 @@ def _render_core(
                     gr = tr
                 xl = b0[k]
                 xr = b1[k] if stereo else xl
-                yl = gl * xl
-                yr = gr * xr
+                yl = np.float32(gl) * xl
+                yr = np.float32(gr) * xr
                 ml[k] += yl
                 mr[k] += yr
                 b0[k] = yl
@@ -636,7 +641,7 @@ def _render_core(
             track_f[t, 2] = gl
             track_f[t, 3] = gr
             for b in range(n_buses):
-                s = track_send[t, b]
+                s = np.float32(track_send[t, b])
                 if s != 0.0:
                     bl = bus_buf[b, 0]
                     br = bus_buf[b, 1]
