@@ -73,6 +73,14 @@ def test_note_names(name, midi):
     assert gb.Loop(name, 10.0).pitches == (midi,)
 
 
+def test_loop_names_are_unique_tracks():
+    scape = gb.Soundscape([gb.Loop("F4", 3.0), gb.Loop("F4", 4.0), gb.Loop("C5", 5.0, name="F4-2")])
+    assert scape.loop_names == ("F4", "F4-3", "F4-2")
+    assert scape.with_seed(5).loop_names == scape.loop_names
+    with pytest.raises(SoundscapeError, match="two loops are named 'bell'"):
+        gb.Soundscape([gb.Loop("F4", 3.0, name="bell"), gb.Loop("G4", 4.0, name="bell")])
+
+
 # --- exact time ------------------------------------------------------------------------------
 HOUR_LOOPS = [
     # (loop, sample rate, seconds per unit)

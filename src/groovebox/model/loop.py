@@ -753,19 +753,22 @@ class Soundscape:
 
         # Loops: unique names, instruments that exist, sends to buses that exist.
         tonal = _tonal()
-        seen: dict[str, int] = {}
+        # Names given by the user must be unique; default names (from the notes) get -2, -3...
+        explicit = [lp.name for lp in loops if lp.name != lp._default_name()]
+        for name in explicit:
+            if explicit.count(name) > 1:
+                raise SoundscapeError(f"{where}: two loops are named '{name}'; loop names must be unique")
+        seen = set(explicit)
         named: list[Loop] = []
-        explicit = [lp.name for lp in loops if lp.name and lp.name != lp._default_name()]
         for lp in loops:
-            name = lp.name
-            if name in seen:
-                if name in explicit:
-                    raise SoundscapeError(f"{where}: two loops are named '{name}'; loop names must be unique")
-                seen[name] += 1
-                while f"{name}-{seen[name]}" in seen:
-                    seen[name] += 1
-                lp = replace(lp, name=f"{name}-{seen[name]}")
-            seen.setdefault(lp.name, 1)
+            if lp.name == lp._default_name():
+                name, n = lp.name, 1
+                while name in seen:
+                    n += 1
+                    name = f"{lp.name}-{n}"
+                if name != lp.name:
+                    lp = replace(lp, name=name)
+                seen.add(name)
             inst = lp.instrument
             if isinstance(inst, str) and inst not in instruments and inst not in tonal.PRESETS and inst not in tonal.KIND_NAMES:
                 raise UnknownNameError("instrument", inst, [*instruments, *tonal.PRESETS, *tonal.KIND_NAMES],
