@@ -45,6 +45,15 @@ _LAZY = {
     "Arrangement": "groovebox.model.arrangement:Arrangement",
     "Progression": "groovebox.model.notes:Progression",
     "export": "groovebox.arrangement:export",
+    "Loop": "groovebox.model.loop:Loop",
+    "Soundscape": "groovebox.model.loop:Soundscape",
+    "Instrument": "groovebox.model.loop:Instrument",
+    "Effect": "groovebox.model.loop:Effect",
+    "LFO": "groovebox.model.loop:LFO",
+    "Walk": "groovebox.model.loop:Walk",
+    "Drums": "groovebox.model.loop:Drums",
+    "ambient": "groovebox.generators.ambient",
+    "viz": "groovebox.viz",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

@@ -104,7 +104,11 @@ class Program:
     patch_kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))  # voice kind per patch
     buses: list[list[np.ndarray]] = field(default_factory=list)  # effect chains (state arrays) per bus
     master: list[np.ndarray] = field(default_factory=list)  # effect chain on the master bus
-    controls: list = field(default_factory=list)  # .control(engine, frame) every CONTROL_FRAMES
+    controls: list = field(default_factory=list)  # .control(engine, frame) every control_frames
+    # Controls run at every absolute multiple of this many frames of the mix timeline; blocks are
+    # split there. Slow evolution needs no 512-frame resolution, and longer control periods mean
+    # longer blocks (fewer Python calls per second of audio).
+    control_frames: int = CONTROL_FRAMES
 
 
 class Engine:
@@ -215,6 +219,9 @@ class Engine:
             raise GrooveboxError(f"{len(program.tracks)} tracks; the engine mixes at most {self.max_tracks}")
         if len(program.buses) > MAX_BUSES:
             raise GrooveboxError(f"{len(program.buses)} effect buses; the engine has {MAX_BUSES}")
+        cf = program.control_frames
+        if isinstance(cf, bool) or not isinstance(cf, int | np.integer) or not 1 <= cf <= 1 << 20:
+            raise GrooveboxError(f"control_frames: expected a whole number of frames in 1..{1 << 20}, got {cf!r}")
         first = self.program is None
         self.track_send[:] = 0.0
         for i, t in enumerate(program.tracks):
@@ -288,8 +295,9 @@ class Engine:
         while done < n_frames:
             m = min(self.max_block, n_frames - done)
             if self.program is not None and self.program.controls:
-                # Controls act at absolute multiples of CONTROL_FRAMES, whatever the block size.
-                m = min(m, CONTROL_FRAMES - self._mix_pos % CONTROL_FRAMES)
+                # Controls act at absolute multiples of control_frames, whatever the block size.
+                cf = self.program.control_frames
+                m = min(m, cf - self._mix_pos % cf)
             self._render(m, out, done, True)
             done += m
         self.position += n_frames
@@ -303,7 +311,8 @@ class Engine:
         while left > 0:
             m = min(self.max_block, left)
             if self.program is not None and self.program.controls:
-                m = min(m, CONTROL_FRAMES - self._mix_pos % CONTROL_FRAMES)
+                cf = self.program.control_frames
+                m = min(m, cf - self._mix_pos % cf)
             self._render(m, self._no_out, 0, False)
             left -= m
 
@@ -316,7 +325,7 @@ class Engine:
         start = self._mix_pos
         stop = start + m
         if prog is not None:
-            if prog.controls and start % CONTROL_FRAMES == 0:
+            if prog.controls and start % prog.control_frames == 0:
                 for ctl in prog.controls:
                     ctl.control(self, start)
             if prog.events_end >= 0:
@@ -571,23 +580,49 @@ def _render_core(
         for b in range(n_buses):
             if track_send[t, b] != 0.0:
                 sends = True
-        if gl == tl and gr == tr and not sends:
+        # Mixing is float32 arithmetic throughout (gains rounded to float32 once per sample):
+        # twice the SIMD width of double, and every path below computes a settled fader's
+        # samples identically, so the result does not depend on where a block starts.
+        gl32 = np.float32(gl)
+        gr32 = np.float32(gr)
+        settled = gl == tl and gr == tr
+        if settled and not sends:
             # The common case: fixed fader, no sends; mono tracks read one channel.
             if stereo:
                 for k in range(m):
-                    ml[k] += gl * b0[k]
-                    mr[k] += gr * b1[k]
+                    ml[k] += gl32 * b0[k]
+                    mr[k] += gr32 * b1[k]
                     b0[k] = 0.0
                     b1[k] = 0.0
             else:
                 for k in range(m):
                     x = b0[k]
-                    ml[k] += gl * x
-                    mr[k] += gr * x
+                    ml[k] += gl32 * x
+                    mr[k] += gr32 * x
                     b0[k] = 0.0
         else:
             # Post-fader signal goes back into the track buffer (left, right) for the sends.
-            for k in range(m):
+            if settled:
+                # A settled fader glides nowhere: the same products as the loop below, without
+                # its per-sample recurrence, so this loop vectorises (tracks with sends).
+                if stereo:
+                    for k in range(m):
+                        yl = gl32 * b0[k]
+                        yr = gr32 * b1[k]
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
+                else:
+                    for k in range(m):
+                        x = b0[k]
+                        yl = gl32 * x
+                        yr = gr32 * x
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
+            for k in range(m if not settled else 0):
                 gl += (tl - gl) * fader_coeff
                 gr += (tr - gr) * fader_coeff
                 # Snap per sample (not per block) so the glide is the same for any block size.
@@ -597,8 +632,8 @@ def _render_core(
                     gr = tr
                 xl = b0[k]
                 xr = b1[k] if stereo else xl
-                yl = gl * xl
-                yr = gr * xr
+                yl = np.float32(gl) * xl
+                yr = np.float32(gr) * xr
                 ml[k] += yl
                 mr[k] += yr
                 b0[k] = yl
@@ -606,7 +641,7 @@ def _render_core(
             track_f[t, 2] = gl
             track_f[t, 3] = gr
             for b in range(n_buses):
-                s = track_send[t, b]
+                s = np.float32(track_send[t, b])
                 if s != 0.0:
                     bl = bus_buf[b, 0]
                     br = bus_buf[b, 1]

@@ -97,6 +97,13 @@ class HarmonyError(GrooveboxError):
     """
 
 
+class SoundscapeError(GrooveboxError):
+    """A loop, soundscape or ambient setting cannot be used (bad period, note name, send...).
+
+    Messages name the loop or field, e.g. ``loop 'F4': period: expected seconds > 0, got 0``.
+    """
+
+
 class ParameterError(GrooveboxError):
     """A synthesis or effect parameter is out of its allowed range or of the wrong kind.
 

@@ -42,6 +42,22 @@ class RenderPlan:
     keep_partial: bool = False  # on Ctrl-C keep the file rendered so far
     engine_options: dict | None = None
     label: str = ""
+    fade_frames: int = 0  # without a tail: a musical (raised-cosine) fade-out this long at the end
+
+
+class PartialRender(KeyboardInterrupt):
+    """A render interrupted by Ctrl-C or SIGTERM whose file was kept (``RenderPlan.keep_partial``):
+    ``path`` holds ``frames`` valid frames at ``sample_rate``, ending in a short fade."""
+
+    def __init__(self, path: Path, frames: int, sample_rate: int):
+        self.path = Path(path)
+        self.frames = int(frames)
+        self.sample_rate = int(sample_rate)
+        super().__init__(f"interrupted; kept {self.seconds:.1f} s in {self.path}")
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
 
 
 def _positive(name: str, value, unit: str, hi: float) -> float:
@@ -124,6 +140,7 @@ def register_planner(type_name: str, target: str) -> None:
 
 register_planner("Arrangement", "groovebox.arrangement:plan_arrangement")
 register_planner("Progression", "groovebox.arrangement:plan_progression")
+register_planner("Soundscape", "groovebox.soundscape:plan_soundscape")
 
 
 def _plan(source, sample_rate: int, options: dict) -> RenderPlan:
@@ -207,6 +224,28 @@ def _fade_out(block: np.ndarray, n_fade: int) -> None:
         block[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
 
 
+INTERRUPT_FADE_S = 0.05  # an interrupted render that keeps its file ends with this fade
+
+
+def _end_fade(block: np.ndarray, pos: int, total: int, plan: RenderPlan, sample_rate: int) -> None:
+    """Fade frames [pos, pos + len(block)) of a timeline of ``total`` frames that ends without a
+    tail: a 10 ms linear anti-click fade, or the plan's raised-cosine fade-out if longer. Gains
+    depend on the absolute frame only, so the fade may span any number of blocks."""
+    n_click = round(END_FADE_S * sample_rate)
+    n = max(n_click, plan.fade_frames)
+    first = total - n
+    lo = max(pos, first)
+    hi = min(pos + len(block), total)
+    if hi <= lo:
+        return
+    if n == n_click:
+        g = np.linspace(1.0, 0.0, n, dtype=np.float32)[lo - first : hi - first]
+    else:
+        x = (np.arange(lo - first, hi - first, dtype=np.float64) + 1.0) / n
+        g = (0.5 + 0.5 * np.cos(np.pi * x)).astype(np.float32)
+    block[lo - pos : hi - pos] *= g[:, None]
+
+
 def _tail_blocks(engine: Engine, plan: RenderPlan, block_frames: int):
     """Blocks after the timeline until everything has rung out; the last one is trimmed."""
     if not plan.tail:
@@ -233,7 +272,7 @@ def _render_to_memory(engine: Engine, plan: RenderPlan, block_frames: int) -> np
         pos += m
     tail = list(_tail_blocks(engine, plan, block_frames))
     if not plan.tail:
-        _fade_out(main, round(END_FADE_S * engine.sample_rate))
+        _end_fade(main, 0, plan.frames, plan, engine.sample_rate)
     return np.concatenate([main, *tail]) if tail else main
 
 
@@ -284,22 +323,76 @@ def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block
                     progress: bool | None) -> Path:
     from .io.wav import AudioWriter
 
-    buf = np.empty((2 * block_frames, 2), np.float32)
-    n_fade = round(END_FADE_S * engine.sample_rate)
-    sizes = list(_blocks(plan.frames, block_frames))
-    # The end fade must lie inside the last block: merge a short last block into the one before.
-    if not plan.tail and len(sizes) > 1 and sizes[-1] < n_fade:
-        sizes[-2:] = [sizes[-2] + sizes[-1]]
-    writer = AudioWriter(path, engine.sample_rate, subtype=subtype, keep_partial=plan.keep_partial)
-    with writer, _Progress(progress, plan.frames, engine.sample_rate, plan.label or path.name) as bar:
-        done = 0
-        for i, m in enumerate(sizes):
-            block = engine.render_block(m, buf[:m])
-            if i == len(sizes) - 1 and not plan.tail:
-                _fade_out(block, n_fade)
-            writer.write(block)
-            done += m
-            bar.update(done)
-        for block in _tail_blocks(engine, plan, block_frames):
-            writer.write(block)
+    sr = engine.sample_rate
+    writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
+    try:
+        _write_blocks(engine, plan, writer, block_frames, progress, path)
+    except KeyboardInterrupt:
+        if writer.partial:
+            raise PartialRender(path, writer.frames, sr) from None
+        raise
     return path
+
+
+def _write_deferring_signals(writer, block: np.ndarray) -> None:
+    """Write with Ctrl-C and SIGTERM held back until the block is written and counted.
+
+    A KeyboardInterrupt raised inside the file module's write (just after the bytes went out,
+    before they were counted) would leave the data and the length in the file's header out of
+    step, and the kept file would lose its last blocks, fade included. So while writing, the
+    two signals are only noted; afterwards the original handler gets them.
+    """
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
+        writer.write(block)
+        return
+    caught: list[int] = []
+    deferred = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in deferred}
+    try:
+        writer.write(block)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
+        handler = previous[caught[0]]
+        if callable(handler):
+            handler(caught[0], None)
+        elif handler == signal.SIG_DFL:
+            os.kill(os.getpid(), caught[0])
+
+
+def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path) -> None:
+    sr = engine.sample_rate
+    buf = np.empty((2, block_frames, 2), np.float32)
+    with writer, _Progress(progress, plan.frames, sr, plan.label or path.name) as bar:
+        # A render that keeps its file when interrupted holds the last rendered block back, so
+        # the file can end in a short fade instead of a click.
+        held = None
+        try:
+            done = 0
+            for i, m in enumerate(_blocks(plan.frames, block_frames)):
+                block = engine.render_block(m, buf[i % 2, :m])
+                if not plan.tail:
+                    _end_fade(block, done, plan.frames, plan, sr)
+                done += m
+                if plan.keep_partial:
+                    ready, held = held, block
+                    if ready is not None:
+                        _write_deferring_signals(writer, ready)
+                else:
+                    writer.write(block)
+                bar.update(done)
+            if held is not None:
+                ready, held = held, None
+                _write_deferring_signals(writer, ready)
+            for block in _tail_blocks(engine, plan, block_frames):
+                writer.write(block)
+        except KeyboardInterrupt:
+            if plan.keep_partial and held is not None:
+                _fade_out(held, round(INTERRUPT_FADE_S * sr))
+                writer.write(held)
+            raise
