@@ -40,8 +40,9 @@ from numba import njit
 from .filters import BANDPASS, HIGHPASS, LOWPASS, svf_coefficients, svf_tick
 from .oscillators import fast_sin_2pi, square_tick
 from .rng import hash_unit, next_state, seed_state, state_to_bipolar
+from .shaping import flush as _flush
+from .shaping import soft_clip as _soft_clip
 
-_TINY = 1e-30
 # White noise spreads its power over 0..sr/2, so a fixed band holds less of it at higher rates;
 # noise amplitudes are scaled by sqrt(sr / NOISE_REF_RATE) to keep the tone/noise balance.
 NOISE_REF_RATE = 48000.0
@@ -132,22 +133,6 @@ def _decay_mult(tau_s, sample_rate):
     if tau_s <= 0.0:
         return 0.0
     return math.exp(-1.0 / (tau_s * sample_rate))
-
-
-@njit(cache=True, inline="always")
-def _soft_clip(x):
-    """Smooth odd saturation, ~tanh for |x| < 3 and flat beyond (no exp per sample)."""
-    if x > 3.0:
-        return 1.0
-    if x < -3.0:
-        return -1.0
-    x2 = x * x
-    return x * (27.0 + x2) / (27.0 + 9.0 * x2)
-
-
-@njit(cache=True, inline="always")
-def _flush(v):
-    return 0.0 if abs(v) < _TINY else v
 
 
 @njit(cache=True)

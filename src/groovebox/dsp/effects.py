@@ -44,6 +44,8 @@ from groovebox.dsp.filters import (
     svf_coefficients,
     svf_tick,
 )
+from groovebox.dsp.shaping import flush as _flush
+from groovebox.dsp.shaping import soft_clip as _soft_clip
 
 REVERB = 0
 TAPE_DELAY = 1
@@ -65,22 +67,6 @@ E_DRY = 4
 
 _TWO_PI = 2.0 * math.pi
 _LN1000 = math.log(1000.0)
-
-
-@njit(cache=True, inline="always")
-def _flush(x):
-    return 0.0 if abs(x) < 1e-20 else x
-
-
-@njit(cache=True, inline="always")
-def _soft_clip(x):
-    """tanh-like and bounded by 1: u(27 + u^2)/(27 + 9u^2) for |u| <= 3, +-1 beyond."""
-    if x > 3.0:
-        return 1.0
-    if x < -3.0:
-        return -1.0
-    x2 = x * x
-    return x * (27.0 + x2) / (27.0 + 9.0 * x2)
 
 
 @njit(cache=True)

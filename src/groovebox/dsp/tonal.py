@@ -64,6 +64,7 @@ from numba import njit
 from groovebox.dsp.filters import BANDPASS, LOWPASS, svf_coefficients, svf_tick
 from groovebox.dsp.oscillators import saw_tick, sin_2pi
 from groovebox.dsp.rng import hash_unit, mix64
+from groovebox.dsp.shaping import flush as _flush
 
 # --- voice kinds -------------------------------------------------------------------------
 PAD = 0
@@ -278,11 +279,6 @@ def _bipolar(h, shift):
 def _unit(h, shift):
     """21 bits of ``h`` starting at ``shift`` as a float in [0, 1)."""
     return float((h >> np.uint64(shift)) & np.uint64(0x1FFFFF)) * (1.0 / 2097152.0)
-
-
-@njit(cache=True, inline="always")
-def _flush(x):
-    return 0.0 if abs(x) < 1e-20 else x
 
 
 @njit(cache=True, inline="always")
