@@ -25,7 +25,7 @@ W1 = gb.Pattern.from_grid(
     {"kick": "x... .... x... ....", "snare": ".... x... .... x...", "closed_hat": "xxxx xxxx xxxx xxxx"},
     bpm=120, name="W1",
 )
-BLOCK = 8192
+BLOCK = 16384  # the offline renderer's block (render.BLOCK_FRAMES)
 
 
 def _w1_to_memory():

@@ -27,7 +27,7 @@ from .errors import GrooveboxError
 from .model.pattern import Pattern
 
 DEFAULT_SAMPLE_RATE = 48000
-BLOCK_FRAMES = 8192
+BLOCK_FRAMES = 16384  # offline blocks: big enough that per-call overhead vanishes
 END_FADE_S = 0.010  # a render cut mid-sound ends with this fade, never a click
 MAX_TAIL_S = 12.0
 
