@@ -95,3 +95,7 @@ class HarmonyError(GrooveboxError):
     Messages name the offending token with its 1-based position when there is one, e.g.
     ``progression "I V vi IX": token 4 'IX' is not a roman numeral (...)``.
     """
+
+
+class DeviceError(GrooveboxError):
+    """An audio device cannot be used for playback (none there, busy, unsupported settings)."""

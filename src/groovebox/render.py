@@ -302,3 +302,16 @@ def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block
         for block in _tail_blocks(engine, plan, block_frames):
             writer.write(block)
     return path
+
+
+class _CallableModule(type(sys)):
+    """``groovebox.render`` is this module *and* the ``render`` function: importing the
+    submodule (``from groovebox.render import ...``, or any module that does) rebinds the
+    package attribute ``groovebox.render`` to the module, and ``gb.render(...)`` must still
+    render."""
+
+    def __call__(self, *args, **kwargs):
+        return render(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
