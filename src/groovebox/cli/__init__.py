@@ -14,7 +14,7 @@ import sys
 from ..errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "demo")
+MODULES = ("patterns", "live", "demo")
 
 
 class _Parser(argparse.ArgumentParser):
