@@ -246,3 +246,64 @@ def test_cli_play_without_any_device_suggests_render(cli, tmp_path):
     r = cli("play", "rock/straight-eighths", "--seconds", "1", env=env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "no audio output device found; render to a file instead: groovebox render" in r.stderr
+
+
+def test_cli_live_keys_in_a_terminal(jack):
+    """In a terminal: the grid with a playhead, keys change tempo, mute and pattern, q quits
+    with the summary, and the terminal is left as it was."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    before = termios.tcgetattr(slave)
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "40"}
+    proc = subprocess.Popen([sys.executable, "-m", "groovebox", "play", "rock/straight-eighths", "--bpm", "120",
+                             "--blocksize", "1024"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True)
+    out = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal out
+        import select
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            r, _, _ = select.select([master], [], [], 0.05)
+            if r:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:
+                    return
+
+    def wait_for(text: bytes, seconds: float = 20) -> None:
+        end = time.monotonic() + seconds
+        while text not in out and time.monotonic() < end:
+            read_for(0.1)
+        assert text in out, out[-2000:].decode("utf-8", "replace")
+
+    try:
+        wait_for(b"120 bpm")
+        for key in (b"+", b"+", b">"):
+            os.write(master, key)
+            read_for(0.3)
+        wait_for(b"132 bpm")
+        os.write(master, b"1")  # mute the first row
+        wait_for(b"muted")
+        os.write(master, b"n")
+        wait_for(b"on the bar line")
+        os.write(master, b"q")
+        assert proc.wait(20) == 0
+        read_for(0.3)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = out.decode("utf-8", "replace")
+    assert re.search(r"played \d+\.\d s, \d+ blocks, \d+ underruns?, callback mean", text), text[-2000:]
+    after = termios.tcgetattr(slave)
+    assert after == before  # cbreak mode undone
+    os.close(master)
+    os.close(slave)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import gc
 import math
 import os
 import sys
@@ -56,6 +57,7 @@ SWITCH_INTERVAL_S = 0.0005  # GIL hand-over interval while playing (see Player.s
 RECLAIM_ABOVE = 1 << 24  # samples of kit tables in use before unused kits are given back
 
 _current: Player | None = None
+_open: set[Player] = set()  # every started player, so interpreter exit can stop them all
 _saved_switch_interval: float | None = None
 
 
@@ -288,6 +290,19 @@ class Player:
         return self._applied.get(seq)
 
     # -- live controls --------------------------------------------------------------------------
+    def _snapshot(self):
+        if self._plan is not None:
+            return (set(self._mute), set(self._solo))
+        return (set(self._mute), set(self._solo), list(self._out), self._cur, self._cur_bank,
+                [dataclasses.replace(b) if b is not None else None for b in self._banks],
+                list(self._segments), self._bpm, self._swing, self._kit)
+
+    def _restore(self, snap) -> None:
+        self._mute, self._solo = snap[:2]
+        if self._plan is None:
+            (self._out, self._cur, self._cur_bank, self._banks, self._segments, self._bpm, self._swing,
+             self._kit) = snap[2:]
+
     def set(self, *, bpm: float | None = None, swing: float | None = None, mute=None, solo=None,
             kit=None) -> list[str]:
         """Change tempo, swing, mutes, solos or kit while playing.
@@ -295,7 +310,8 @@ class Player:
         Tempo and swing land on the next step (values out of range are clamped, with a
         message), mutes and solos glide in at the next block, a kit takes over at the next block
         while hits already sounding ring out. ``mute``/``solo`` replace the current sets
-        (``[]`` clears them). Returns the messages this call produced.
+        (``[]`` clears them). Either everything given changes, or (on an error) nothing.
+        Returns the messages this call produced.
         """
         with self._lock:
             start = len(self.messages)
@@ -306,32 +322,34 @@ class Player:
             new_swing = None if swing is None else self._checked("swing", swing, SWING_RANGE, "")
             new_mute = None if mute is None else self._names(mute, "mute")
             new_solo = None if solo is None else self._names(solo, "solo")
-            if kit is not None:
-                from .drumkit import KitTables
-
-                if not isinstance(kit, KitTables):
-                    from .model.kit import get_kit
-
-                    if isinstance(kit, str):
-                        get_kit(kit)  # unknown names fail here, before anything changes
-            if new_bpm is not None or new_swing is not None:
-                self._retime(new_bpm, new_swing)
-            if new_mute is not None:
-                self._mute = new_mute
-            if new_solo is not None:
-                self._solo = new_solo
-            if kit is not None:
-                self._kit = kit
-                for b in self._banks:
-                    if b is not None:
-                        b.kit = kit
-                self._maybe_reclaim()
-                self._post(program=self._program(), label="kit")
-            elif new_mute is not None or new_solo is not None:
-                self._post(label="mix")
+            snap = self._snapshot()
+            try:
+                deadline, labels = -1, []
+                if new_bpm is not None or new_swing is not None:
+                    deadline = self._retime(new_bpm, new_swing)
+                    labels.append("tempo")
+                if new_mute is not None:
+                    self._mute = new_mute
+                if new_solo is not None:
+                    self._solo = new_solo
+                if kit is not None:
+                    self._kit = kit
+                    for b in self._banks:
+                        if b is not None:
+                            b.kit = kit
+                    self._maybe_reclaim()
+                    labels.append("kit")
+                if labels:
+                    self._post(program=self._program(), deadline=deadline, label="+".join(labels))
+                elif new_mute is not None or new_solo is not None:
+                    self._post(label="mix")
+            except BaseException:
+                self._restore(snap)
+                raise
             return self.messages[start:]
 
-    def _retime(self, bpm: float | None, swing: float | None) -> None:
+    def _retime(self, bpm: float | None, swing: float | None) -> int:
+        """Re-anchor the current pattern at a step far enough ahead; returns the deadline."""
         cur = self._cur
         if bpm is not None:
             self._bpm = bpm
@@ -346,50 +364,56 @@ class Player:
             self._out.append((cur.until(at), self._cur_bank))
         self._cur = new
         self._add_segment(new)
-        self._post(program=self._program(), deadline=new.anchor_sample - new.lead_samples, label="tempo")
+        return new.anchor_sample - new.lead_samples
 
     def queue(self, source, *, bpm: float | None = None, swing: float | None = None, kit=None) -> int:
         """Switch to another pattern on the next bar line; returns the sample where it starts.
 
-        A pattern that fails to load leaves the current one playing and raises a one-line
-        GrooveboxError saying why. Tempo, swing and kit stay as set live (or the new pattern's
-        own when they were never set); ``bpm``/``swing``/``kit`` set them for the new pattern.
+        A pattern that fails to load (or a kit that cannot be built) leaves the current one
+        playing and raises a one-line GrooveboxError saying why. Tempo, swing and kit stay as
+        set live (or the new pattern's own when they were never set); ``bpm``/``swing``/``kit``
+        set them from the new pattern on.
         """
         from .render import resolve_pattern
 
         if self._plan is not None:
             raise GrooveboxError(f"only patterns can be queued after a pattern; '{self._plan.label}' is playing")
         with self._lock:
+            snap = self._snapshot()
             try:
                 pattern = resolve_pattern(source)
+                if bpm is not None:
+                    self._bpm = self._checked("tempo", bpm, BPM_RANGE, "bpm")
+                if swing is not None:
+                    self._swing = self._checked("swing", swing, SWING_RANGE, "")
+                if kit is not None:
+                    self._kit = kit
+                cur = self._cur
+                probe = self._compile(pattern, 0, start_sample=0)
+                at = cur.next_step(self.engine.mix_position + self._guard() + probe.lead_samples,
+                                   cur.pattern.steps_per_bar)
+                start = cur.step_to_sample(at)
+                replacing = at <= cur.anchor_step  # the current one has not started yet
+                self._out = self._live_out()
+                bank = self._free_bank(replacing)
+                if not replacing:
+                    self._out.append((cur.until(at), self._cur_bank))
+                new = self._compile(pattern, bank, start_sample=start)
+                self._banks[bank] = _Bank(pattern, self._kit_for(pattern))
+                self._cur, self._cur_bank = new, bank
+                self._add_segment(new)
+                self._maybe_reclaim()
+                self._post(program=self._program(), deadline=start - new.lead_samples, label="queue")
             except GrooveboxError as exc:
+                self._restore(snap)
                 sounding = self.now()[0]
                 still = f"still playing '{sounding.id or sounding.name}'"
                 if self._cur.pattern is not sounding:
                     still += f" ('{self._cur.pattern.id or self._cur.pattern.name}' is queued)"
                 raise GrooveboxError(f"cannot queue: {exc}; {still}") from exc
-            if bpm is not None:
-                self._bpm = self._checked("tempo", bpm, BPM_RANGE, "bpm")
-            if swing is not None:
-                self._swing = self._checked("swing", swing, SWING_RANGE, "")
-            if kit is not None:
-                self._kit = kit
-            cur = self._cur
-            probe = self._compile(pattern, 0, start_sample=0)
-            at = cur.next_step(self.engine.mix_position + self._guard() + probe.lead_samples,
-                               cur.pattern.steps_per_bar)
-            start = cur.step_to_sample(at)
-            replacing = at <= cur.anchor_step  # the current one has not started yet
-            self._out = self._live_out()
-            bank = self._free_bank(replacing)
-            if not replacing:
-                self._out.append((cur.until(at), self._cur_bank))
-            new = self._compile(pattern, bank, start_sample=start)
-            self._banks[bank] = _Bank(pattern, self._kit_for(pattern))
-            self._cur, self._cur_bank = new, bank
-            self._add_segment(new)
-            self._maybe_reclaim()
-            self._post(program=self._program(), deadline=start - new.lead_samples, label="queue")
+            except BaseException:
+                self._restore(snap)
+                raise
             return start
 
     def _live_out(self) -> list[tuple[PatternProgram, int]]:
@@ -493,8 +517,12 @@ class Player:
                 self._post(mix=False, end=self._plan.frames, tail=self._plan.tail, label="end")
             stream = rt.open_stream(self.deck.callback, self.device, self.sample_rate, self.blocksize,
                                     self.latency)
-            # The callback needs the GIL: let busy Python threads hand it over every 0.5 ms
+            # The callback needs the GIL. A full pass of the cyclic garbage collector holds it
+            # for tens of ms (numba and friends make for many objects), so everything alive now
+            # is moved out of its reach; and busy Python threads hand the GIL over every 0.5 ms
             # instead of every 5 ms, so a UI or a control thread cannot starve the audio.
+            gc.collect()
+            gc.freeze()
             if _saved_switch_interval is None:
                 _saved_switch_interval = sys.getswitchinterval()
                 sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -505,6 +533,7 @@ class Player:
                 raise
             self._stream = stream
             self._started_at = time.perf_counter()
+            _open.add(self)
         return self
 
     def wait(self, seconds: float | None = None) -> None:
@@ -533,9 +562,10 @@ class Player:
                     stream.stop()
                 finally:
                     stream.close()
+                _open.discard(self)
                 if _current is self:
                     _current = None
-                if _current is None and _saved_switch_interval is not None:
+                if not _open and _saved_switch_interval is not None:
                     sys.setswitchinterval(_saved_switch_interval)
                     _saved_switch_interval = None
             self._stopped = self.summary()
@@ -658,4 +688,9 @@ def current() -> Player | None:
     return _current
 
 
-atexit.register(stop)
+def _stop_all() -> None:
+    for player in list(_open):
+        player.stop()
+
+
+atexit.register(_stop_all)

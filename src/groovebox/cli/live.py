@@ -253,6 +253,7 @@ class _Ui:
         from rich.live import Live
 
         from ..library import search
+        from ..live import STOP_FADE_S
         from ..model.kit import BUILTIN_KITS
 
         kits = list(BUILTIN_KITS)
@@ -271,7 +272,7 @@ class _Ui:
         try:
             tty.setcbreak(fd)  # keys arrive one by one; Ctrl-C still interrupts
             reader.start()
-            end = None if args.seconds is None else args.seconds
+            end = None if args.seconds is None else args.seconds - STOP_FADE_S
             with Live(self._render(player), console=Console(), auto_refresh=False, transient=False) as live:
                 running = True
                 while running and not player.deck.finished:
