@@ -51,6 +51,14 @@ def _start_jackd(name: str, period: int, log_path: Path, realtime: bool) -> subp
     return None
 
 
+def _server_up(name: str) -> bool:
+    try:
+        return subprocess.run(["jack_wait", "-s", name, "-c"], capture_output=True, text=True, timeout=10,
+                              env={**os.environ, "JACK_NO_START_SERVER": "1"}).stdout.strip() == "running"
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def _stop_jackd(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -68,6 +76,10 @@ def jack_server(period: int = 1024, log_dir: Path | None = None):
     start. PortAudio is re-initialised so it lists the server's device."""
     if shutil.which("jackd") is None or shutil.which("jack_wait") is None:
         yield None
+        return
+    given = os.environ.get("JACK_DEFAULT_SERVER")
+    if given and _server_up(given):  # one started around the session (tests/jack_server.sh)
+        yield given
         return
     name = f"groovebox-test-{os.getpid()}-{period}"
     log_path = Path(log_dir or tempfile.gettempdir()) / f"{name}.log"

@@ -307,3 +307,10 @@ def test_cli_live_keys_in_a_terminal(jack):
     assert after == before  # cbreak mode undone
     os.close(master)
     os.close(slave)
+
+
+def test_demo_plays_through_the_live_player(jack, cli, tmp_path):
+    r = cli("demo", "--out", tmp_path, "--seconds", "0.3")
+    assert r.returncode == 0, r.stderr
+    assert "playing on" in r.stdout and r.stdout.count("▶") == 7
+    assert len(re.findall(r"played 0\.3 s, \d+ blocks, \d+ underruns?", r.stdout)) == 7, r.stdout

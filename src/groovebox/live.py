@@ -332,6 +332,8 @@ class Player:
                     self._mute = new_mute
                 if new_solo is not None:
                     self._solo = new_solo
+                if labels and (new_mute is not None or new_solo is not None):
+                    labels.append("mix")
                 if kit is not None:
                     self._kit = kit
                     for b in self._banks:
