@@ -314,3 +314,31 @@ def test_demo_plays_through_the_live_player(jack, cli, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "playing on" in r.stdout and r.stdout.count("▶") == 7
     assert len(re.findall(r"played 0\.3 s, \d+ blocks, \d+ underruns?", r.stdout)) == 7, r.stdout
+
+
+def test_interpreter_exit_stops_the_sound_cleanly(jack):
+    _, device = jack
+    code = (f"import time, groovebox as gb\n"
+            f"p = gb.play('rock/straight-eighths', device={device}, blocksize=1024)\n"
+            f"time.sleep(0.5)\nprint(p.playing)\n")  # exits without stop()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "True" and r.stderr == "", r.stderr
+
+
+def test_cli_ctrl_c_stops_with_the_summary(jack):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "groovebox", "play", "rock/straight-eighths", "--blocksize",
+                             "1024", "--verbose"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while "playing rock/straight-eighths" not in (line := proc.stdout.readline()):
+            assert line, proc.stderr.read()
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert re.search(r"played 1\.\d s, \d+ blocks, \d+ underruns?, callback mean", out), out + err
+    assert "Traceback" not in err

@@ -536,6 +536,7 @@ class Player:
             self._stream = stream
             self._started_at = time.perf_counter()
             _open.add(self)
+            _stop_all_at_exit()
         return self
 
     def wait(self, seconds: float | None = None) -> None:
@@ -695,4 +696,13 @@ def _stop_all() -> None:
         player.stop()
 
 
-atexit.register(_stop_all)
+_exit_hook = False
+
+
+def _stop_all_at_exit() -> None:
+    # Registered once a stream is open, so after sounddevice's own exit handler (atexit runs
+    # last-registered first): the streams close while PortAudio is still there.
+    global _exit_hook
+    if not _exit_hook:
+        atexit.register(_stop_all)
+        _exit_hook = True

@@ -301,8 +301,8 @@ class Deck:
                     self.end = ch.end
                     self.tail_end = ch.end + (round(MAX_TAIL_S * eng.sample_rate) if ch.tail else 0)
                 k = ch.seq % ho.capacity
-                self.acks[k, 0] = ch.seq
                 self.acks[k, 1] = eng.position
+                self.acks[k, 0] = ch.seq  # publishes the ack: written after its position
                 ho.read = r + 1
             if self.finished:
                 outdata.fill(0.0)
