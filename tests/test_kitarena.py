@@ -71,9 +71,12 @@ def test_regions_keep_their_offsets_and_samples_while_others_come_and_go():
     # 808 falls out of use with change 7: its space comes back only once its longest hit is over.
     arena.retire(arena.regions_of([("909", ("kick",))]), change=7)
     used = arena.used
-    assert arena.reclaim(lambda seq: None, position=10**9, margin=0) == 0  # change 7 not applied yet
-    assert arena.reclaim(lambda seq: 1000 if seq == 7 else None, position=1001, margin=0) == 0  # still ringing
-    assert arena.reclaim(lambda seq: 1000 if seq == 7 else None, position=10**7, margin=0) == 2
+    assert arena.reclaim(position=10**9, margin=0) == 0  # change 7 has not taken effect yet
+    arena.applied(6, 500)
+    assert arena.reclaim(position=10**9, margin=0) == 0
+    arena.applied(7, 1000)
+    assert arena.reclaim(position=1001, margin=0) == 0  # its hits may still ring
+    assert arena.reclaim(position=10**7, margin=0) == 2
     assert arena.used < used
     lofi = arena.tables([("lofi", ("kick",)), ("909", ("kick",))])
     assert lofi.var_start.min() < starts.max()  # reuses the space 808 gave back

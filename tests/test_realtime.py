@@ -342,3 +342,26 @@ def test_cli_ctrl_c_stops_with_the_summary(jack):
     assert proc.returncode == 130, err
     assert re.search(r"played 1\.\d s, \d+ blocks, \d+ underruns?, callback mean", out), out + err
     assert "Traceback" not in err
+
+
+def test_kit_space_is_reclaimed_and_reused_without_touching_sounding_hits(jack, monkeypatch):
+    _, device = jack
+    monkeypatch.setattr(gb.live, "RECLAIM_ABOVE", 0)  # give back every unused kit at once
+    # One ride every 2 s hard left; short rims hard right, whose kits come and go.
+    ride = gb.Track.from_grid("ride", "x" + "." * 31, pan=-1.0)
+    rim = gb.Track.from_grid("rim", "..x. ..x. ..x. ..x. ..x. ..x. ..x. ..x.", pan=1.0)
+    beat = gb.Pattern(name="t", tracks=(ride, rim), bpm=240)
+    player = Player(beat, device=device, blocksize=256, kit="808")
+    cap = captured(player, 4 * SR)
+    with player:
+        for k in ["909", "lofi", "acoustic", "808"] * 3:  # a kit every 0.1 s while the first ride rings
+            play_until(player, player.deck.frames + round(0.1 * SR))
+            player.set(kit=k)
+        play_until(player, 3 * SR)
+    assert player.arena.reclaimed > 0
+    # The first ride rang on its 808 tables through twelve kit changes and the reuse of the
+    # space the other kits gave back: its samples are exactly those of a plain 808 render.
+    ride_only = gb.render(beat.replace(tracks=(ride,)), kit="808", bars=2).samples
+    upto = 2 * SR - 1000  # before the next ride
+    np.testing.assert_array_equal(cap.data[:upto, 0], ride_only[:upto, 0])
+    assert np.abs(cap.data[:upto, 1]).max() > 0.01  # the rims were there, on the other side

@@ -43,6 +43,7 @@ class _Region:
     poly: bool  # hits ring over each other
     span: int  # samples a voice on this region can sound (longest table / rate)
     retired_at: int = -1  # the change after which no kit uses it (-1: in use)
+    retired_pos: int = -1  # the output frame where that change took effect (-1: not yet)
 
 
 def kit_key(kit) -> object:
@@ -118,23 +119,23 @@ class KitArena:
         """Mark every region outside ``in_use`` as unused from change number ``change`` on."""
         for key, reg in self._regions.items():
             if key in in_use:
-                reg.retired_at = -1
+                reg.retired_at = reg.retired_pos = -1
             elif reg.retired_at < 0:
                 reg.retired_at = change
 
-    def reclaim(self, applied_at, position: int, margin: int) -> int:
-        """Give back the space of retired regions no voice can still read.
+    def applied(self, change: int, position: int) -> None:
+        """Change number ``change`` took effect at output frame ``position``."""
+        for reg in self._regions.values():
+            if reg.retired_at == change:
+                reg.retired_pos = position
 
-        ``applied_at(change)`` is the output position where that change took effect (None if
-        not yet); a region is free once ``position`` is past that plus the region's longest
-        sound plus ``margin`` frames. Returns the number of regions freed.
-        """
+    def reclaim(self, position: int, margin: int) -> int:
+        """Give back the space of retired regions no voice can still read: those whose
+        retiring change took effect more than their longest sound plus ``margin`` frames
+        before output frame ``position``. Returns the number of regions freed."""
         freed = 0
         for key, reg in list(self._regions.items()):
-            if reg.retired_at < 0:
-                continue
-            at = applied_at(reg.retired_at)
-            if at is not None and position > at + reg.span + margin:
+            if reg.retired_pos >= 0 and position > reg.retired_pos + reg.span + margin:
                 del self._regions[key]
                 self._give_back(reg.offset, reg.length)
                 freed += 1

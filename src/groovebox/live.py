@@ -124,6 +124,7 @@ class Player:
         self.device = rt.find_device(device)
         self.sample_rate = check_sample_rate(self.device.default_sample_rate if sample_rate is None else sample_rate)
         self.record = record
+        self._reclaim_ok = not record  # replay() needs every kit region left where it was
         self.messages: list[str] = []
         self._on_message = on_message
         self._lock = threading.RLock()  # control threads only; never taken by the callback
@@ -252,6 +253,9 @@ class Player:
     def _drain(self) -> None:
         new = self.deck.applied(self._acked, self._seq)
         self._applied.update(new)
+        if self._plan is None:
+            for seq, pos in new.items():
+                self.arena.applied(seq, pos)
         while self._acked in self._applied:
             self._acked += 1
         # Programs the engine can no longer hold: everything before the newest applied one.
@@ -438,8 +442,9 @@ class Player:
         self._segments = [s for s in self._segments if s.anchor_sample < prog.anchor_sample][-8:] + [prog]
 
     def _maybe_reclaim(self) -> None:
-        if not self.record and self.arena.used > RECLAIM_ABOVE:
-            self.arena.reclaim(self._applied_at, self.deck.position, self.engine.latency + 2 * self._guard())
+        if self._reclaim_ok and self.arena.used > RECLAIM_ABOVE:
+            self._drain()
+            self.arena.reclaim(self.deck.position, self.engine.latency + 2 * self._guard())
 
     # -- state ----------------------------------------------------------------------------------
     @property
