@@ -122,7 +122,11 @@ class Player:
         self.blocksize = rt.check_blocksize(blocksize)
         self.latency = rt.parse_latency(latency)
         self.device = rt.find_device(device)
-        self.sample_rate = check_sample_rate(self.device.default_sample_rate if sample_rate is None else sample_rate)
+        if sample_rate is None:  # a ready plan brings its rate; otherwise the device's
+            tables = getattr(getattr(source, "program", None), "kit", None)
+            sample_rate = tables.sample_rate if tables is not None else self.device.default_sample_rate
+        self.sample_rate = check_sample_rate(sample_rate)
+        rt.check_output(self.device, self.sample_rate, self.blocksize)  # before any heavy work
         self.record = record
         self._reclaim_ok = not record  # replay() needs every kit region left where it was
         self.messages: list[str] = []

@@ -192,8 +192,8 @@ class _Ui:
                 i = ids.index(pid) if pid in ids else -1
                 target = ids[(i + value) % len(ids)]
                 at = player.queue(target)
-                bar = (at - player.timeline[-2].anchor_sample) if len(player.timeline) > 1 else 0
-                self.message(f"next: {target} (on the bar line, in {bar / player.sample_rate:.1f} s)")
+                wait_s = max(0.0, at / player.sample_rate - player.position_s)
+                self.message(f"next: {target} (on the bar line, in {wait_s:.1f} s)")
         except GrooveboxError as exc:
             self.message(str(exc))
         return True

@@ -169,15 +169,24 @@ def _device_error(exc, device: OutputDevice, sample_rate: int, blocksize: int | 
     return DeviceError(f"device {device}: cannot open an output stream ({exc.args[0]})")
 
 
-def open_stream(callback, device: OutputDevice, sample_rate: int, blocksize: int | None,
-                latency: str | float | None, finished_callback=None):
-    """An (unstarted) float32 stereo sounddevice OutputStream, or a one-line DeviceError."""
+def check_output(device: OutputDevice, sample_rate: int, blocksize: int | None = None) -> None:
+    """Raise a one-line DeviceError if ``device`` cannot play float32 stereo at ``sample_rate``."""
     sd = _sounddevice()
     if device.channels < CHANNELS:
         raise DeviceError(f"device {device} has no stereo output")
     try:
         sd.check_output_settings(device=device.index, channels=CHANNELS, dtype="float32",
                                  samplerate=sample_rate)
+    except sd.PortAudioError as exc:
+        raise _device_error(exc, device, sample_rate, blocksize) from None
+
+
+def open_stream(callback, device: OutputDevice, sample_rate: int, blocksize: int | None,
+                latency: str | float | None, finished_callback=None):
+    """An (unstarted) float32 stereo sounddevice OutputStream, or a one-line DeviceError."""
+    sd = _sounddevice()
+    check_output(device, sample_rate, blocksize)
+    try:
         return sd.OutputStream(
             samplerate=sample_rate, blocksize=blocksize or 0, device=device.index,
             channels=CHANNELS, dtype="float32", latency=latency, callback=callback,
