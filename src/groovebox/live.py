@@ -251,7 +251,12 @@ class Player:
 
     # -- the hand-off ---------------------------------------------------------------------------
     def _guard(self) -> int:
-        period = self.blocksize or 1024
+        # A change posted now applies at the start of one of the next blocks the host asks for
+        # (hosts such as JACK ask for several callbacks in a burst): the host's period, bounded
+        # by the stream's output latency, plus as much again and a margin keeps it on time.
+        period = max(self.blocksize or 0, 1024)
+        if self._stream is not None:
+            period = max(period, round(self._stream.latency * self.sample_rate))
         return 2 * period + round(GUARD_S * self.sample_rate)
 
     def _drain(self) -> None:
