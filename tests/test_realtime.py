@@ -190,6 +190,8 @@ def test_stop_is_clean_and_a_new_play_replaces_the_old_one(jack):
     assert line.startswith("played ") and stream.closed and gb.live.current() is None
     assert set(threading.enumerate()) == before
     assert second.stop() == line  # stopping twice is harmless
+    with pytest.raises(gb.GrooveboxError, match=r"this player has stopped; gb\.play\(\.\.\.\) starts a new one"):
+        second.start()
 
 
 def test_blocking_play_of_a_finite_plan_ends_by_itself(jack):

@@ -529,6 +529,8 @@ class Player:
         with self._lock:
             if self._stream is not None:
                 return self
+            if self._stopped is not None:
+                raise GrooveboxError("this player has stopped; gb.play(...) starts a new one")
             if self._plan is not None:
                 self._post(mix=False, end=self._plan.frames, tail=self._plan.tail, label="end")
             stream = rt.open_stream(self.deck.callback, self.device, self.sample_rate, self.blocksize,
@@ -582,9 +584,11 @@ class Player:
                 _open.discard(self)
                 if _current is self:
                     _current = None
-                if not _open and _saved_switch_interval is not None:
-                    sys.setswitchinterval(_saved_switch_interval)
-                    _saved_switch_interval = None
+                if not _open:
+                    gc.unfreeze()  # back within the collector's reach
+                    if _saved_switch_interval is not None:
+                        sys.setswitchinterval(_saved_switch_interval)
+                        _saved_switch_interval = None
             self._stopped = self.summary()
             return self._stopped
 
