@@ -27,12 +27,15 @@ bench: $(STAMP)
 	tests/jack_server.sh -p 256 -- $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
 
 # Not in CI: SOAK_MINUTES of live playback on a JACK dummy server with a live change every 100 ms,
-# at 1024- and at 256-frame periods; prints underruns and callback times.
+# at 1024- and at 256-frame periods; prints underruns and callback times. SOAK_BASELINE=N first
+# plays N minutes through a callback that only writes zeros (the machine's own underrun floor).
 SOAK_MINUTES ?= 10
 SOAK_BLOCKS ?= 1024 256
+SOAK_BASELINE ?= 0
 soak: $(STAMP)
 	for b in $(SOAK_BLOCKS); do \
-	    tests/jack_server.sh -p $$b -- $(PY) benchmarks/soak_realtime.py --minutes $(SOAK_MINUTES) --blocksize $$b || exit 1; \
+	    tests/jack_server.sh -p $$b -- $(PY) benchmarks/soak_realtime.py --minutes $(SOAK_MINUTES) \
+	        --blocksize $$b --baseline-minutes $(SOAK_BASELINE) || exit 1; \
 	done
 
 lint: $(STAMP)

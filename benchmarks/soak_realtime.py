@@ -39,6 +39,9 @@ def main() -> int:
     ap.add_argument("--change-ms", type=float, default=100.0)
     ap.add_argument("--genre", default="funk")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline-minutes", type=float, default=0.0,
+                    help="first run a stream whose callback only writes zeros this long: the "
+                         "underruns the machine and server cause by themselves")
     args = ap.parse_args()
 
     with contextlib.ExitStack() as stack:
@@ -59,6 +62,8 @@ def soak(args) -> int:
         print("soak: PortAudio lists no JACK device")
         return 2
     device = apis[0]["devices"][0]
+    if args.baseline_minutes > 0:
+        baseline(device, args)
     ids = sorted(p.id for p in library.search(genre=args.genre))
     patterns = [library.load(i) for i in ids]
     kits = list(BUILTIN_KITS)
@@ -135,6 +140,24 @@ def soak(args) -> int:
     met = s["underruns"] <= TARGET.get(args.blocksize, 0)
     print("soak: target met" if met else "soak: TARGET MISSED")
     return 0
+
+
+def baseline(device: int, args) -> None:
+    import sounddevice as sd
+
+    counts = [0, 0]
+
+    def zeros(outdata, frames, time_info, status):
+        counts[0] += 1
+        if status.output_underflow:
+            counts[1] += 1
+        outdata.fill(0.0)
+
+    with sd.OutputStream(samplerate=48000, channels=2, dtype="float32", blocksize=args.blocksize,
+                         callback=zeros, device=device):
+        time.sleep(args.baseline_minutes * 60)
+    print(f"soak: baseline {args.baseline_minutes:g} min, a callback that only writes zeros: {counts[0]} blocks, "
+          f"{counts[1]} underruns", flush=True)
 
 
 if __name__ == "__main__":
