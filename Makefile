@@ -18,12 +18,25 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/groovebox demo --out out
 
-# Unit tests, CLI tests, notebooks (nbmake) — the whole suite CI runs.
+# Unit tests, CLI tests, notebooks (nbmake) — the whole suite CI runs. A JACK dummy server
+# runs around it for the real-time tests and the live notebook (they skip without jackd).
 test: $(STAMP)
-	$(PY) -m pytest tests notebooks --nbmake -q
+	tests/jack_server.sh -p 1024 -- $(PY) -m pytest tests notebooks --nbmake -q
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
+	tests/jack_server.sh -p 256 -- $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
+
+# Not in CI: SOAK_MINUTES of live playback on a JACK dummy server with a live change every 100 ms,
+# at 1024- and at 256-frame periods; prints underruns and callback times. SOAK_BASELINE=N first
+# plays N minutes through a callback that only writes zeros (the machine's own underrun floor).
+SOAK_MINUTES ?= 10
+SOAK_BLOCKS ?= 1024 256
+SOAK_BASELINE ?= 0
+soak: $(STAMP)
+	for b in $(SOAK_BLOCKS); do \
+	    tests/jack_server.sh -p $$b -- $(PY) benchmarks/soak_realtime.py --minutes $(SOAK_MINUTES) \
+	        --blocksize $$b --baseline-minutes $(SOAK_BASELINE) || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -139,3 +139,70 @@ def test_bpm_override_and_bad_values():
             sequencer.events(p, steps=8, bpm=bad)
     with pytest.raises(GrooveboxError, match="swing"):
         sequencer.events(p, steps=8, swing=80)
+
+
+def _hits(sources, start: int, stop: int) -> list[tuple[int, int]]:
+    """(sample, step) of every hit the sources give in [start, stop), in onset order."""
+    buf = EventBuffer(4096)
+    for src in sources:
+        src.query(start, stop, buf)
+    return sorted(zip(buf.sample[: buf.n].tolist(), buf.step[: buf.n].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("swing", [50, 62])
+def test_retimed_keeps_earlier_hits_and_counts_the_new_tempo_from_the_step(swing):
+    p = Pattern.from_grid({"clave": "x.xx x.x. xxx. x..x"}, bpm=120, swing=swing)
+    old = PatternProgram.build(p, sample_rate=SR)
+    at = 21  # an odd step: swung, in the second bar
+    new = old.retimed(at, bpm=97.3)
+    assert new.anchor_step == at and new.anchor_sample == exact_sample(at, 120, 4)
+    got = _hits([old.until(at), new], 0, 10 * SR)
+    grid = "x.xxx.x.xxx.x..x"
+    swing_steps = Fraction(swing - 50, 50)
+    want = []
+    for g in range(200):
+        if grid[g % 16] != "x":
+            continue
+        off = swing_steps if g % 2 else Fraction(0)
+        if g < at:
+            s = exact_sample(g, 120, 4, offset_steps=off)
+        else:  # counted in the new tempo from where step `at` starts in the old one
+            s = new.anchor_sample + exact_sample(g - at, 97.3, 4, offset_steps=off)
+        if s < 10 * SR:
+            want.append((s, g))
+    assert got == want
+    # The old tempo's hits before the step are exactly the unchanged program's.
+    assert [h for h in got if h[1] < at] == [h for h in _hits([old], 0, 10 * SR) if h[1] < at]
+
+
+def test_retimed_swing_and_pattern_start_at_a_sample():
+    p = Pattern.from_grid({"rim": "xxxx"}, bpm=100, swing=50)
+    old = PatternProgram.build(p, sample_rate=SR, start_sample=12345)
+    new = old.retimed(8, swing=66)
+    assert new.bpm == 100 and new.anchor_sample == 12345 + exact_sample(8, 100, 4)
+    got = _hits([old.until(8), new], 0, 5 * SR)
+    assert got[:8] == [(12345 + exact_sample(g, 100, 4), g) for g in range(8)]
+    assert got[8:11] == [(new.anchor_sample + exact_sample(g - 8, 100, 4, offset_steps=Fraction(16 * (g % 2), 50)), g)
+                         for g in (8, 9, 10)]
+
+
+def test_next_step_finds_the_first_step_or_bar_line_at_or_after_a_sample():
+    p = Pattern.from_grid({"kick": "x..."}, bpm=93.7)
+    prog = PatternProgram.build(p, sample_rate=SR).retimed(5, bpm=131)
+    for sample in (0, prog.anchor_sample, prog.anchor_sample + 1, 3 * SR + 17, 9 * SR):
+        g = prog.next_step(sample)
+        assert g >= 5 and prog.step_to_sample(g) >= sample
+        assert g == 5 or prog.step_to_sample(g - 1) < sample
+        bar = prog.next_step(sample, 16)
+        assert bar % 16 == 0 and prog.step_to_sample(bar) >= sample and bar >= 5
+        assert bar - 16 < 5 or prog.step_to_sample(bar - 16) < sample
+
+
+def test_until_bounds_every_hit_by_end_sample():
+    p = Pattern.from_grid({"snare": Track.from_grid("snare", "x..x", nudge={3: 50}, ratchet="...4")},
+                          bpm=140, swing=75)
+    prog = PatternProgram.build(p, sample_rate=SR, humanize_ms=5).until(12)
+    hits = _hits([prog], -SR, 10 * SR)
+    assert max(h[1] for h in hits) == 11
+    assert max(h[0] for h in hits) < prog.end_sample
+    assert min(h[0] for h in hits) >= -prog.lead_samples

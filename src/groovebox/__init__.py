@@ -23,6 +23,9 @@ from .model.pattern import Pattern, Step, Track  # noqa: E402
 # name -> "module:attribute", imported on first use so `import groovebox` stays light.
 _LAZY = {
     "render": "groovebox.render:render",
+    "play": "groovebox.live:play",
+    "stop": "groovebox.live:stop",
+    "Player": "groovebox.live:Player",
     "Audio": "groovebox.audio:Audio",
     "Engine": "groovebox.engine:Engine",
     "load": "groovebox.library:load",

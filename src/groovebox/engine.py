@@ -241,6 +241,31 @@ class Engine:
         self._note_sources = [src for src in program.sources if hasattr(src, "query_notes")]
         self.program = program
 
+    def mix_targets(self, program: Program) -> tuple[np.ndarray, np.ndarray]:
+        """Fader targets (max_tracks, 2) float64 and mute flags (max_tracks,) int8 for
+        ``program``'s tracks, computed ahead for :meth:`swap` (unused tracks: silent)."""
+        if len(program.tracks) > self.max_tracks:
+            raise GrooveboxError(f"{len(program.tracks)} tracks; the engine mixes at most {self.max_tracks}")
+        targets = np.zeros((self.max_tracks, 2), np.float64)
+        mute = np.zeros(self.max_tracks, np.int8)
+        for i, t in enumerate(program.tracks):
+            targets[i] = t.gains()
+            mute[i] = 1 if t.mute else 0
+        return targets, mute
+
+    def swap(self, program: Program | None, targets: np.ndarray | None = None,
+             mute: np.ndarray | None = None) -> None:
+        """Switch program and/or mix from the audio thread: reference swaps and array copies
+        only (no validation, no allocation). Faders glide to the new targets; sounding voices
+        ring on, so ``program.kit.data`` must keep every table they play at its offset."""
+        if program is not None:
+            self._kit_data = program.kit.data
+            self.program = program
+        if targets is not None:
+            self.track_f[:, TF_TARGET_L : TF_TARGET_R + 1] = targets
+        if mute is not None:
+            self.track_mute[:] = mute
+
     def reset(self) -> None:
         """Silence every voice and return to sample 0 (the loaded program starts over)."""
         self.vi[:] = 0
@@ -259,6 +284,12 @@ class Engine:
             for i in range(len(self.program.tracks)):
                 self.track_f[i, TF_GAIN_L] = self.track_f[i, TF_TARGET_L]
                 self.track_f[i, TF_GAIN_R] = self.track_f[i, TF_TARGET_R]
+
+    @property
+    def mix_position(self) -> int:
+        """Frames mixed so far: events before this sample have been started (``position`` plus
+        the limiter look-ahead once rendering has begun)."""
+        return self._mix_pos
 
     @property
     def active_voices(self) -> int:

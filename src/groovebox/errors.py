@@ -122,3 +122,7 @@ class ParameterError(GrooveboxError):
         self.value = value
         self.expected = expected
         super().__init__(f"parameter '{name}' = {value!r} is out of range; expected {expected}")
+
+
+class DeviceError(GrooveboxError):
+    """An audio device cannot be used for playback (none there, busy, unsupported settings)."""

@@ -17,7 +17,7 @@ tick becomes a sample through integer arithmetic, ``round(tick * samples_per_tic
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -107,6 +107,9 @@ class PatternProgram:
     anchor_sample: int = 0  # the sample where step `anchor_step` starts
     anchor_step: int = 0
     end_step: int = -1  # no steps from here on (-1: loop forever)
+    # Voice id each track's events carry to the engine (default: the instrument index). The
+    # live player gives each pattern slot its own range so two patterns can use two kits.
+    track_voice: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -148,8 +151,7 @@ class PatternProgram:
         first[1:] = np.cumsum(lens)[:-1]
         steps = [s for t in pattern.tracks for s in t.steps]
         num, den = samples_per_tick(bpm, pattern.steps_per_beat, sample_rate)
-        # Swing shifts every second step of a pair, so it needs pairs inside a beat.
-        swing_ticks = round((swing - 50.0) / 50.0 * TICKS_PER_STEP) if pattern.steps_per_beat % 2 == 0 else 0
+        swing_ticks = _swing_ticks(swing, pattern.steps_per_beat)
         return cls(
             pattern=pattern,
             bpm=bpm,
@@ -186,10 +188,57 @@ class PatternProgram:
         q, r = divmod(t, self.den)
         return self.anchor_sample + q * self.num + (2 * r * self.num + self.den) // (2 * self.den)
 
+    def next_step(self, sample: int, multiple: int = 1) -> int:
+        """The first step that is a multiple of ``multiple`` (and not before ``anchor_step``)
+        whose unswung start is at or after ``sample``."""
+        g = self.anchor_step + max(0, math.floor((sample - self.anchor_sample) / self.step_samples) - 1)
+        g = -(-g // multiple) * multiple
+        while g < self.anchor_step or self.step_to_sample(g) < sample:
+            g += multiple
+        return g
+
+    def retimed(self, at_step: int, *, bpm: float | None = None, swing: float | None = None) -> PatternProgram:
+        """This program from step ``at_step`` on at another tempo and/or swing.
+
+        The result is anchored where ``at_step`` starts in this program, so steps before it keep
+        their samples and the new tempo counts from that exact sample. Play ``self.until(at_step)``
+        and the result side by side for a seamless change (arrays are shared, nothing is rebuilt).
+        """
+        if at_step < self.anchor_step:
+            raise GrooveboxError(f"cannot retime at step {at_step}, before the anchor step {self.anchor_step}")
+        bpm = self.bpm if bpm is None else check_bpm(bpm)
+        swing = self.swing if swing is None else check_swing(swing)
+        spb = self.pattern.steps_per_beat
+        num, den = samples_per_tick(bpm, spb, self.sample_rate)
+        return replace(
+            self, bpm=bpm, swing=swing, num=num, den=den, swing_ticks=_swing_ticks(swing, spb),
+            anchor_sample=self.step_to_sample(at_step), anchor_step=int(at_step),
+        )  # fmt: skip
+
+    def until(self, end_step: int) -> PatternProgram:
+        """This program without the steps from ``end_step`` on."""
+        end = int(end_step) if self.end_step < 0 else min(self.end_step, int(end_step))
+        return replace(self, end_step=end)
+
+    @property
+    def lead_samples(self) -> int:
+        """How far before its step's unswung start a hit can land (negative nudge, flam, humanize)."""
+        return math.ceil(0.5 * self.step_samples + FLAM_S * self.sample_rate
+                         + HUMANIZE_CLIP * self.humanize_ms * 1e-3 * self.sample_rate) + 2
+
+    @property
+    def end_sample(self) -> int:
+        """No hit lands at or after this sample (-1: the program never ends)."""
+        if self.end_step < 0:
+            return -1
+        # Swing, nudge and ratchets keep a hit within 2 steps of its step's start.
+        return self.step_to_sample(self.end_step + 2) + self.lead_samples
+
     def query(self, start: int, stop: int, buf: EventBuffer, kind: int = 0) -> None:
         """Append the events whose onsets fall in samples [start, stop) to ``buf``."""
+        voice = self.track_instr if self.track_voice is None else self.track_voice
         buf.n = _pattern_events(
-            self.track_len, self.track_first, self.track_instr, self.track_slot,
+            self.track_len, self.track_first, self.track_instr, voice, self.track_slot,
             self.vel, self.chance, self.ratchet, self.flam, self.nudge_ticks,
             self.pattern.steps_per_beat, self.swing_ticks, self.num, self.den,
             self.anchor_sample, self.anchor_step, self.end_step, self.seed,
@@ -197,6 +246,11 @@ class PatternProgram:
             round(FLAM_S * self.sample_rate), start, stop,
             buf.sample, buf.tick, buf.step, buf.track, buf.instr, buf.vel, buf.n,
         )  # fmt: skip
+
+
+def _swing_ticks(swing: float, steps_per_beat: int) -> int:
+    # Swing shifts every second step of a pair, so it needs pairs inside a beat.
+    return round((swing - 50.0) / 50.0 * TICKS_PER_STEP) if steps_per_beat % 2 == 0 else 0
 
 
 class EventBuffer:
@@ -222,7 +276,7 @@ def _tick_to_sample(tick, num, den):
 
 @njit(cache=True)
 def _pattern_events(
-    track_len, track_first, track_instr, track_slot, vel, chance, ratchet, flam, nudge_ticks,
+    track_len, track_first, track_instr, track_voice, track_slot, vel, chance, ratchet, flam, nudge_ticks,
     steps_per_beat, swing_ticks, num, den, anchor_sample, anchor_step, end_step, seed,
     humanize_samples, humanize_vel, flam_samples, start, stop,
     ev_sample, ev_tick, ev_step, ev_track, ev_instr, ev_vel, n,
@@ -243,7 +297,8 @@ def _pattern_events(
     for t in range(track_len.shape[0]):
         length = track_len[t]
         base = track_first[t]
-        instr = track_instr[t]
+        instr = track_instr[t]  # seeds the random draws: the same for any voice id
+        voice = track_voice[t]
         for g in range(g_lo, g_hi + 1):
             k = base + g % length
             v = vel[k]
@@ -279,7 +334,7 @@ def _pattern_events(
                         ev_tick[n] = anchor_step * tps + tk
                         ev_step[n] = g
                         ev_track[n] = track_slot[t]
-                        ev_instr[n] = instr
+                        ev_instr[n] = voice
                         ev_vel[n] = vv * 0.55
                         n += 1
                 if s >= start and s < stop and n < cap:
@@ -287,7 +342,7 @@ def _pattern_events(
                     ev_tick[n] = anchor_step * tps + tk
                     ev_step[n] = g
                     ev_track[n] = track_slot[t]
-                    ev_instr[n] = instr
+                    ev_instr[n] = voice
                     ev_vel[n] = vv
                     n += 1
     return n

@@ -21,21 +21,25 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="render (and play, if there is a sound card) a showcase")
     p.add_argument("--out", default="out", help="folder for the rendered files (default: out)")
     p.add_argument("--no-play", action="store_true", help="only render, even with a sound card")
+    p.add_argument("--seconds", type=float, metavar="S",
+                   help="play each pattern for at most S seconds (default: its bars)")
     p.set_defaults(func=cmd_demo)
 
 
-def output_device() -> str | None:
-    """Name of the default output device, or None when there is no way to play sound."""
-    try:
-        import sounddevice as sd
+def output_device():
+    """The default output device, or None when there is no way to play sound."""
+    from ..errors import GrooveboxError
+    from ..io.realtime import find_device
 
-        dev = sd.query_devices(kind="output")
-    except Exception:  # no PortAudio library, no device, no server: all mean "cannot play"
+    try:
+        return find_device()
+    except GrooveboxError:  # no PortAudio library, no device, no server: all mean "cannot play"
         return None
-    return dev["name"] if dev and dev.get("max_output_channels", 0) > 0 else None
 
 
 def cmd_demo(args) -> int:
+    from ..library import load
+    from ..live import play
     from ..render import render
 
     out = Path(args.out)
@@ -48,15 +52,17 @@ def cmd_demo(args) -> int:
         render(pattern_id, path=path, bars=bars, kit=kit)
         print(f"  {path}  ({pattern_id}, {kit} kit, {bars} bars, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
-    if device:
-        import sounddevice as sd
-        import soundfile as sf
-
-        print(f"playing on '{device}' (Ctrl-C to stop)")
-        for path in made:
-            data, sr = sf.read(str(path), dtype="float32")
-            print(f"  ▶ {path.name}")
-            sd.play(data, sr, blocking=True)
+    if device is not None:
+        # Through the live player: the same engine, straight to the sound card.
+        print(f"playing on {device} (Ctrl-C to stop)")
+        for pattern_id, kit, bars in SHOWCASE:
+            pattern = load(pattern_id)
+            seconds = float(bars * pattern.steps_per_bar * pattern.step_s)
+            if args.seconds is not None:
+                seconds = min(seconds, args.seconds)
+            print(f"  ▶ {pattern_id} ({kit} kit)")
+            player = play(pattern, kit=kit, device=device.index, blocking=True, seconds=seconds)
+            print(f"    {player.summary()}")
     else:
         print("no audio device here, so nothing was played; open the files above in any player")
     print(f"done: {len(made)} files in {out.resolve()}")
