@@ -110,6 +110,12 @@ class Program:
     # longer blocks (fewer Python calls per second of audio).
     control_frames: int = CONTROL_FRAMES
 
+    def __post_init__(self):
+        # Split once, in the control thread, so the audio thread never builds lists (and a
+        # program swapped in by Engine.swap brings its own).
+        self.hit_sources = tuple(src for src in self.sources if hasattr(src, "query"))
+        self.note_sources = tuple(src for src in self.sources if hasattr(src, "query_notes"))
+
 
 class Engine:
     """Voice pool, tracks, master limiter; renders any number of frames per call.
@@ -237,8 +243,6 @@ class Engine:
                 self.track_f[i, TF_GAIN_L] = gl
                 self.track_f[i, TF_GAIN_R] = gr
         self._kit_data = program.kit.data
-        self._hit_sources = [src for src in program.sources if hasattr(src, "query")]
-        self._note_sources = [src for src in program.sources if hasattr(src, "query_notes")]
         self.program = program
 
     def mix_targets(self, program: Program) -> tuple[np.ndarray, np.ndarray]:
@@ -362,9 +366,9 @@ class Engine:
             if prog.events_end >= 0:
                 stop = min(stop, prog.events_end)
             if stop > start:
-                for src in self._hit_sources:
+                for src in prog.hit_sources:
                     src.query(start, stop, ev)
-                for src in self._note_sources:
+                for src in prog.note_sources:
                     src.query_notes(start, stop, notes)
             kit, patches, patch_kind = prog.kit, prog.patches, prog.patch_kind
             n_buses = len(prog.buses)
