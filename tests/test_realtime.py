@@ -196,7 +196,7 @@ def test_stop_is_clean_and_a_new_play_replaces_the_old_one(jack):
 
 def test_blocking_play_of_a_finite_plan_ends_by_itself(jack):
     _, device = jack
-    from groovebox.render import plan_pattern
+    from groovebox.offline import plan_pattern
 
     plan = plan_pattern(gb.Pattern.from_grid({"rim": "x..."}, bpm=240), sample_rate=SR, bars=1)
     t0 = time.perf_counter()

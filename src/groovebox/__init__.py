@@ -12,8 +12,6 @@ True
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
@@ -22,7 +20,7 @@ from .model.pattern import Pattern, Step, Track  # noqa: E402
 
 # name -> "module:attribute", imported on first use so `import groovebox` stays light.
 _LAZY = {
-    "render": "groovebox.render:render",
+    "render": "groovebox.offline:render",
     "play": "groovebox.live:play",
     "stop": "groovebox.live:stop",
     "Player": "groovebox.live:Player",
@@ -61,23 +59,6 @@ _LAZY = {
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",
            "UnknownNameError", *_LAZY]
-
-
-class _Package(types.ModuleType):
-    """The package's module type. Importing a submodule binds it on the package under its own
-    name, so the first ``import groovebox.render`` (anywhere, even inside groovebox) would turn
-    ``gb.render`` from the function into the module; this keeps the function there instead.
-    (``from groovebox.render import RenderPlan`` still reaches the module.)"""
-
-    def __setattr__(self, name: str, value) -> None:
-        target = _LAZY.get(name, "")
-        module, _, attr = target.partition(":")
-        if attr and isinstance(value, types.ModuleType) and value.__name__ == module == f"{__name__}.{name}":
-            value = getattr(value, attr)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

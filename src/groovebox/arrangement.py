@@ -8,7 +8,7 @@ same timeline, and every track sends to one shared reverb bus. Nothing here impo
 by the time an arrangement exists its harmony is numbers.
 
 ``gb.render(arrangement)`` and ``gb.render(progression)`` are routed here (see
-:func:`groovebox.render.register_planner`). The render ends naturally: the last chord rings
+:func:`groovebox.offline.register_planner`). The render ends naturally: the last chord rings
 (``arrange(..., ending=True)`` holds it a bar), then the voices' releases and the reverb fade
 out, and the file stops when they have died away (about 60 dB down).
 
@@ -34,7 +34,7 @@ from .model.notes import Part, Progression
 # The engine, sequencer and kernels (Numba) are imported by the functions that use them, so
 # exporting MIDI or MusicXML, or `gb.export` itself, costs no compilation or cache loading.
 
-__all__ = ["export", "frames_per_quarter", "instrument_patch", "midi_drums_available", "plan_arrangement",
+__all__ = ["export", "frames_per_quarter", "instrument_patch", "plan_arrangement",
            "plan_progression", "program", "ring_out_s"]
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -165,7 +165,7 @@ def plan_arrangement(arr: Arrangement, *, sample_rate: int, bars: float | None =
     tail : bool
         With the default length: let releases and reverb ring out after the last bar.
     """
-    from .render import RenderPlan, _positive
+    from .offline import RenderPlan, _positive
 
     if options:
         raise GrooveboxError(f"render: unknown option '{sorted(options)[0]}' for an arrangement "
@@ -201,13 +201,6 @@ def plan_progression(prog: Progression, *, sample_rate: int, bars: float | None 
 # -- files ---------------------------------------------------------------------------------
 
 
-def midi_drums_available() -> bool:
-    """True when the drum-MIDI exporter (``groovebox.formats.midi_drums``) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("groovebox.formats.midi_drums") is not None
-
-
 def _as_arrangement(source) -> Arrangement:
     if isinstance(source, Arrangement):
         return source
@@ -224,7 +217,7 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
 
     The suffix picks the format: ``.wav .flac .ogg .aif .aiff`` render audio through the engine
     (streamed, atomic); ``.mid``/``.midi`` writes one track per part (and the drums on channel
-    10 when :func:`midi_drums_available`); ``.musicxml``/``.xml`` writes a score through
+    10); ``.musicxml``/``.xml`` writes a score through
     music21. Files are written under a temporary name and renamed, so a failure leaves nothing.
 
     Returns
@@ -240,7 +233,7 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
         raise GrooveboxError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
     arr = _as_arrangement(source)
     if suffix in FORMATS:
-        from .render import render
+        from .offline import render
 
         return render(arr, path=path, sample_rate=sample_rate, subtype=subtype, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,8 +246,8 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
 
 
 def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
-    """A type-1 MIDI file: one track per part and, when the drum-MIDI exporter exists, the
-    drums on channel 10 at the drum sequencer's exact ticks (swing included)."""
+    """A type-1 MIDI file: one track per part and the drums (if any) on channel 10 at the drum
+    sequencer's exact ticks (swing included)."""
     from .formats import midi_notes
 
     path = Path(path)
@@ -265,17 +258,17 @@ def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
         seq = arr.drum_steps_per_quarter * 600
         if seq.denominator == 1 and seq <= 32767:
             tpb = int(seq)
-    if arr.drums is None or not midi_drums_available():
+    if arr.drums is None:
         return midi_notes.write_midi(arr.parts, path, bpm=arr.bpm, signature=arr.signature, key=arr.key,
                                      ticks_per_beat=tpb)
     import tempfile
 
     import mido
 
-    from .formats import midi_drums
+    from .io.midi import write_pattern_midi
 
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".gb-midi-") as tmp:
-        drum_file = midi_drums.write_pattern_midi(
+        drum_file = write_pattern_midi(
             arr.drums, Path(tmp) / "drums.mid", steps=arr.drum_steps + (1 if arr.ending else 0),
             bpm=arr.drum_bpm, swing=arr.drum_swing, seed=arr.seed,
         )  # fmt: skip

@@ -117,7 +117,7 @@ class Player:
         record: bool = False,
         on_message=None,
     ):
-        from .render import check_sample_rate
+        from .offline import check_sample_rate
 
         self.blocksize = rt.check_blocksize(blocksize)
         self.latency = rt.parse_latency(latency)
@@ -164,7 +164,7 @@ class Player:
 
     # -- setup ----------------------------------------------------------------------------------
     def _init_pattern(self, source) -> None:
-        from .render import resolve_pattern
+        from .offline import resolve_pattern
 
         pattern = resolve_pattern(source)
         self.arena = KitArena(self.sample_rate)
@@ -177,7 +177,7 @@ class Player:
         self._plan = None
 
     def _init_plan(self, source) -> None:
-        from .render import _plan
+        from .offline import _plan
 
         self._plan = _plan(source, self.sample_rate, {})
         self._cur = None
@@ -389,7 +389,7 @@ class Player:
         set live (or the new pattern's own when they were never set); ``bpm``/``swing``/``kit``
         set them from the new pattern on.
         """
-        from .render import resolve_pattern
+        from .offline import resolve_pattern
 
         if self._plan is not None:
             raise GrooveboxError(f"only patterns can be queued after a pattern; '{self._plan.label}' is playing")

@@ -139,8 +139,6 @@ def load_sample_kit(
         No such folder, no samples, an unreadable or missing sample, a gap in the velocity
         layers, an unrecognised file name (one line, naming the file).
     """
-    # (not groovebox.render's check: importing that submodule would shadow `groovebox.render`,
-    # the function, with the module)
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 384000:
         raise KitError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
     sample_rate = int(sample_rate)

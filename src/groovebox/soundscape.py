@@ -392,11 +392,9 @@ def plan_soundscape(
 
     Returns
     -------
-    groovebox.render.RenderPlan
+    groovebox.offline.RenderPlan
     """
-    # Imported here: importing groovebox.render before ``gb.render`` is first used would make
-    # the package attribute the module instead of the function.
-    from .render import RenderPlan, _positive
+    from .offline import RenderPlan, _positive
 
     if unknown:
         name = sorted(unknown)[0]

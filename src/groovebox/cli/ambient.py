@@ -49,7 +49,7 @@ def _clock(seconds: float) -> str:
 def cmd_ambient(args) -> int:
     from ..errors import GrooveboxError
     from ..generators.ambient import preset
-    from ..render import PartialRender, render
+    from ..offline import PartialRender, render
 
     out = Path(args.output)
     if args.seed < 0:

@@ -40,7 +40,7 @@ def output_device():
 def cmd_demo(args) -> int:
     from ..library import load
     from ..live import play
-    from ..render import render
+    from ..offline import render
 
     out = Path(args.out)
     device = None if args.no_play else output_device()

@@ -108,7 +108,7 @@ def _check_output(args) -> Path | None:
 def _drums(args):
     if not args.drums:
         return None
-    from ..render import resolve_pattern
+    from ..offline import resolve_pattern
 
     return resolve_pattern(args.drums)
 
@@ -150,7 +150,7 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     _print_chords(arr)
     if out is None:
         return 0
-    from ..arrangement import MIDI_SUFFIXES, export, midi_drums_available
+    from ..arrangement import MIDI_SUFFIXES, export
 
     t0 = time.perf_counter()
     export(arr, out, sample_rate=args.sample_rate)
@@ -158,11 +158,9 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     suffix = out.suffix.lower()
     if suffix in MIDI_SUFFIXES:
         tracks = ", ".join(arr.part_names)
-        if arr.drums is not None and midi_drums_available():
+        if arr.drums is not None:
             tracks += ", drums (channel 10)"
         print(f"wrote {out} ({tracks}) in {wall:.2f} s")
-        if arr.drums is not None and not midi_drums_available():
-            print("note: the drums are not in the MIDI file (this build has no drum-MIDI exporter)", file=sys.stderr)
     elif suffix in (".musicxml", ".xml"):
         print(f"wrote {out} (score: {', '.join(arr.part_names)}) in {wall:.2f} s")
     else:

@@ -81,7 +81,7 @@ def _mute_list(text: str) -> tuple[str, ...]:
 
 
 def cmd_render(args) -> int:
-    from ..render import render
+    from ..offline import render
 
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
@@ -107,7 +107,7 @@ def _render_midi(args, out: Path) -> int:
 
     import mido
 
-    from ..formats.midi_drums import write_pattern_midi
+    from ..io.midi import write_pattern_midi
     from ..library import load
     from ..sequencer import check_bpm
 
