@@ -18,10 +18,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/groovebox demo --out out
 
-# Unit tests, CLI tests, notebooks (nbmake) — the whole suite CI runs. A JACK dummy server
+# Unit tests, CLI tests, notebooks (nbmake), docstring examples — the whole suite CI runs. A JACK dummy server
 # runs around it for the real-time tests and the live notebook (they skip without jackd).
 test: $(STAMP)
-	tests/jack_server.sh -p 1024 -- $(PY) -m pytest tests notebooks --nbmake -q
+	tests/jack_server.sh -p 1024 -- $(PY) -m pytest tests notebooks src/groovebox --nbmake --doctest-modules -q
 
 bench: $(STAMP)
 	tests/jack_server.sh -p 256 -- $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
