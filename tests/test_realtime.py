@@ -230,6 +230,23 @@ def test_cli_play_for_seconds_prints_the_summary(jack, cli):
                      r.stdout), r.stdout
 
 
+def test_an_ambient_preset_plays_what_render_writes(jack):
+    _, device = jack
+    player = Player("drift", seed=2, device=device, blocksize=1024)
+    cap = captured(player, 2 * SR)
+    with player:
+        play_until(player, 2 * SR)
+    offline = gb.render(gb.ambient.preset("drift", seed=2), seconds=4).samples
+    assert np.abs(cap.data[: 2 * SR]).max() > 1e-3
+    np.testing.assert_array_equal(cap.data[: 2 * SR], offline[: 2 * SR])
+
+
+def test_cli_plays_an_ambient_preset(jack, cli):
+    r = cli("play", "airports", "--seconds", "2", "--blocksize", "1024", "--seed", "3", "--device", "jack")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"played 2\.0 s, \d+ blocks, 0 underruns", r.stdout), r.stdout
+
+
 def test_cli_play_bad_input(jack, cli):
     r = cli("play", "rock/straight-eighths", "--seconds", "1", "--device", "no-such-card")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device 'no-such-card'" in r.stderr

@@ -115,6 +115,14 @@ class Program:
         # program swapped in by Engine.swap brings its own).
         self.hit_sources = tuple(src for src in self.sources if hasattr(src, "query"))
         self.note_sources = tuple(src for src in self.sources if hasattr(src, "query_notes"))
+        # Effect memory as built, so Engine.reset() can start the program over with empty tails.
+        self._fx_initial = [st.copy() for chain in (*self.buses, self.master) for st in chain]
+
+    def reset_effects(self) -> None:
+        """Empty every effect's memory (delay lines, reverb tails, LFO phases) as when built."""
+        for st, initial in zip((st for chain in (*self.buses, self.master) for st in chain),
+                               self._fx_initial, strict=True):
+            st[:] = initial
 
 
 class Engine:
@@ -271,7 +279,8 @@ class Engine:
             self.track_mute[:] = mute
 
     def reset(self) -> None:
-        """Silence every voice and return to sample 0 (the loaded program starts over)."""
+        """Silence every voice, empty the effects and return to sample 0 (the loaded program
+        starts over)."""
         self.vi[:] = 0
         self.vf[:] = 0.0
         self.vs[:] = 0.0
@@ -285,6 +294,7 @@ class Engine:
         self._mix_pos = 0  # frames mixed (ahead of `position` by the limiter latency)
         self._primed = False
         if self.program is not None:
+            self.program.reset_effects()
             for i in range(len(self.program.tracks)):
                 self.track_f[i, TF_GAIN_L] = self.track_f[i, TF_TARGET_L]
                 self.track_f[i, TF_GAIN_R] = self.track_f[i, TF_TARGET_R]

@@ -71,6 +71,21 @@ def _is_pattern_source(source) -> bool:
     return isinstance(source, (Pattern, str, os.PathLike))
 
 
+def _preset_or_source(source, seed: int):
+    """An ambient preset's soundscape for a bare preset name (``"airports"``), else ``source``.
+
+    Library ids always hold a ``/`` and pattern files end in ``.toml``, so a bare word that
+    names a preset cannot be mistaken for either.
+    """
+    if isinstance(source, str) and "/" not in source and not source.endswith(".toml") \
+            and not os.path.exists(source):
+        from .generators import ambient
+
+        if source in ambient.names():
+            return ambient.preset(source, seed=seed)
+    return source
+
+
 class Player:
     """A pattern (or any other renderable source) playing on an output device.
 
@@ -79,9 +94,10 @@ class Player:
 
     Parameters
     ----------
-    source : Pattern, str, PathLike or RenderPlan
-        A pattern, a library id, a pattern file, or anything ``gb.render`` can plan (those play
-        once and stop; only patterns loop and take live tempo, swing, kit and pattern changes).
+    source : Pattern, str, PathLike, Soundscape or RenderPlan
+        A pattern, a library id, a pattern file, an ambient preset name (``"airports"``), or
+        anything ``gb.render`` can plan (only patterns loop and take live tempo, swing, kit and
+        pattern changes).
     bpm, swing, kit, seed, humanize_ms
         As for ``gb.render``; None: the pattern's own.
     mute, solo : iterable of str
@@ -149,6 +165,7 @@ class Player:
         self.deck = rt.Deck(self.engine)
         self._mute: set[str] = set()
         self._solo: set[str] = set()
+        source = _preset_or_source(source, self.seed)
         if _is_pattern_source(source):
             self._init_pattern(source)
         else:

@@ -40,11 +40,13 @@ def register(sub) -> None:
     from .patterns import add_render_options
 
     p = sub.add_parser(
-        "play", help="play a pattern on the sound card, with live keys",
-        description="Play a pattern (library id or .toml file) through the sound card. In a "
+        "play", help="play a pattern or an ambient preset on the sound card, with live keys",
+        description="Play a pattern (library id or .toml file) or an ambient preset (see "
+                    "`groovebox presets`) through the sound card. For patterns, in a "
                     "terminal, keys change it live: " + HELP_KEYS + ".",
     )  # fmt: skip
-    p.add_argument("pattern", help="library id (genre/slug) or path to a .toml file")
+    p.add_argument("pattern", metavar="PATTERN|PRESET",
+                   help="library id (genre/slug), path to a .toml file, or an ambient preset name")
     add_render_options(p)
     p.add_argument("--solo", default="", metavar="INSTR,...", help="instruments to hear alone")
     p.add_argument("--seconds", type=float, help="stop after this many seconds (default: until q or Ctrl-C)")
