@@ -331,8 +331,9 @@ def test_cli_live_keys_in_a_terminal(jack):
 def test_demo_plays_through_the_live_player(jack, cli, tmp_path):
     r = cli("demo", "--out", tmp_path, "--seconds", "0.3")
     assert r.returncode == 0, r.stderr
-    assert "playing on" in r.stdout and r.stdout.count("▶") == 7
-    assert len(re.findall(r"played 0\.3 s, \d+ blocks, \d+ underruns?", r.stdout)) == 7, r.stdout
+    assert "playing on" in r.stdout and r.stdout.count("▶") == 9  # 7 patterns, ambient, progression
+    assert len(re.findall(r"played 0\.3 s, \d+ blocks, \d+ underruns?", r.stdout)) == 9, r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir())[:2] == ["ambient--airports.wav", "blues--slow-blues-12-8--acoustic.wav"]
 
 
 def test_interpreter_exit_stops_the_sound_cleanly(jack):

@@ -15,6 +15,8 @@ SHOWCASE = (
     ("blues/slow-blues-12-8", "acoustic", 2),
     ("polymeter/three-over-four", "909", 4),
 )
+AMBIENT_SECONDS = 45.0  # an excerpt of Music-for-Airports-style loops
+PROGRESSION = ("vi IV I V", "G", "soul/motown-backbeat")  # chords, key, groove
 
 
 def register(sub) -> None:
@@ -37,6 +39,23 @@ def output_device():
         return None
 
 
+def _extras(out: Path):
+    """(label, path, render, play source) of the ambient and the progression showcases."""
+    from ..generators import ambient
+    from ..generators.arrange import arrange
+    from ..harmony import progression
+
+    scape = ambient.preset("airports", seed=1)
+    chords, key, groove = PROGRESSION
+    band = arrange(progression(chords, key=key, bars_per_chord=2), bass="kick", arp="updown", drums=groove)
+    return (
+        (f"airports (Eno-style loops), {AMBIENT_SECONDS:g} s", out / "ambient--airports.wav",
+         dict(seconds=AMBIENT_SECONDS), scape),
+        (f"'{chords}' in {key} over {groove}, with bass and arpeggio", out / "progression--vi-IV-I-V.wav",
+         {}, band),
+    )
+
+
 def cmd_demo(args) -> int:
     from ..library import load
     from ..live import play
@@ -44,13 +63,20 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out)
     device = None if args.no_play else output_device()
-    print(f"groovebox demo: rendering {len(SHOWCASE)} classic patterns to {out}/")
+    print(f"groovebox demo: rendering {len(SHOWCASE)} classic patterns, an ambient piece and a "
+          f"chord progression to {out}/")
     made = []
     for pattern_id, kit, bars in SHOWCASE:
         path = out / f"{pattern_id.replace('/', '--')}--{kit}.wav"
         t0 = time.perf_counter()
         render(pattern_id, path=path, bars=bars, kit=kit)
         print(f"  {path}  ({pattern_id}, {kit} kit, {bars} bars, {time.perf_counter() - t0:.2f} s)")
+        made.append(path)
+    extras = _extras(out)
+    for label, path, length, source in extras:
+        t0 = time.perf_counter()
+        render(source, path=path, **length)
+        print(f"  {path}  ({label}, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
     if device is not None:
         # Through the live player: the same engine, straight to the sound card.
@@ -62,6 +88,13 @@ def cmd_demo(args) -> int:
                 seconds = min(seconds, args.seconds)
             print(f"  ▶ {pattern_id} ({kit} kit)")
             player = play(pattern, kit=kit, device=device.index, blocking=True, seconds=seconds)
+            print(f"    {player.summary()}")
+        for label, _, length, source in extras:
+            seconds = length.get("seconds", 60.0)
+            if args.seconds is not None:
+                seconds = min(seconds, args.seconds)
+            print(f"  ▶ {label}")
+            player = play(source, device=device.index, blocking=True, seconds=seconds)
             print(f"    {player.summary()}")
     else:
         print("no audio device here, so nothing was played; open the files above in any player")
