@@ -531,6 +531,14 @@ def _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used,
                 vi[v, VI_STATE] = FREE
 
 
+@njit(cache=True, inline="always")
+def _glide(gain, target, coeff):
+    """One sample of a fader's one-pole glide toward ``target``, snapping when within 1e-6
+    (per sample, not per block, so the glide is the same for any block size)."""
+    gain += (target - gain) * coeff
+    return target if abs(gain - target) < 1e-6 else gain
+
+
 @njit(cache=True)
 def _sort_by_sample(samples, n, order):
     # Stable insertion sort: a block holds few events.
@@ -609,12 +617,8 @@ def _render_core(
             # whatever the block size.
             if gl != tl or gr != tr:
                 for _ in range(m):
-                    gl += (tl - gl) * fader_coeff
-                    gr += (tr - gr) * fader_coeff
-                    if abs(gl - tl) < 1e-6:
-                        gl = tl
-                    if abs(gr - tr) < 1e-6:
-                        gr = tr
+                    gl = _glide(gl, tl, fader_coeff)
+                    gr = _glide(gr, tr, fader_coeff)
                 track_f[t, 2] = gl
                 track_f[t, 3] = gr
             continue
@@ -668,13 +672,8 @@ def _render_core(
                         b0[k] = yl
                         b1[k] = yr
             for k in range(m if not settled else 0):
-                gl += (tl - gl) * fader_coeff
-                gr += (tr - gr) * fader_coeff
-                # Snap per sample (not per block) so the glide is the same for any block size.
-                if abs(gl - tl) < 1e-6:
-                    gl = tl
-                if abs(gr - tr) < 1e-6:
-                    gr = tr
+                gl = _glide(gl, tl, fader_coeff)
+                gr = _glide(gr, tr, fader_coeff)
                 xl = b0[k]
                 xr = b1[k] if stereo else xl
                 yl = np.float32(gl) * xl

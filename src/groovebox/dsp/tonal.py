@@ -827,17 +827,23 @@ def _unison_cents(patch, state, j, nv, t_s, seed):
     return c
 
 
-@njit(cache=True)
-def _pad_begin(state, patch, sr, l_prev, n, e):
-    nv = int(state[_PD_NV])
+@njit(cache=True, inline="always")
+def _advance_unison(state, patch, ph, dt, nv, l_prev, t_s):
+    """Carry each unison voice's phase over the last segment (``l_prev`` samples at its old
+    rate) and set its rate for the next from the detune, drift and vibrato at ``t_s``."""
     seed = np.int64(state[S_SEED])
-    t_s = n / sr
     f0_dt = state[S_DT]
     for j in range(nv):
-        p = state[_PD_PH + j] + l_prev * state[_PD_DT + j]
-        state[_PD_PH + j] = p - math.floor(p)
+        p = state[ph + j] + l_prev * state[dt + j]
+        state[ph + j] = p - math.floor(p)
         cents = _unison_cents(patch, state, j, nv, t_s, seed)
-        state[_PD_DT + j] = min(f0_dt * _exp2_small(cents / 1200.0), 0.45)
+        state[dt + j] = min(f0_dt * _exp2_small(cents / 1200.0), 0.45)
+
+
+@njit(cache=True)
+def _pad_begin(state, patch, sr, l_prev, n, e):
+    t_s = n / sr
+    _advance_unison(state, patch, _PD_PH, _PD_DT, int(state[_PD_NV]), l_prev, t_s)
     env = 0.5 * (state[R_ENV] + state[R_ENV + 1])
     octs = patch[P_FILTER_ENV_OCT] * env
     lfo_hz = patch[P_LFO_HZ]
@@ -921,15 +927,8 @@ def _choir_start(state, patch, sr):
 
 @njit(cache=True)
 def _choir_begin(state, patch, sr, l_prev, n, e):
-    nv = int(state[_CH_NV])
-    seed = np.int64(state[S_SEED])
     t_s = n / sr
-    f0_dt = state[S_DT]
-    for j in range(nv):
-        p = state[_CH_PH + j] + l_prev * state[_CH_DT + j]
-        state[_CH_PH + j] = p - math.floor(p)
-        cents = _unison_cents(patch, state, j, nv, t_s, seed)
-        state[_CH_DT + j] = min(f0_dt * _exp2_small(cents / 1200.0), 0.45)
+    _advance_unison(state, patch, _CH_PH, _CH_DT, int(state[_CH_NV]), l_prev, t_s)
 
 
 @njit(cache=True)
