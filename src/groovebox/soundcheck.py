@@ -1,0 +1,386 @@
+"""Listening with numbers: drum kits measured against recorded reference kits.
+
+One module for the measures the sound report (``benchmarks/sound_report.py``), the kit tests
+and ``notebooks/06_sound.ipynb`` share, so all three say the same thing:
+
+- :func:`render_hit` plays one hit of one instrument through the :class:`~groovebox.engine.Engine`
+  (limiter off, so nothing but the kit is measured) and returns the mono signal;
+- :func:`hit_measures` turns it into the numbers of a listening test: spectral centroid, share
+  of energy above 2 kHz, decay times T60/T40, first-sample level and the >2 kHz transient;
+- :func:`pattern_balance` renders a pattern's per-instrument stems (everything else muted) and
+  gives each stem's loudness relative to the whole pattern, in LU; the same pattern on a
+  reference kit gives the reference balance;
+- :func:`loudness_lufs` is a small ITU-R BS.1770 integrated loudness (K-weighting, 400 ms
+  blocks, absolute and relative gates) used until the project's streaming meter replaces it.
+
+Reference kits are Hydrogen drumkits (Debian's ``hydrogen-data``): :data:`REFERENCE_KITS` names
+the one each built-in kit is compared with, and :func:`reference_path` finds it on disk.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .drumkit import KitTables, kit_tables
+from .engine import Engine
+from .model.instruments import INSTRUMENT_INDEX
+from .model.pattern import Pattern
+from .offline import plan_pattern
+
+SAMPLE_RATE = 48000
+HYDROGEN_DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
+HYDROGEN_MISSING = "hydrogen-data is not installed: apt install hydrogen-data"
+
+# Built-in kit -> the recorded kit it is judged against. hydrogen-data ships two kits; the
+# 909 and the lofi kit (808-style voices through a sampler) are analog drum machines too, so
+# TR808EmulationKit is their nearest reference; the acoustic kit is judged against GMRockKit.
+REFERENCE_KITS: dict[str, str] = {
+    "808": "TR808EmulationKit",
+    "909": "TR808EmulationKit",
+    "lofi": "TR808EmulationKit",
+    "acoustic": "GMRockKit",
+}
+
+# Velocities of the three synth layers: ghost, normal hit, accent (the grid's o, x, X).
+VELOCITIES: dict[str, float] = {"ghost": 0.35, "hit": 0.8, "accent": 1.0}
+
+# Library patterns the balance is measured over: kick/snare/hats grooves, toms, cymbals, claps
+# and cowbell, at their own tempos.
+BALANCE_PATTERNS: tuple[str, ...] = (
+    "hip-hop/boom-bap",
+    "breaks/funky-drummer",
+    "funk/sixteenth-funk-b",
+    "funk/p-funk",
+    "funk/go-go-b",
+    "rock/four-on-the-floor",
+    "rock/straight-eighths-b",
+    "rock/half-time-fill",
+    "jazz/swing-ride",
+    "house/chicago-house",
+    "electro/planet-rock",
+    "electro/miami-bass-b",
+    "dubstep/brostep",
+    "footwork/juke",
+)
+
+TRANSIENT_HZ = 2000.0  # "transient": the part of the attack above this frequency
+TRANSIENT_WINDOW_S = 0.03  # ...within this long after the onset
+ENVELOPE_FRAME_S = 0.005  # RMS frames of the decay envelope
+
+
+def reference_path(kit: str) -> Path | None:
+    """The Hydrogen drumkit folder a built-in kit is compared with, or None if not installed.
+
+    ``GROOVEBOX_HYDROGEN_DRUMKITS`` overrides the folder the kits are looked for in.
+    """
+    root = Path(os.environ.get("GROOVEBOX_HYDROGEN_DRUMKITS", HYDROGEN_DRUMKITS))
+    path = root / REFERENCE_KITS[kit]
+    return path if (path / "drumkit.xml").is_file() else None
+
+
+def references_installed() -> bool:
+    """True when every reference kit of :data:`REFERENCE_KITS` is on disk."""
+    return all(reference_path(k) is not None for k in REFERENCE_KITS)
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering through the engine
+# ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def tables(kit, sample_rate: int = SAMPLE_RATE) -> KitTables:
+    """All of a kit's tables (a built-in name, a Kit or a drumkit path), cached."""
+    return kit_tables(str(kit) if isinstance(kit, os.PathLike) else kit, sample_rate)
+
+
+def has_instrument(kit, instrument: str, sample_rate: int = SAMPLE_RATE) -> bool:
+    """Whether ``kit`` has a sound for ``instrument`` (sample kits may lack some)."""
+    return bool(tables(kit, sample_rate).layer_count[INSTRUMENT_INDEX[instrument]])
+
+
+def _longest_s(kt: KitTables, instrument: str) -> float:
+    i = INSTRUMENT_INDEX[instrument]
+    first, count = kt.layer_first[i], kt.layer_count[i]
+    longest = 0
+    for layer in range(first, first + count):
+        v0, nv = kt.var_first[layer], kt.var_count[layer]
+        longest = max(longest, int(kt.var_len[v0 : v0 + nv].max()))
+    return longest / kt.sample_rate / float(kt.rate[i])
+
+
+def _render(program, frames: int, sample_rate: int) -> np.ndarray:
+    engine = Engine(sample_rate, limiter=False)
+    engine.load(program)
+    return engine.render_block(frames).astype(np.float64)
+
+
+def render_hit(kit, instrument: str, velocity: float = 0.8, sample_rate: int = SAMPLE_RATE,
+               stereo: bool = False) -> np.ndarray:
+    """One hit of ``instrument`` on ``kit`` through the engine (no limiter), to its end.
+
+    Parameters
+    ----------
+    kit : str, Kit or path
+        A built-in kit name, a Kit, or a sample kit / Hydrogen drumkit folder.
+    instrument : str
+    velocity : float
+        0.35 ghost, 0.8 hit or 1.0 accent (the grid's o, x and X).
+    stereo : bool
+        Return the (n, 2) engine output instead of its mono mid signal.
+
+    Returns
+    -------
+    ndarray float64
+        Starts on the trigger sample.
+    """
+    kt = tables(kit, sample_rate)
+    grids = {1.0: "X", 0.8: "x", 0.35: "o"}
+    if velocity not in grids:
+        raise ValueError(f"velocity: expected one of {sorted(grids)} (the grid's o, x, X), got {velocity!r}")
+    pattern = Pattern.from_grid({instrument: grids[velocity]}, bpm=60.0, steps_per_beat=1)
+    program = Engine.program_for(pattern, sample_rate, kit=kt, end_step=1)
+    frames = int((_longest_s(kt, instrument) + 0.05) * sample_rate)
+    out = _render(program, frames, sample_rate)
+    return out if stereo else 0.5 * (out[:, 0] + out[:, 1])
+
+
+def render_pattern(pattern, kit, *, bars: int = 4, mute: tuple[str, ...] = (),
+                   sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``bars`` bars of ``pattern`` on ``kit`` through the engine (no limiter), with ring-out;
+    (n, 2) float64."""
+    from .offline import resolve_pattern
+
+    pattern = resolve_pattern(pattern)
+    plan = plan_pattern(pattern, sample_rate=sample_rate, bars=bars, kit=tables(kit, sample_rate),
+                        mute=tuple(mute))
+    return _render(plan.program, plan.frames + sample_rate, sample_rate)
+
+
+# ---------------------------------------------------------------------------------------
+# Measures of one hit
+# ---------------------------------------------------------------------------------------
+
+
+def power_spectrum(x: np.ndarray, sample_rate: int = SAMPLE_RATE):
+    """(frequencies Hz, power) of ``x``, at least 1 Hz resolution."""
+    n = max(len(x), sample_rate)
+    return np.fft.rfftfreq(n, 1.0 / sample_rate), np.abs(np.fft.rfft(x, n=n)) ** 2
+
+
+def centroid_hz(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """Spectral centroid of the whole hit (power-weighted mean frequency)."""
+    f, p = power_spectrum(x, sample_rate)
+    return float((f * p).sum() / p.sum())
+
+
+def fraction_above(x: np.ndarray, hz: float, sample_rate: int = SAMPLE_RATE) -> float:
+    """Share of the hit's energy above ``hz`` (0..1)."""
+    f, p = power_spectrum(x, sample_rate)
+    return float(p[f >= hz].sum() / p.sum())
+
+
+def band_fraction(x: np.ndarray, lo_hz: float, hi_hz: float, sample_rate: int = SAMPLE_RATE) -> float:
+    """Share of the hit's energy in [lo_hz, hi_hz)."""
+    f, p = power_spectrum(x, sample_rate)
+    return float(p[(f >= lo_hz) & (f < hi_hz)].sum() / p.sum())
+
+
+def envelope_db(x: np.ndarray, sample_rate: int = SAMPLE_RATE, frame_s: float = ENVELOPE_FRAME_S):
+    """RMS envelope in ``frame_s`` frames, dB relative to its loudest frame."""
+    w = max(1, int(frame_s * sample_rate))
+    n = len(x) // w
+    rms = np.sqrt(np.mean(x[: n * w].reshape(n, w) ** 2, axis=1))
+    return 20.0 * np.log10(rms / rms.max() + 1e-15)
+
+
+def decay_s(x: np.ndarray, drop_db: float, sample_rate: int = SAMPLE_RATE) -> float:
+    """Seconds from the onset to the end of the last 5 ms frame within ``drop_db`` of the
+    loudest frame (T60 for 60 dB, T40 for 40 dB)."""
+    env = envelope_db(x, sample_rate)
+    above = np.flatnonzero(env >= -drop_db)
+    return float((above[-1] + 1) * ENVELOPE_FRAME_S)
+
+
+def first_sample_ratio(x: np.ndarray) -> float:
+    """|first sample| / peak: 1.0 is a hit that starts at full level (a click)."""
+    return float(abs(x[0]) / np.abs(x).max())
+
+
+def transient_db(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """Peak of the hit's content above 2 kHz within 30 ms of the onset, dB relative to the
+    peak of the whole hit: how much click or stick attack it has."""
+    n = len(x) + sample_rate // 10
+    spec = np.fft.rfft(x, n=n)
+    spec[np.fft.rfftfreq(n, 1.0 / sample_rate) < TRANSIENT_HZ] = 0.0
+    high = np.fft.irfft(spec, n=n)[: int(TRANSIENT_WINDOW_S * sample_rate)]
+    return float(20.0 * np.log10(np.abs(high).max() / np.abs(x).max() + 1e-15))
+
+
+@dataclass(frozen=True)
+class HitMeasures:
+    """The numbers of one hit (see :func:`hit_measures`)."""
+
+    centroid_hz: float
+    above_2k: float  # share of energy above 2 kHz, 0..1
+    t60_s: float
+    t40_s: float
+    first_sample: float  # |x[0]| / peak
+    transient_db: float  # >2 kHz attack peak relative to the hit's peak
+
+    def row(self) -> dict[str, float]:
+        return {
+            "centroid_hz": self.centroid_hz,
+            "above_2k_pct": 100.0 * self.above_2k,
+            "t60_s": self.t60_s,
+            "t40_s": self.t40_s,
+            "first_pct": 100.0 * self.first_sample,
+            "transient_db": self.transient_db,
+        }
+
+
+def hit_measures(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> HitMeasures:
+    """Measure one mono hit that starts on its first sample."""
+    x = np.asarray(x, np.float64)
+    return HitMeasures(
+        centroid_hz=centroid_hz(x, sample_rate),
+        above_2k=fraction_above(x, 2000.0, sample_rate),
+        t60_s=decay_s(x, 60.0, sample_rate),
+        t40_s=decay_s(x, 40.0, sample_rate),
+        first_sample=first_sample_ratio(x),
+        transient_db=transient_db(x, sample_rate),
+    )
+
+
+@lru_cache(maxsize=512)
+def measure_hit(kit, instrument: str, velocity: float = 0.8,
+                sample_rate: int = SAMPLE_RATE) -> HitMeasures:
+    """:func:`hit_measures` of :func:`render_hit`, cached."""
+    return hit_measures(render_hit(kit, instrument, velocity, sample_rate), sample_rate)
+
+
+# ---------------------------------------------------------------------------------------
+# Loudness (BS.1770 integrated; a private stand-in for the project's meter)
+# ---------------------------------------------------------------------------------------
+
+
+def _biquad_ir(b, a, n: int) -> np.ndarray:
+    y = np.zeros(n)
+    x1 = x2 = y1 = y2 = 0.0
+    for i in range(n):
+        x0 = 1.0 if i == 0 else 0.0
+        y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+        y[i] = y0
+        x2, x1, y2, y1 = x1, x0, y1, y0
+    return y
+
+
+@lru_cache(maxsize=8)
+def _k_weighting_ir(sample_rate: int) -> np.ndarray:
+    """Impulse response of BS.1770's K-weighting (pre-filter shelf then RLB high-pass), as
+    designed for any rate from the analog prototypes; 1 s long (it decays below 1e-12)."""
+    fs = float(sample_rate)
+    # Stage 1: high shelf, +4 dB above ~1.7 kHz.
+    f0, g_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = math.tan(math.pi * f0 / fs)
+    vh = 10.0 ** (g_db / 20.0)
+    vb = vh ** 0.4996667741545416
+    a0 = 1.0 + k / q + k * k
+    b1 = [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    a1 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    # Stage 2: RLB high-pass at ~38 Hz.
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = math.tan(math.pi * f0 / fs)
+    a0 = 1.0 + k / q + k * k
+    b2 = [1.0, -2.0, 1.0]
+    a2 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    n = sample_rate
+    ir1 = _biquad_ir(b1, a1, n)
+    ir2 = _biquad_ir(b2, a2, n)
+    return np.convolve(ir1, ir2)[:n]
+
+
+def _k_weight(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    ir = _k_weighting_ir(sample_rate)
+    n = len(x) + len(ir)
+    nfft = 1 << (n - 1).bit_length()
+    spec = np.fft.rfft(x, nfft, axis=0) * np.fft.rfft(ir, nfft)[:, None]
+    return np.fft.irfft(spec, nfft, axis=0)[: len(x)]
+
+
+def loudness_lufs(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """Integrated loudness (ITU-R BS.1770-4) of mono (n,) or stereo (n, 2) audio, in LUFS.
+
+    400 ms blocks with 75 % overlap, an absolute gate at -70 LUFS and a relative gate 10 LU
+    below the absolutely gated level. ``-inf`` for audio with no block above -70 LUFS.
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    y = _k_weight(x, sample_rate)
+    block, hop = int(0.4 * sample_rate), int(0.1 * sample_rate)
+    if len(y) < block:
+        y = np.vstack([y, np.zeros((block - len(y), y.shape[1]))])
+    sq = np.concatenate([np.zeros((1, y.shape[1])), np.cumsum(y * y, axis=0)])
+    starts = np.arange(0, len(y) - block + 1, hop)
+    z = ((sq[starts + block] - sq[starts]) / block).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10.0 * np.log10(z)
+    gated = z[lk > -70.0]
+    if gated.size == 0:
+        return -math.inf
+    rel = -0.691 + 10.0 * np.log10(gated.mean()) - 10.0
+    gated = z[(lk > -70.0) & (lk > rel)]
+    return float(-0.691 + 10.0 * np.log10(gated.mean()))
+
+
+# ---------------------------------------------------------------------------------------
+# Balance inside patterns
+# ---------------------------------------------------------------------------------------
+
+
+def pattern_balance(pattern, kit, instruments: tuple[str, ...] | None = None, *, bars: int = 4,
+                    sample_rate: int = SAMPLE_RATE) -> dict[str, float]:
+    """Each instrument's loudness in ``pattern`` on ``kit`` relative to the pattern, in LU.
+
+    The pattern is rendered once with only ``instruments`` playing (default: all of its own)
+    and once per instrument with everything else muted; each stem's integrated loudness minus
+    the pattern's is the instrument's balance (0 LU: as loud as the whole groove; a hat at
+    -12 LU sits 12 LU under it).
+    """
+    from .offline import resolve_pattern
+
+    pattern = resolve_pattern(pattern)
+    own = pattern.instruments
+    playing = tuple(i for i in own if instruments is None or i in instruments)
+    silent = tuple(i for i in own if i not in playing)
+    whole = loudness_lufs(render_pattern(pattern, kit, bars=bars, mute=silent,
+                                         sample_rate=sample_rate), sample_rate)
+    out = {}
+    for inst in playing:
+        others = tuple(i for i in own if i != inst)
+        stem = render_pattern(pattern, kit, bars=bars, mute=others, sample_rate=sample_rate)
+        out[inst] = loudness_lufs(stem, sample_rate) - whole
+    return out
+
+
+def balance_against(pattern, kit: str, reference=None, *, bars: int = 4,
+                    sample_rate: int = SAMPLE_RATE) -> dict[str, tuple[float, float]]:
+    """instrument -> (balance on ``kit``, balance on its reference kit), LU, for the instruments
+    of ``pattern`` both kits have. The reference defaults to :func:`reference_path` of ``kit``."""
+    from .offline import resolve_pattern
+
+    pattern = resolve_pattern(pattern)
+    reference = reference if reference is not None else reference_path(kit)
+    shared = tuple(i for i in pattern.instruments if has_instrument(reference, i, sample_rate))
+    if not shared:
+        return {}
+    ours = pattern_balance(pattern, kit, shared, bars=bars, sample_rate=sample_rate)
+    theirs = pattern_balance(pattern, reference, shared, bars=bars, sample_rate=sample_rate)
+    return {i: (ours[i], theirs[i]) for i in shared}
