@@ -30,6 +30,10 @@ FLOOR_RATIO = 1e-4  # tables end where the hit has decayed below -80 dB of its p
 FADE_S = 0.002  # ...plus this fade to exactly zero
 GUARD_S = 0.05  # a render must end with this much below half the floor (> a 20 Hz period)
 SAMPLE_RATE_RANGE = (8000, 384000)
+# Every hit rises over ATTACK_S from ATTACK_START of its level (a struck drum's ~1 ms rise): no
+# table starts with a step, and a designed click becomes a band-limited transient.
+ATTACK_S = 0.0004
+ATTACK_START = 0.05
 # Render each part to -92 dB of its own amplitude (noise peaks stand ~12 dB above their
 # envelope), then GUARD_S more: enough for finish_hit to see the tail has settled below the
 # -80 dB floor, without rendering far past it. A short estimate just renders again, longer.
@@ -65,7 +69,37 @@ class Membrane:
     noise_filter1: tuple[int, float, float] | None = None
     noise_filter2: tuple[int, float, float] | None = None
     drive: float = 0.0
+    wires: float = 0.0  # snare wires: noise following the head's motion (see dsp.drums)
+    wires_tau_s: float = 0.01
     variants: int = 1
+
+
+@dataclass(frozen=True)
+class Cymbal:
+    """A plate of dense inharmonic modes with stick noise: acoustic hats and cymbals.
+
+    ``n_modes`` modes spread log-uniformly over ``f_lo_hz``..``f_hi_hz`` (fixed by
+    ``structure``: the same cymbal in every take), amplitudes ~ (f / f_lo) ** tilt, decay
+    ``tau_s`` at f_lo shrinking as (f_lo / f) ** tau_exp, a slower wash (``tau2`` times longer,
+    ``mix2`` of each mode), swelling in over ``bloom_s``; output high/low-passed.
+    """
+
+    n_modes: int
+    f_lo_hz: float
+    f_hi_hz: float
+    tilt: float
+    tau_s: float
+    tau_exp: float = 0.5
+    structure: int = 1
+    noise: float = 0.0
+    noise_tau_s: float = 0.01
+    noise_hp_hz: float = 3000.0
+    hp_hz: float = 0.0
+    lp_hz: float = 0.0
+    bloom_s: float = 0.0
+    tau2: float = 1.0
+    mix2: float = 0.0
+    variants: int = 3
 
 
 @dataclass(frozen=True)
@@ -166,7 +200,7 @@ def _acoustic_tom(freq_hz, tau_s):
     )
 
 
-def _conga(freq_hz, tau_s, *, slap=0.0):
+def _conga(freq_hz, tau_s, *, slap=0.04):
     return Membrane(
         modes=((freq_hz, 1.0, tau_s), (freq_hz * 1.52, 0.18, tau_s * 0.5)),
         phase0=0.03,
@@ -247,13 +281,13 @@ _FAC = (311.0, 438.0, 572.0, 703.0, 867.0, 1093.0)  # denser and higher: a real 
 _OFF = (0.0, 1000.0, 1.0, 0.01, 0.01, 0.0)  # an unused band
 
 
-RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
+RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
     # --- TR-808 style ---------------------------------------------------------------------
     "808_kick": Membrane(
         modes=((49.0, 1.0, 0.22), (98.0, 0.02, 0.05)),
         sweep=0.7,
         sweep_tau_s=0.018,
-        click=0.22,
+        click=0.6,  # through the attack rise: a >2 kHz transient near the TR-808's -36 dB
         click_tau_s=0.0006,
         drive=0.15,
     ),
@@ -275,10 +309,11 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         click=0.4,
         click_tau_s=0.0002,
     ),
-    "808_clap": Clap(),
-    "808_tom_low": _tom(88.0, 0.2, sweep=0.25, noise=0.05, noise_lp_hz=1500.0),
-    "808_tom_mid": _tom(128.0, 0.17, sweep=0.25, noise=0.05, noise_lp_hz=1800.0),
-    "808_tom_high": _tom(180.0, 0.14, sweep=0.25, noise=0.05, noise_lp_hz=2100.0),
+    "808_clap": Clap(tail_tau_s=0.03),  # the 808's clap tail is short (T40 ~0.16 s)
+    # A TR-808 tom rings ~0.15 s to -40 dB; the decay knob stretches it up to 8x.
+    "808_tom_low": _tom(88.0, 0.034, sweep=0.25, noise=0.05, noise_lp_hz=1500.0),
+    "808_tom_mid": _tom(128.0, 0.033, sweep=0.25, noise=0.05, noise_lp_hz=1800.0),
+    "808_tom_high": _tom(180.0, 0.031, sweep=0.25, noise=0.05, noise_lp_hz=2100.0),
     "808_conga_low": _conga(200.0, 0.12),
     "808_conga_high": _conga(290.0, 0.1),
     "808_conga_mute": _conga(330.0, 0.035, slap=0.25),
@@ -308,7 +343,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         _F808, _OFF, (1.0, 7000.0, 0.9, 0.012, 0.03, 0.2), hp_hz=5500.0, noise=0.3
     ),
     "808_hat_open": Metal(
-        _F808, _OFF, (1.0, 8500.0, 0.8, 0.11, 0.2, 0.3), hp_hz=7000.0, noise=0.15
+        _F808, _OFF, (1.0, 8500.0, 0.8, 0.07, 0.12, 0.3), hp_hz=7000.0, noise=0.15
     ),
     "808_crash": Metal(
         _F808,
@@ -360,9 +395,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         sweep_tau_s=0.0055,
         sweep2=0.7,
         sweep2_tau_s=0.03,
-        click=0.5,
+        click=0.3,  # a beater-like click: >2 kHz transient near a real kick's -23 dB
         click_tau_s=0.0004,
-        noise=0.35,
+        noise=0.1,
         noise_tau_s=0.006,
         noise_filter1=(LOWPASS, 5000.0, 0.707),
         noise_filter2=(HIGHPASS, 200.0, 0.707),
@@ -394,14 +429,14 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         spacing_s=0.009,
         burst_tau_s=0.003,
         tail=0.8,
-        tail_tau_s=0.11,
+        tail_tau_s=0.035,
         bp_hz=1300.0,
         bp_q=0.9,
         hp_hz=700.0,
     ),
-    "909_tom_low": _tom(100.0, 0.22, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2),
-    "909_tom_mid": _tom(140.0, 0.18, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2),
-    "909_tom_high": _tom(200.0, 0.15, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2),
+    "909_tom_low": _tom(100.0, 0.033, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2),
+    "909_tom_mid": _tom(140.0, 0.032, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2),
+    "909_tom_high": _tom(200.0, 0.03, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2),
     "909_hat_closed": Metal(
         _F909, _OFF, (1.0, 10000.0, 0.7, 0.03, 0.05, 0.0), hp_hz=7500.0, noise=0.35
     ),
@@ -409,7 +444,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         _F909, _OFF, (1.0, 8000.0, 0.8, 0.015, 0.04, 0.2), hp_hz=6000.0, noise=0.4
     ),
     "909_hat_open": Metal(
-        _F909, _OFF, (1.0, 10000.0, 0.7, 0.13, 0.26, 0.35), hp_hz=7500.0, noise=0.35
+        _F909, _OFF, (1.0, 10000.0, 0.7, 0.06, 0.115, 0.35), hp_hz=7500.0, noise=0.35
     ),
     "909_crash": Metal(
         _F909,
@@ -648,11 +683,15 @@ def _membrane_params(r: Membrane, voice: VoiceParams, pn: _Panel, sample_rate: i
     p[k.M_N1_MODE], p[k.M_N1_HZ], p[k.M_N1_Q] = _filter_slot(r.noise_filter1, pn.bright)
     p[k.M_N2_MODE], p[k.M_N2_HZ], p[k.M_N2_Q] = _filter_slot(r.noise_filter2, pn.bright)
     p[k.M_DRIVE] = r.drive * (1.0 + 0.3 * max(pn.accent, 0.0))
+    p[k.M_WIRES] = r.wires * voice.knob("noise", 1.0) * math.sqrt(pn.bright)
+    p[k.M_WIRES_TAU] = r.wires_tau_s * pn.decay
     f0 = modes[0][0]
     nyquist_guard = 0.45 * sample_rate
     longest = r.click_tau_s
     if p[k.M_NOISE] > 0.0:
         longest = max(longest, p[k.M_NOISE_TAU])
+    if p[k.M_WIRES] > 0.0:
+        longest = max(longest, p[k.M_WIRES_TAU])
     for j, (freq_hz, amp, tau_s) in enumerate(modes):
         freq = freq_hz * pn.tune
         # Tone tilts the overtones: +6 dB per octave above the fundamental per octave of tone.
@@ -687,6 +726,28 @@ def _metal_params(r: Metal, voice: VoiceParams, pn: _Panel, sample_rate: int):
     p[k.X_TICK] = r.tick * 2.0 ** (0.8 * pn.accent)
     p[k.X_TICK_TAU] = r.tick_tau_s
     return p, 0.0, longest, 1.0
+
+
+def _cymbal_params(r: Cymbal, voice: VoiceParams, pn: _Panel, sample_rate: int):
+    p = np.zeros(k.Y_SIZE)
+    p[k.Y_N_MODES] = min(r.n_modes, k.MAX_CYMBAL_MODES)
+    p[k.Y_F_LO] = r.f_lo_hz * pn.tune
+    p[k.Y_F_HI] = r.f_hi_hz * pn.tune
+    # Tone tilts the plate: +3 dB per octave of brightness at the top of the band.
+    p[k.Y_TILT] = r.tilt + 0.5 * math.log2(pn.bright) / max(math.log2(r.f_hi_hz / r.f_lo_hz), 1.0)
+    p[k.Y_TAU] = r.tau_s * pn.decay
+    p[k.Y_TAU_EXP] = r.tau_exp
+    p[k.Y_STRUCTURE] = r.structure
+    p[k.Y_NOISE] = r.noise * voice.knob("noise", 1.0) * math.sqrt(pn.bright)
+    p[k.Y_NOISE_TAU] = r.noise_tau_s * pn.decay
+    p[k.Y_NOISE_HP] = r.noise_hp_hz * pn.bright
+    p[k.Y_HP] = r.hp_hz * pn.tune
+    p[k.Y_LP] = min(r.lp_hz * pn.bright, 0.45 * sample_rate) if r.lp_hz > 0.0 else 0.0
+    p[k.Y_BLOOM_TAU] = r.bloom_s
+    p[k.Y_TAU2] = r.tau2
+    p[k.Y_MIX2] = r.mix2
+    longest = max(r.tau_s * pn.decay * (r.tau2 if r.mix2 > 0.0 else 1.0), p[k.Y_NOISE_TAU])
+    return p, r.bloom_s, longest, 1.0
 
 
 def _clap_params(r: Clap, voice: VoiceParams, pn: _Panel, sample_rate: int):
@@ -731,6 +792,7 @@ def _noise_params(r: Noise, voice: VoiceParams, pn: _Panel, sample_rate: int):
 _BUILDERS = {
     Membrane: (_membrane_params, k.membrane_hit),
     Metal: (_metal_params, k.metal_hit),
+    Cymbal: (_cymbal_params, k.cymbal_hit),
     Clap: (_clap_params, k.clap_hit),
     Noise: (_noise_params, k.noise_hit),
 }
@@ -751,10 +813,10 @@ def _voice(kit: Kit, instrument: str) -> VoiceParams:
 
 def _is_random(recipe, voice: VoiceParams) -> bool:
     """Whether the voice has anything that differs between variants (noise, free phases)."""
-    if isinstance(recipe, Membrane):
-        return recipe.noise * voice.knob("noise", 1.0) > 0.0
     if isinstance(recipe, Metal):
         return recipe.phase_spread > 0.0 or recipe.noise * voice.knob("noise", 1.0) > 0.0
+    if isinstance(recipe, Membrane):
+        return (recipe.noise + recipe.wires) * voice.knob("noise", 1.0) > 0.0
     return True
 
 
@@ -839,6 +901,13 @@ def render_hit(
     return _render(voice, instrument, float(velocity), int(variant), int(sample_rate))
 
 
+def _attack(buf: np.ndarray, sr: int) -> None:
+    """Shape the onset in place: a raised-cosine rise from ATTACK_START over ATTACK_S."""
+    n = max(2, round(ATTACK_S * sr))
+    ramp = np.sin(0.5 * np.pi * np.arange(n) / n) ** 2
+    buf[:n] *= ATTACK_START + (1.0 - ATTACK_START) * ramp
+
+
 def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, sr: int):
     recipe = RECIPES[voice.model]
     build, kernel = _BUILDERS[type(recipe)]
@@ -868,6 +937,7 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
                 voice.knob("lowpass_hz", 0.0) * 2.0 ** (2.0 * (voice.tone - 0.5)),
                 voice.knob("highpass_hz", 0.0),
             )
+        _attack(buf, sr)  # after the colour, whose drive would lift a soft start again
         n_end = k.finish_hit(buf, FLOOR_RATIO, fade_n, guard_n, target)
         if n_end >= 0:
             break
