@@ -220,11 +220,19 @@ def test_snare_is_tone_plus_real_noise(kit):
     assert 100.0 < centroid(x) < 10000.0
     assert 120.0 < peak_hz(x) < 400.0, "the body tones"
     assert 1.0 - fraction_below(x, 1000.0) > 0.1, "a snappy share above 1 kHz"
-    assert flatness(x, 1500.0, 8000.0) > 0.3, "...that is noise, not tones"
-    assert flatness(hit(kit, "clave"), 1500.0, 8000.0) < 0.1  # the measure tells tones apart
+    # ...that is noise, not tones: flat where the wires are loudest (a real kit's wires are
+    # dark: GMRockKit's snare has ~6 % of its energy above 2 kHz).
+    assert flatness(x, 1000.0, 4000.0) > 0.3, "...that is noise, not tones"
+    assert flatness(hit(kit, "clave"), 1000.0, 4000.0) < 0.1  # the measure tells tones apart
 
 
-@pytest.mark.parametrize("kit,inst", [(k, i) for k in KITS for i in HIGH])
+# A real crash, splash or china is darker than a drum machine's cymbal: GMRockKit's crash has
+# ~10 % of its energy above 5 kHz, and the acoustic kit follows it (tests/test_kit_sound.py).
+DARK_CYMBALS = {("acoustic", "crash"), ("acoustic", "splash"), ("acoustic", "china")}
+
+
+@pytest.mark.parametrize("kit,inst", [(k, i) for k in KITS for i in HIGH
+                                      if (k, i) not in DARK_CYMBALS])
 def test_hats_shakers_cymbals_above_5_khz(kit, inst):
     for velocity in LAYERS:
         assert 1.0 - fraction_below(hit(kit, inst, velocity), 5000.0) > 0.5
@@ -405,7 +413,8 @@ def test_builtin_kits_cover_every_instrument():
         assert tuple(kit.voices) == INSTRUMENTS
         assert len(kit.description) > 80
     assert set(RECIPES) == set(MODEL_FAMILIES)
-    families = {"membrane": "Membrane", "metal": "Metal", "clap": "Clap", "noise": "Noise"}
+    families = {"membrane": "Membrane", "metal": "Metal", "cymbal": "Cymbal", "clap": "Clap",
+                "noise": "Noise"}
     for model, family in MODEL_FAMILIES.items():
         assert type(RECIPES[model]).__name__ == families[family], model
 

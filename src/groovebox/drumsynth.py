@@ -180,7 +180,7 @@ def _tom(freq_hz, tau_s, *, sweep, noise, noise_lp_hz, click=0.08, partial=0.12,
     )
 
 
-def _acoustic_tom(freq_hz, tau_s):
+def _acoustic_tom(freq_hz, tau_s, stick=0.12):
     """Circular-membrane overtones (1, 1.59, 2.14, 2.30), a stick attack and shell noise."""
     return Membrane(
         modes=(
@@ -194,7 +194,7 @@ def _acoustic_tom(freq_hz, tau_s):
         sweep_tau_s=0.03,
         click=0.35,
         click_tau_s=0.0003,
-        noise=0.12,
+        noise=stick,
         noise_tau_s=0.015,
         noise_filter1=(BANDPASS, 2500.0, 0.8),
     )
@@ -491,26 +491,37 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
     ),
     # --- Acoustic-leaning -----------------------------------------------------------------
     "acoustic_kick": Membrane(
-        modes=((58.0, 1.0, 0.09), (58.0 * 1.59, 0.25, 0.05), (58.0 * 2.14, 0.1, 0.03)),
+        # A felt beater on a damped 22" head: ~56 Hz, gone in ~0.4 s (GMRockKit's kick).
+        modes=((56.0, 1.0, 0.062), (56.0 * 1.59, 0.25, 0.04), (56.0 * 2.14, 0.1, 0.025)),
         sweep=0.35,
         sweep_tau_s=0.012,
-        click=0.6,
+        click=0.3,
         click_tau_s=0.0003,
-        noise=0.5,
+        noise=0.25,
         noise_tau_s=0.005,
         noise_filter1=(BANDPASS, 2500.0, 0.7),
     ),
     "acoustic_snare": Membrane(
-        modes=((200.0, 1.0, 0.05), (335.0, 0.5, 0.03), (470.0, 0.3, 0.02)),
-        phase0=0.1,
-        sweep=0.1,
+        # The batter head's modes, a quiet long shell ring, and wires: noise (mostly
+        # 0.4-3 kHz) that buzzes as long as the head moves them.
+        modes=(
+            (185.0, 1.0, 0.07),
+            (310.0, 0.6, 0.05),
+            (420.0, 0.35, 0.035),
+            (560.0, 0.2, 0.025),
+            (240.0, 0.04, 0.22),
+        ),
+        phase0=0.05,
+        sweep=0.08,
         sweep_tau_s=0.008,
-        click=0.5,
+        click=0.8,
         click_tau_s=0.0003,
-        noise=1.2,
-        noise_tau_s=0.16,
-        noise_filter1=(HIGHPASS, 600.0, 0.707),
-        noise_filter2=(LOWPASS, 12000.0, 0.707),
+        noise=0.5,
+        noise_tau_s=0.006,
+        noise_filter1=(HIGHPASS, 400.0, 0.707),
+        noise_filter2=(LOWPASS, 3000.0, 0.707),
+        wires=3.0,
+        wires_tau_s=0.02,
         variants=4,
     ),
     "acoustic_rim": Membrane(
@@ -522,33 +533,33 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         noise_tau_s=0.003,
         noise_filter1=(BANDPASS, 3000.0, 1.0),
     ),
-    "acoustic_tom_low": _acoustic_tom(95.0, 0.3),
-    "acoustic_tom_mid": _acoustic_tom(135.0, 0.25),
-    "acoustic_tom_high": _acoustic_tom(185.0, 0.2),
-    "acoustic_hat_closed": Metal(
-        _FAC, _OFF, (1.0, 9000.0, 0.6, 0.025, 0.06, 0.1), hp_hz=6500.0, noise=0.7
+    # Floor, rack and high toms as GMRockKit's ring (~2 s to -60 dB), with a stick that puts
+    # ~1 % of the energy above 2 kHz.
+    "acoustic_tom_low": _acoustic_tom(80.0, 0.3, stick=2.0),
+    "acoustic_tom_mid": _acoustic_tom(118.0, 0.3, stick=1.6),
+    "acoustic_tom_high": _acoustic_tom(145.0, 0.28, stick=1.6),
+    # Plates of 80 inharmonic modes (GMRockKit's hats and cymbals as the measure).
+    "acoustic_hat_closed": Cymbal(
+        80, 600.0, 20000.0, tilt=0.6, tau_s=0.055, tau_exp=0.0, structure=5, noise=0.6,
+        noise_tau_s=0.006, noise_hp_hz=7000.0, hp_hz=1000.0,
     ),
-    "acoustic_hat_pedal": Metal(
-        _FAC, _OFF, (1.0, 7000.0, 0.8, 0.014, 0.04, 0.2), hp_hz=5500.0, noise=0.6
+    "acoustic_hat_pedal": Cymbal(
+        80, 600.0, 20000.0, tilt=0.6, tau_s=0.05, tau_exp=0.0, structure=5, noise=0.3,
+        noise_tau_s=0.01, noise_hp_hz=6000.0, hp_hz=800.0, bloom_s=0.004,
     ),
-    "acoustic_hat_open": Metal(
-        _FAC, _OFF, (1.0, 9000.0, 0.6, 0.15, 0.3, 0.45), hp_hz=6500.0, noise=0.7
+    "acoustic_hat_open": Cymbal(
+        80, 500.0, 17000.0, tilt=0.3, tau_s=0.21, tau_exp=0.12, structure=5, noise=0.5,
+        noise_tau_s=0.01, noise_hp_hz=5000.0, hp_hz=800.0, lp_hz=15000.0,
     ),
-    "acoustic_crash": Metal(
-        _FAC,
-        (0.6, 6000.0, 0.7, 0.3, 0.42, 0.6),
-        (1.0, 9500.0, 0.6, 0.15, 0.4, 0.6),
-        hp_hz=6000.0,
-        noise=0.8,
+    "acoustic_crash": Cymbal(
+        # Darker than a drum machine's: most of its energy is 0.5-6 kHz.
+        80, 350.0, 8000.0, tilt=0.3, tau_s=0.4, tau_exp=0.2, structure=7, noise=0.1,
+        noise_tau_s=0.01, noise_hp_hz=2000.0, hp_hz=300.0, lp_hz=9000.0, bloom_s=0.04,
         variants=2,
     ),
-    "acoustic_ride": Metal(
-        _FAC,
-        (0.3, 5500.0, 1.0, 0.35, 0.35, 0.0),
-        (1.0, 10000.0, 1.0, 0.06, 0.38, 0.7),
-        hp_hz=7000.0,
-        noise=0.4,
-        variants=2,
+    "acoustic_ride": Cymbal(
+        80, 450.0, 20000.0, tilt=0.35, tau_s=0.33, tau_exp=0.15, structure=11, noise=0.4,
+        noise_tau_s=0.004, noise_hp_hz=4000.0, hp_hz=600.0, variants=2,
     ),
     "acoustic_ride_bell": Metal(
         _FAC,
@@ -559,23 +570,14 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         noise=0.2,
         variants=2,
     ),
-    "acoustic_splash": Metal(
-        _FAC,
-        (0.3, 7000.0, 0.8, 0.1, 0.2, 0.4),
-        (1.0, 10500.0, 0.7, 0.08, 0.22, 0.4),
-        hp_hz=7000.0,
-        noise=0.8,
-        variants=2,
+    "acoustic_splash": Cymbal(
+        80, 500.0, 14000.0, tilt=0.25, tau_s=0.2, tau_exp=0.2, structure=13, noise=0.2,
+        noise_tau_s=0.006, noise_hp_hz=3000.0, hp_hz=500.0, bloom_s=0.01, variants=2,
     ),
-    "acoustic_china": Metal(
-        _FAC,
-        (0.6, 6000.0, 1.0, 0.15, 0.36, 0.5),
-        (1.0, 8500.0, 0.6, 0.1, 0.32, 0.4),
-        a_hp_hz=5000.0,
-        hp_hz=5500.0,
-        noise=0.9,
-        trash=0.9,
-        variants=2,
+    "acoustic_china": Cymbal(
+        # Trashy: dense low-mid modes, a fast-dying top and a noisy wash.
+        80, 300.0, 10000.0, tilt=0.0, tau_s=0.35, tau_exp=0.35, structure=17, noise=0.5,
+        noise_tau_s=0.05, noise_hp_hz=2500.0, hp_hz=300.0, bloom_s=0.02, variants=2,
     ),
     # --- Latin and hand percussion ---------------------------------------------------------
     "bongo_low": _bongo(330.0, 0.08),

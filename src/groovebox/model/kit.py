@@ -60,21 +60,21 @@ MODEL_FAMILIES: dict[str, str] = {
     "909_ride_bell": "metal",
     "909_splash": "metal",
     "909_china": "metal",
-    # Acoustic-leaning synthesis (natural decays, brighter)
+    # Acoustic kit: modal membranes, wires driven by the head, cymbals of dense inharmonic modes
     "acoustic_kick": "membrane",
     "acoustic_snare": "membrane",
     "acoustic_rim": "membrane",
     "acoustic_tom_low": "membrane",
     "acoustic_tom_mid": "membrane",
     "acoustic_tom_high": "membrane",
-    "acoustic_hat_closed": "metal",
-    "acoustic_hat_pedal": "metal",
-    "acoustic_hat_open": "metal",
-    "acoustic_crash": "metal",
-    "acoustic_ride": "metal",
+    "acoustic_hat_closed": "cymbal",
+    "acoustic_hat_pedal": "cymbal",
+    "acoustic_hat_open": "cymbal",
+    "acoustic_crash": "cymbal",
+    "acoustic_ride": "cymbal",
     "acoustic_ride_bell": "metal",
-    "acoustic_splash": "metal",
-    "acoustic_china": "metal",
+    "acoustic_splash": "cymbal",
+    "acoustic_china": "cymbal",
     # Latin and hand percussion (shared by every kit, set differently)
     "bongo_low": "membrane",
     "bongo_high": "membrane",
@@ -96,6 +96,7 @@ COLOR_KNOBS: tuple[str, ...] = ("saturation", "crush_bits", "hold_hz", "lowpass_
 FAMILY_KNOBS: dict[str, tuple[str, ...]] = {
     "membrane": ("sweep", "click", "noise"),
     "metal": ("noise",),
+    "cymbal": ("noise",),
     "clap": ("spread", "tail"),
     "noise": ("beads", "jingle"),
 }
