@@ -107,7 +107,7 @@ def program(arr: Arrangement, sample_rate: int):
     from .drumkit import kit_tables, pack
     from .dsp.effects import make_effect
     from .dsp.tonal import PATCH_SIZE
-    from .engine import Program, TrackSettings
+    from .engine import Program, TrackSettings, room_bus
     from .sequencer import PatternProgram
 
     if not isinstance(arr, Arrangement):
@@ -124,7 +124,11 @@ def program(arr: Arrangement, sample_rate: int):
         sources.append(PatternProgram.build(pat, sample_rate=sample_rate, bpm=arr.drum_bpm, swing=arr.drum_swing,
                                             seed=arr.seed, end_step=steps))  # fmt: skip
         kit = kit_tables(arr.kit or pat.kit or "808", sample_rate, pat.instruments)
-        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, t.pan, sends=send(arr.drums_reverb))
+        # The kit's own room is one more bus after the shared reverb; only the drums send to it.
+        room, room_send = room_bus(kit, sample_rate)
+        buses += room
+        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, kit.pan_of(t.instrument, t.pan),
+                                 sends=(*send(arr.drums_reverb), *room_send))
                    for t in pat.tracks]  # fmt: skip
     else:
         kit = pack("none", sample_rate, {})

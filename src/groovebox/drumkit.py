@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .model.instruments import CHOKE_GROUPS, INSTRUMENTS, POLYPHONIC
+from .model.instruments import CHOKE_GROUPS, INSTRUMENT_INDEX, INSTRUMENTS, POLYPHONIC
 
 # Synthesized kits render three velocity layers; a hit uses the first layer whose upper
 # velocity bound is >= its velocity.
@@ -47,10 +47,19 @@ class KitTables:
     rate: np.ndarray  # float64 (n_instruments,): playback rate (tune by resampling)
     choke: np.ndarray  # int32 (n_instruments,): choke group, 0 = none
     poly: np.ndarray  # int8 (n_instruments,): 1 = hits ring over each other
+    pan: np.ndarray | None = None  # float64 (n_instruments,): the kit's stereo placement
+    room: object = None  # model.kit.Room the kit is heard in, or None (dry)
 
     @property
     def nbytes(self) -> int:
         return int(self.data.nbytes)
+
+    def pan_of(self, instrument: str, track_pan: float | None = None) -> float:
+        """Where ``instrument`` sits: a pattern track's own ``pan`` if it sets one, else the
+        kit's placement (centre for kits without one)."""
+        if track_pan is not None:
+            return float(track_pan)
+        return 0.0 if self.pan is None else float(self.pan[INSTRUMENT_INDEX[instrument]])
 
 
 def pack(
@@ -60,6 +69,8 @@ def pack(
     rates: dict[str, float] | None = None,
     choke: dict[str, int] | None = None,
     poly: frozenset[str] | None = None,
+    pans: dict[str, float] | None = None,
+    room=None,
 ) -> KitTables:
     """Pack per-instrument layers into :class:`KitTables`.
 
@@ -69,6 +80,10 @@ def pack(
         instrument -> list of (upper velocity bound, variant tables, gain), sorted by bound.
     rates : dict, optional
         instrument -> playback rate (1.0 = as recorded).
+    pans : dict, optional
+        instrument -> stereo placement -1..1 (default: centre).
+    room : Room, optional
+        The room the kit is heard in.
     """
     rates = rates or {}
     choke = CHOKE_GROUPS if choke is None else choke
@@ -108,6 +123,8 @@ def pack(
         rate=np.array([rates.get(n, 1.0) for n in INSTRUMENTS], np.float64),
         choke=np.array([choke.get(n, 0) for n in INSTRUMENTS], np.int32),
         poly=np.array([n in poly for n in INSTRUMENTS], np.int8),
+        pan=np.array([(pans or {}).get(n, 0.0) for n in INSTRUMENTS], np.float64),
+        room=room,
     )
 
 
@@ -126,7 +143,23 @@ def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = No
     """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
     wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))
     layers = {name: _synth_layers(kit, name, int(sample_rate)) for name in wanted}
-    return pack(kit.name, sample_rate, layers)
+    pans = {name: voice.pan for name, voice in kit.voices.items()}
+    return pack(kit.name, sample_rate, layers, pans=pans, room=kit.room)
+
+
+def placement(kit) -> tuple[dict[str, float], object]:
+    """A kit's stereo placement (instrument -> pan) and room, without building its tables:
+    from a kit name, a Kit or KitTables; sample-kit paths are centred and dry."""
+    if isinstance(kit, KitTables):
+        pans = {} if kit.pan is None else dict(zip(INSTRUMENTS, map(float, kit.pan), strict=True))
+        return pans, kit.room
+    from .model.kit import BUILTIN_KITS, Kit
+
+    if isinstance(kit, str) and kit in BUILTIN_KITS:
+        kit = BUILTIN_KITS[kit]
+    if isinstance(kit, Kit):
+        return {name: voice.pan for name, voice in kit.voices.items()}, kit.room
+    return {}, None
 
 
 def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:

@@ -287,7 +287,7 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         modes=((49.0, 1.0, 0.22), (98.0, 0.02, 0.05)),
         sweep=0.7,
         sweep_tau_s=0.018,
-        click=0.6,  # through the attack rise: a >2 kHz transient near the TR-808's -36 dB
+        click=0.3,  # through the attack rise: a >2 kHz transient near the TR-808's -36 dB
         click_tau_s=0.0006,
         drive=0.15,
     ),
@@ -395,9 +395,9 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         sweep_tau_s=0.0055,
         sweep2=0.7,
         sweep2_tau_s=0.03,
-        click=0.3,  # a beater-like click: >2 kHz transient near a real kick's -23 dB
+        click=0.28,  # a beater-like click: >2 kHz transient near a real kick's -25 dB
         click_tau_s=0.0004,
-        noise=0.1,
+        noise=0.04,
         noise_tau_s=0.006,
         noise_filter1=(LOWPASS, 5000.0, 0.707),
         noise_filter2=(HIGHPASS, 200.0, 0.707),
@@ -495,9 +495,9 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         modes=((56.0, 1.0, 0.062), (56.0 * 1.59, 0.25, 0.04), (56.0 * 2.14, 0.1, 0.025)),
         sweep=0.35,
         sweep_tau_s=0.012,
-        click=0.3,
+        click=0.2,
         click_tau_s=0.0003,
-        noise=0.25,
+        noise=0.12,
         noise_tau_s=0.005,
         noise_filter1=(BANDPASS, 2500.0, 0.7),
     ),
@@ -548,13 +548,14 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         noise_tau_s=0.01, noise_hp_hz=6000.0, hp_hz=800.0, bloom_s=0.004,
     ),
     "acoustic_hat_open": Cymbal(
-        80, 500.0, 17000.0, tilt=0.3, tau_s=0.21, tau_exp=0.12, structure=5, noise=0.5,
-        noise_tau_s=0.01, noise_hp_hz=5000.0, hp_hz=800.0, lp_hz=15000.0,
+        # The plate's modes and a wash of noise that fills between them as long.
+        80, 500.0, 17000.0, tilt=0.3, tau_s=0.18, tau_exp=0.12, structure=5, noise=0.15,
+        noise_tau_s=0.14, noise_hp_hz=3000.0, hp_hz=800.0, lp_hz=15000.0,
     ),
     "acoustic_crash": Cymbal(
         # Darker than a drum machine's: most of its energy is 0.5-6 kHz.
-        80, 350.0, 8000.0, tilt=0.3, tau_s=0.4, tau_exp=0.2, structure=7, noise=0.1,
-        noise_tau_s=0.01, noise_hp_hz=2000.0, hp_hz=300.0, lp_hz=9000.0, bloom_s=0.04,
+        80, 350.0, 8000.0, tilt=0.3, tau_s=0.35, tau_exp=0.2, structure=7, noise=0.06,
+        noise_tau_s=0.4, noise_hp_hz=1500.0, hp_hz=300.0, lp_hz=9000.0, bloom_s=0.04,
         variants=2,
     ),
     "acoustic_ride": Cymbal(

@@ -25,7 +25,7 @@ from numba import njit
 
 from .drumkit import KitTables, kit_tables, pack
 from .dsp import limiter as _lim
-from .dsp.effects import effect_process
+from .dsp.effects import effect_process, make_effect
 from .dsp.rng import mix64
 from .dsp.tables import (
     FADING,
@@ -117,6 +117,10 @@ class Program:
         self.note_sources = tuple(src for src in self.sources if hasattr(src, "query_notes"))
         # Effect memory as built, so Engine.reset() can start the program over with empty tails.
         self._fx_initial = [st.copy() for chain in (*self.buses, self.master) for st in chain]
+        # Send levels per track and bus, ready for Engine.swap to copy in the audio thread.
+        self.send_levels = np.zeros((len(self.tracks), MAX_BUSES), np.float64)
+        for i, t in enumerate(self.tracks):
+            self.send_levels[i, : min(len(t.sends), MAX_BUSES)] = t.sends[:MAX_BUSES]
 
     def reset_effects(self) -> None:
         """Empty every effect's memory (delay lines, reverb tails, LFO phases) as when built."""
@@ -220,8 +224,11 @@ class Engine:
             from .errors import UnknownNameError
 
             raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
-        tracks = [TrackSettings(t.instrument, t.gain_db, t.pan, t.instrument in mute) for t in pattern.tracks]
-        return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern})
+        buses, sends = room_bus(tables, sample_rate)
+        tracks = [TrackSettings(t.instrument, t.gain_db, tables.pan_of(t.instrument, t.pan),
+                                t.instrument in mute, sends=sends) for t in pattern.tracks]
+        return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern},
+                       buses=buses)
 
     def load(self, program: Program) -> None:
         """Play ``program`` from the current position (voices already sounding ring on)."""
@@ -273,6 +280,9 @@ class Engine:
         if program is not None:
             self._kit_data = program.kit.data
             self.program = program
+            n = min(len(program.send_levels), self.max_tracks)
+            self.track_send[:] = 0.0
+            self.track_send[:n] = program.send_levels[:n]
         if targets is not None:
             self.track_f[:, TF_TARGET_L : TF_TARGET_R + 1] = targets
         if mute is not None:
@@ -408,6 +418,18 @@ class Engine:
                 effect_process(mix_l, mix_r, 0, m, state)
         _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
         self._mix_pos += m
+
+
+def room_bus(tables: KitTables, sample_rate: int) -> tuple[list, tuple[float, ...]]:
+    """The effect bus of a kit's room and the send of each drum track to it: ``([[reverb]],
+    (send,))`` for a kit heard in a room, ``([], ())`` for a dry one. The bus is an ordinary
+    engine bus, so the room is block-size independent like every effect."""
+    room = tables.room
+    if room is None:
+        return [], ()
+    reverb = make_effect("reverb", sample_rate, decay_s=room.decay_s, size=room.size,
+                         damping_hz=room.damping_hz, predelay_s=room.predelay_s, mix=100.0)
+    return [[reverb]], (10.0 ** (room.send_db / 20.0),)
 
 
 @njit(cache=True)

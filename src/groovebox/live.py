@@ -41,6 +41,8 @@ import time
 
 import numpy as np
 
+from .drumkit import placement
+from .dsp.effects import make_effect
 from .engine import Engine, Program, TrackSettings
 from .errors import GrooveboxError, UnknownNameError
 from .io import realtime as rt
@@ -218,11 +220,28 @@ class Player:
         if self._plan is not None:
             return [dataclasses.replace(t, mute=t.mute or self._muted(t.name)) for t in self._plan.program.tracks]
         tracks = [TrackSettings("", mute=True) for _ in range(N_BANKS * N_INSTRUMENTS)]
+        _, sends = self._room()
         for b, bank in enumerate(self._banks):
             if bank is not None:
+                pans, _ = placement(bank.kit)
                 for i, t in enumerate(bank.pattern.tracks):
-                    tracks[b * N_INSTRUMENTS + i] = TrackSettings(t.instrument, t.gain_db, t.pan, self._muted(t.instrument))
+                    pan = t.pan if t.pan is not None else pans.get(t.instrument, 0.0)
+                    tracks[b * N_INSTRUMENTS + i] = TrackSettings(t.instrument, t.gain_db, pan, self._muted(t.instrument),
+                                                                  sends=sends)
         return tracks
+
+    def _room(self) -> tuple[list, tuple[float, ...]]:
+        """The playing kit's room as an effect bus, kept while the room stays the same so its
+        tail carries over program swaps (a new room starts empty)."""
+        bank = self._banks[self._cur_bank] if self._plan is None else None
+        room = placement(bank.kit)[1] if bank is not None else None
+        if room is None:
+            return [], ()
+        if getattr(self, "_room_key", None) != room:
+            self._room_key = room
+            self._room_bus = [[make_effect("reverb", self.sample_rate, decay_s=room.decay_s, size=room.size,
+                                           damping_hz=room.damping_hz, predelay_s=room.predelay_s, mix=100.0)]]
+        return self._room_bus, (10.0 ** (room.send_db / 20.0),)
 
     def _program(self) -> Program:
         if self._plan is not None:
@@ -230,7 +249,7 @@ class Player:
         banks = [(b.kit, b.pattern.instruments) if b is not None else None for b in self._banks]
         kit = self.arena.tables(banks)
         sources = [p for p, _ in self._out] + [self._cur]
-        return Program(sources=sources, kit=kit, tracks=self._tracks(),
+        return Program(sources=sources, kit=kit, tracks=self._tracks(), buses=self._room()[0],
                        meta={"pattern": self._cur.pattern, "regions": self.arena.regions_of(banks)})
 
     def _names(self, names, what: str) -> set[str]:

@@ -37,12 +37,26 @@ SAMPLE_RATE = 48000
 HYDROGEN_DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
 HYDROGEN_MISSING = "hydrogen-data is not installed: apt install hydrogen-data"
 
-# Built-in kit -> the recorded kit it is judged against. hydrogen-data ships two kits; the
-# 909 and the lofi kit (808-style voices through a sampler) are analog drum machines too, so
-# TR808EmulationKit is their nearest reference; the acoustic kit is judged against GMRockKit.
+# Built-in kit -> the recorded kit it is judged against. hydrogen-data ships only these two.
+# The 909 is Roland's next analog machine, built the same way (bridged-T drums, noise claps,
+# metallic hats), so TR808EmulationKit is its nearest reference. The lofi kit stands for a
+# sampler playing drums lifted from records: its balance is a recorded kit's mix, so it is
+# judged against GMRockKit (its crash, cowbell and claps sit where GMRockKit's do, 10-15 LU
+# above the TR-808's quiet cymbal and cowbell).
 REFERENCE_KITS: dict[str, str] = {
     "808": "TR808EmulationKit",
     "909": "TR808EmulationKit",
+    "lofi": "GMRockKit",
+    "acoustic": "GMRockKit",
+}
+
+# Whose kick a kit's kick attack is judged against (its >2 kHz transient): the 808 and the
+# lofi kit (an 808 kick through a sampler) against the TR-808's soft bridged-T thump (-36 dB);
+# the 909, whose kick has a designed beater click, and the acoustic kick against GMRockKit's
+# felt beater (-25 dB).
+KICK_REFERENCE: dict[str, str] = {
+    "808": "TR808EmulationKit",
+    "909": "GMRockKit",
     "lofi": "TR808EmulationKit",
     "acoustic": "GMRockKit",
 }
@@ -50,8 +64,8 @@ REFERENCE_KITS: dict[str, str] = {
 # Velocities of the three synth layers: ghost, normal hit, accent (the grid's o, x, X).
 VELOCITIES: dict[str, float] = {"ghost": 0.35, "hit": 0.8, "accent": 1.0}
 
-# Library patterns the balance is measured over: kick/snare/hats grooves, toms, cymbals, claps
-# and cowbell, at their own tempos.
+# Library patterns the balance is measured over: kick/snare/hats grooves, toms, cymbals, claps,
+# cowbell, rim, shaker and conga, at their own tempos.
 BALANCE_PATTERNS: tuple[str, ...] = (
     "hip-hop/boom-bap",
     "breaks/funky-drummer",
@@ -67,6 +81,7 @@ BALANCE_PATTERNS: tuple[str, ...] = (
     "electro/miami-bass-b",
     "dubstep/brostep",
     "footwork/juke",
+    "house/tech-house",
 )
 
 TRANSIENT_HZ = 2000.0  # "transient": the part of the attack above this frequency
@@ -84,9 +99,17 @@ def reference_path(kit: str) -> Path | None:
     return path if (path / "drumkit.xml").is_file() else None
 
 
+def kick_reference_path(kit: str) -> Path | None:
+    """The drumkit whose kick ``kit``'s kick attack is judged against (:data:`KICK_REFERENCE`)."""
+    root = Path(os.environ.get("GROOVEBOX_HYDROGEN_DRUMKITS", HYDROGEN_DRUMKITS))
+    path = root / KICK_REFERENCE[kit]
+    return path if (path / "drumkit.xml").is_file() else None
+
+
 def references_installed() -> bool:
     """True when every reference kit of :data:`REFERENCE_KITS` is on disk."""
-    return all(reference_path(k) is not None for k in REFERENCE_KITS)
+    return all(reference_path(k) is not None and kick_reference_path(k) is not None
+               for k in REFERENCE_KITS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -221,6 +244,15 @@ def transient_db(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
     spec[np.fft.rfftfreq(n, 1.0 / sample_rate) < TRANSIENT_HZ] = 0.0
     high = np.fft.irfft(spec, n=n)[: int(TRANSIENT_WINDOW_S * sample_rate)]
     return float(20.0 * np.log10(np.abs(high).max() / np.abs(x).max() + 1e-15))
+
+
+def side_to_mid_db(stereo: np.ndarray) -> float:
+    """Energy of the side signal (L-R)/2 relative to the mid (L+R)/2, dB: -inf for mono,
+    around -10 dB for a drum kit spread across the stereo field."""
+    mid = 0.5 * (stereo[:, 0] + stereo[:, 1])
+    side = 0.5 * (stereo[:, 0] - stereo[:, 1])
+    with np.errstate(divide="ignore"):
+        return float(10.0 * np.log10(np.sum(side**2) / np.sum(mid**2)))
 
 
 @dataclass(frozen=True)
