@@ -517,9 +517,9 @@ _LEVELS_LOFI: dict[str, float] = {
     "ride": -16.5, "cowbell": -11.6,
 }  # fmt: skip
 _LEVELS_ACOUSTIC: dict[str, float] = {
-    "kick": -5.6, "snare": -2.7, "rim": -8.0, "clap": -10.0, "low_tom": -6.1, "mid_tom": -6.8,
-    "high_tom": -5.8, "closed_hat": -7.2, "pedal_hat": -12.9, "open_hat": -8.5, "crash": -15.7,
-    "ride": -16.3, "cowbell": -10.1, "splash": -17.0, "china": -16.0,
+    "kick": -5.6, "snare": -2.1, "rim": -6.9, "clap": -9.5, "low_tom": -5.6, "mid_tom": -6.3,
+    "high_tom": -5.3, "closed_hat": -6.6, "pedal_hat": -13.0, "open_hat": -10.9, "crash": -14.3,
+    "ride": -16.1, "cowbell": -9.5, "splash": -16.0, "china": -15.0,
 }  # fmt: skip
 
 _KIT_808 = Kit(
