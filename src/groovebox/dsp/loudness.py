@@ -125,9 +125,13 @@ def k_weighting_coefficients(sample_rate: int) -> np.ndarray:
     out[0] = ((vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
               2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0)
     f0, q, _, _ = _analogue_section(*_HIGHPASS_48K, 48000.0)
+    # The table's numerator (1, -2, 1) is a unity-gain bilinear high-pass times a0 at 48 kHz
+    # (+0.04 dB); keep that gain, not the numerator, so the curve stays the same at any rate.
+    gain = 4.0 / (1.0 - _HIGHPASS_48K[3] + _HIGHPASS_48K[4])
     k = math.tan(math.pi * f0 / fs)
     a0 = 1.0 + k / q + k * k
-    out[1] = (1.0, -2.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0)
+    g = gain / a0
+    out[1] = (g, -2.0 * g, g, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0)
     return out
 
 
@@ -522,7 +526,11 @@ class Meter:
     def __init__(self, sample_rate: int = 48000, channels: int = 2):
         self.sample_rate = _check_rate(sample_rate)
         self.channels = _check_channels(channels)
-        self._coef = k_weighting_coefficients(self.sample_rate)
+        coef = k_weighting_coefficients(self.sample_rate)
+        # the kernels take the high-pass numerator as (1, -2, 1): fold its gain into the shelf's
+        coef[0, :3] *= coef[1, 0]
+        coef[1, :3] /= coef[1, 0]
+        self._coef = coef
         self._weights = np.array(CHANNEL_WEIGHTS[: self.channels])
         self._zi = np.zeros((self.channels, 6))
         self._acc = np.zeros(self.channels)
