@@ -14,7 +14,7 @@ import sys
 from ..errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "live", "interop", "harmony", "ambient", "demo")
+MODULES = ("patterns", "live", "interop", "harmony", "ambient", "meter", "demo")
 
 
 class _Parser(argparse.ArgumentParser):
