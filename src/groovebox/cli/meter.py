@@ -19,7 +19,7 @@ import os
 import stat
 import sys
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 BLOCK_FRAMES = 1 << 16  # 64 Ki frames: 1.4 s at 48 kHz, 512 KiB for stereo float32
 
@@ -68,7 +68,7 @@ def measure_file(path: str):
 
     import soundfile as sf
 
-    from ..dsp.loudness import Meter
+    from groovebox.dsp.loudness import Meter
 
     try:
         with sf.SoundFile(path) as f:

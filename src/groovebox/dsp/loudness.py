@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 # BS.1770-4 Table 1 (pre-filter, a high shelf) and Table 2 (RLB high-pass) at 48 kHz:
 # (b0, b1, b2, a1, a2) with a0 = 1.
@@ -117,7 +117,7 @@ def k_weighting_coefficients(sample_rate: int) -> np.ndarray:
         ``(b0, b1, b2, a1, a2)`` of the shelf (row 0) and the high-pass (row 1), a0 = 1. At
         48 kHz these are BS.1770-4 Tables 1 and 2.
     """
-    fs = _check_rate(sample_rate)
+    fs = check_sample_rate(sample_rate)
     out = np.zeros((2, 5))
     f0, q, vh, vb = _analogue_section(*_SHELF_48K, 48000.0)
     k = math.tan(math.pi * f0 / fs)
@@ -456,7 +456,8 @@ class Loudness:
         return {k: (v if math.isfinite(v) else None) for k, v in self.__dict__.items()}
 
 
-def _check_rate(sample_rate) -> int:
+def check_sample_rate(sample_rate) -> int:
+    """``sample_rate`` as an int in 8000..384000 Hz, or a one-line GrooveboxError."""
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) \
             or not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
         raise GrooveboxError(f"sample_rate: expected a whole number of Hz in "
@@ -464,7 +465,8 @@ def _check_rate(sample_rate) -> int:
     return int(sample_rate)
 
 
-def _check_channels(channels) -> int:
+def check_channels(channels) -> int:
+    """``channels`` as an int in 1..5 (L, R, C, Ls, Rs), or a one-line GrooveboxError."""
     if isinstance(channels, bool) or not isinstance(channels, int | np.integer) \
             or not 1 <= channels <= len(CHANNEL_WEIGHTS):
         raise GrooveboxError(f"channels: expected 1..{len(CHANNEL_WEIGHTS)} "
@@ -524,8 +526,8 @@ class Meter:
     """
 
     def __init__(self, sample_rate: int = 48000, channels: int = 2):
-        self.sample_rate = _check_rate(sample_rate)
-        self.channels = _check_channels(channels)
+        self.sample_rate = check_sample_rate(sample_rate)
+        self.channels = check_channels(channels)
         coef = k_weighting_coefficients(self.sample_rate)
         # the kernels take the high-pass numerator as (1, -2, 1): fold its gain into the shelf's
         coef[0, :3] *= coef[1, 0]
@@ -622,6 +624,6 @@ def measure(samples, sample_rate: int = 48000) -> Loudness:
     channels = 1 if x.ndim == 1 else (x.shape[1] if x.ndim == 2 else 0)
     if channels == 0:
         raise GrooveboxError(f"samples: expected shape (frames, channels) or (frames,), got {x.shape}")
-    meter = Meter(sample_rate, _check_channels(channels))
+    meter = Meter(sample_rate, check_channels(channels))
     meter.feed(x)
     return meter.result()

@@ -35,16 +35,16 @@ import math
 import numpy as np
 from numba import njit
 
-from ..errors import GrooveboxError
-from .loudness import (
+from groovebox.dsp.loudness import (
     TP_GAIN_BOUND,
     TRUE_PEAK_FIR,
     Loudness,
-    _check_channels,
-    _check_rate,
     as_frames,
+    check_channels,
+    check_sample_rate,
     measure,
 )
+from groovebox.errors import GrooveboxError
 
 DEFAULT_TARGET_LUFS = -14.0
 DEFAULT_CEILING_DBTP = -1.0
@@ -249,8 +249,8 @@ class Master:
 
     def __init__(self, sample_rate: int = 48000, channels: int = 2, *, gain_db: float = 0.0,
                  ceiling_dbtp: float = DEFAULT_CEILING_DBTP):
-        self.sample_rate = _check_rate(sample_rate)
-        self.channels = _check_channels(channels)
+        self.sample_rate = check_sample_rate(sample_rate)
+        self.channels = check_channels(channels)
         self.gain_db = _number("gain_db", gain_db, -90.0, 90.0, "dB")
         self.ceiling_dbtp = _number("ceiling_dbtp", ceiling_dbtp, *CEILING_RANGE_DBTP, "dBTP")
         L = max(2, round(LOOKAHEAD_S * self.sample_rate))
