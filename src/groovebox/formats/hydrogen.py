@@ -19,7 +19,7 @@ ride patterns often are). The notes decide: whichever reading puts more of them 
 wins, so a shuffle comes back as 4/4 with ``steps_per_beat = 3`` and a waltz as 3/4.
 
 **Drumkits** (:func:`read_drumkit`) give their instruments, velocity layers and settings to
-:func:`groovebox.samplekit.load_sample_kit`.
+:func:`groovebox.kits.samples.load_sample_kit`.
 """
 
 from __future__ import annotations

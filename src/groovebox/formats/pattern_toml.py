@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from groovebox.errors import PatternError
+from groovebox.formats.atomic import write_atomic
 from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
 REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
@@ -303,6 +304,4 @@ def dumps(pattern: Pattern) -> str:
 
 def dump(pattern: Pattern, path: str | Path) -> Path:
     """Write ``pattern`` to ``path`` atomically (temp file + rename); missing folders are made."""
-    from groovebox.formats.atomic import write_atomic
-
     return write_atomic(path, dumps(pattern), error=PatternError)

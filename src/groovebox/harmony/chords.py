@@ -28,7 +28,14 @@ import re
 from functools import lru_cache
 
 from groovebox.errors import HarmonyError
-from groovebox.harmony.keys import KEY_MODES, key_name, key_scale_pitch_classes, parse_key, scale
+from groovebox.harmony.keys import (
+    KEY_MODES,
+    key_name,
+    key_scale_pitch_classes,
+    m21_key,
+    parse_key,
+    scale,
+)
 from groovebox.model.notes import Chord
 
 _NUMERAL = r"(?:VII|VI|V|IV|III|II|I|vii|vi|v|iv|iii|ii|i)"
@@ -143,8 +150,6 @@ def roman_error(token: str) -> str:
 def _roman_cached(figure: str, key: str) -> Chord:
     from music21 import roman
 
-    from groovebox.harmony.keys import m21_key
-
     try:
         rn = roman.RomanNumeral(figure.replace("°", "o"), m21_key(key))
     except HarmonyError:
@@ -171,8 +176,6 @@ def roman(figure: str, key: str = "C") -> Chord:
     """
     norm_key = key_name(key)
     if parse_key(norm_key).mode not in KEY_MODES:
-        from groovebox.harmony.keys import m21_key
-
         m21_key(norm_key)  # raises the "scale, not a key" error
     if not is_roman(figure):
         raise HarmonyError(roman_error(figure))

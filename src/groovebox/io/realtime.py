@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groovebox.engine import Engine, Program
 from groovebox.errors import DeviceError, GrooveboxError
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.program import Program
 
 CHANNELS = 2
 BLOCKSIZE_RANGE = (16, 16384)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from groovebox.errors import PatternError
+from groovebox.errors import PatternError, UnknownNameError
 from groovebox.model.instruments import INSTRUMENTS
 
 HIT_CHARS = ".xXo"
@@ -211,8 +211,6 @@ class Track:
     def __post_init__(self):
         field_name = f"tracks.{self.instrument}"
         if self.instrument not in INSTRUMENTS:
-            from groovebox.errors import UnknownNameError
-
             err = UnknownNameError("instrument", str(self.instrument), INSTRUMENTS)
             raise PatternError(str(err), field=field_name)
         if not self.steps:
@@ -427,8 +425,6 @@ class Pattern:
         for t in self.tracks:
             if t.instrument == instrument:
                 return t
-        from groovebox.errors import UnknownNameError
-
         raise UnknownNameError("track", instrument, [t.instrument for t in self.tracks])
 
     @property

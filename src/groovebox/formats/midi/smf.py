@@ -1,7 +1,7 @@
 """Standard MIDI File plumbing shared by the note and drum writers and readers (through mido).
 
 Tempo and meter meta messages, beats <-> ticks, atomic saving and reading with one-line errors.
-Both :mod:`groovebox.formats.midi_notes` (tonal parts) and :mod:`groovebox.formats.midi_drums`
+Both :mod:`groovebox.formats.midi.notes` (tonal parts) and :mod:`groovebox.formats.midi.drums`
 (drum patterns on channel 10) build on these; neither writes MIDI bytes by hand.
 """
 
