@@ -15,8 +15,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-from .errors import GrooveboxError, PatternError, RenderError, UnknownNameError  # noqa: E402
-from .model.pattern import Pattern, Step, Track  # noqa: E402
+from groovebox.errors import GrooveboxError, PatternError, RenderError, UnknownNameError  # noqa: E402
+from groovebox.model.pattern import Pattern, Step, Track  # noqa: E402
 
 # name -> "module:attribute", imported on first use so `import groovebox` stays light.
 _LAZY = {

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import GrooveboxError
-from .model.arrangement import Arrangement, instrument
-from .model.notes import Part, Progression
+from groovebox.errors import GrooveboxError
+from groovebox.model.arrangement import Arrangement, instrument
+from groovebox.model.notes import Part, Progression
 
 # The engine, sequencer and kernels (Numba) are imported by the functions that use them, so
 # exporting MIDI or MusicXML, or `gb.export` itself, costs no compilation or cache loading.
@@ -45,7 +45,7 @@ MAX_RING_OUT_S = 10.0
 
 def instrument_patch(name: str) -> tuple[int, np.ndarray]:
     """(voice kind, patch row) for an instrument name of :data:`~groovebox.model.arrangement.INSTRUMENTS`."""
-    from .dsp.tonal import P_GAIN_DB, PATCH_FIELDS, make_patch, preset
+    from groovebox.dsp.tonal import P_GAIN_DB, PATCH_FIELDS, make_patch, preset
 
     inst = instrument(name)
     kind, patch = preset(inst.preset)
@@ -57,7 +57,7 @@ def instrument_patch(name: str) -> tuple[int, np.ndarray]:
 
 def frames_per_quarter(arr: Arrangement, sample_rate: int) -> Fraction:
     """Exact frames per quarter note, the same tempo grid the drum sequencer uses."""
-    from .sequencer import TICKS_PER_STEP, samples_per_tick
+    from groovebox.sequencer import TICKS_PER_STEP, samples_per_tick
 
     if arr.drums is not None:
         num, den = samples_per_tick(arr.drum_bpm, arr.drums.steps_per_beat, sample_rate)
@@ -73,7 +73,7 @@ def _frame(beats: Fraction, fpq: Fraction) -> int:
 
 
 def _note_program(part: Part, fpq: Fraction, patch: int, track: int, seed: int):
-    from .sequencer import NoteProgram
+    from groovebox.sequencer import NoteProgram
 
     n = len(part.notes)
     start = np.empty(n, np.int64)
@@ -104,11 +104,11 @@ def program(arr: Arrangement, sample_rate: int):
         Frames from the start to the end of the arrangement (the progression plus any ring);
         releases and reverb continue after it (see :func:`ring_out_s`).
     """
-    from .drumkit import kit_tables, pack
-    from .dsp.effects import make_effect
-    from .dsp.tonal import PATCH_SIZE
-    from .engine import Program, TrackSettings
-    from .sequencer import PatternProgram
+    from groovebox.drumkit import kit_tables, pack
+    from groovebox.dsp.effects import make_effect
+    from groovebox.dsp.tonal import PATCH_SIZE
+    from groovebox.engine import Program, TrackSettings
+    from groovebox.sequencer import PatternProgram
 
     if not isinstance(arr, Arrangement):
         raise GrooveboxError(f"expected an Arrangement, got {type(arr).__name__}")
@@ -144,7 +144,7 @@ def program(arr: Arrangement, sample_rate: int):
 def ring_out_s(arr: Arrangement, sample_rate: int = 48000) -> float:
     """Seconds after the timeline until everything has died away: the longest release of the
     instruments, the drum sounds' length, and the reverb's decay."""
-    from .dsp.tonal import P_RELEASE_S
+    from groovebox.dsp.tonal import P_RELEASE_S
 
     release = max((instrument_patch(p.instrument)[1][P_RELEASE_S] for p in arr.parts if p.notes), default=0.0)
     ring = min(release, MAX_RING_OUT_S)
@@ -165,7 +165,7 @@ def plan_arrangement(arr: Arrangement, *, sample_rate: int, bars: float | None =
     tail : bool
         With the default length: let releases and reverb ring out after the last bar.
     """
-    from .offline import RenderPlan, _positive
+    from groovebox.offline import RenderPlan, _positive
 
     if options:
         raise GrooveboxError(f"render: unknown option '{sorted(options)[0]}' for an arrangement "
@@ -192,7 +192,7 @@ def plan_progression(prog: Progression, *, sample_rate: int, bars: float | None 
                      seconds: float | None = None, tail: bool = True, **arrange_options):
     """Plan a render of a bare progression: :func:`~groovebox.generators.arrange.arrange` with
     its defaults (a pad playing the chords) or the given ``arrange`` options."""
-    from .generators.arrange import arrange
+    from groovebox.generators.arrange import arrange
 
     arr = arrange(prog, **arrange_options)
     return plan_arrangement(arr, sample_rate=sample_rate, bars=bars, seconds=seconds, tail=tail)
@@ -205,7 +205,7 @@ def _as_arrangement(source) -> Arrangement:
     if isinstance(source, Arrangement):
         return source
     if isinstance(source, Progression):
-        from .generators.arrange import arrange
+        from groovebox.generators.arrange import arrange
 
         return arrange(source)
     raise GrooveboxError(f"cannot export a {type(source).__name__}; expected an Arrangement or a Progression")
@@ -224,7 +224,7 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
     -------
     Path
     """
-    from .io.wav import FORMATS
+    from groovebox.io.wav import FORMATS
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -233,13 +233,13 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
         raise GrooveboxError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
     arr = _as_arrangement(source)
     if suffix in FORMATS:
-        from .offline import render
+        from groovebox.offline import render
 
         return render(arr, path=path, sample_rate=sample_rate, subtype=subtype, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in MIDI_SUFFIXES:
         return write_midi(arr, path)
-    from .formats.musicxml import write_musicxml
+    from groovebox.formats.musicxml import write_musicxml
 
     return write_musicxml(arr.parts, path, bpm=arr.bpm, signature=arr.signature, key=arr.key,
                           title=arr.name or None)
@@ -248,7 +248,7 @@ def export(source, path: str | os.PathLike, *, sample_rate: int = 48000, subtype
 def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
     """A type-1 MIDI file: one track per part and the drums (if any) on channel 10 at the drum
     sequencer's exact ticks (swing included)."""
-    from .formats import midi_notes
+    from groovebox.formats import midi_notes
 
     path = Path(path)
     # With drums, parts may be swung: the drum sequencer's resolution (600 ticks a step) holds
@@ -265,7 +265,7 @@ def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
 
     import mido
 
-    from .io.midi import write_pattern_midi
+    from groovebox.io.midi import write_pattern_midi
 
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".gb-midi-") as tmp:
         drum_file = write_pattern_midi(
@@ -277,8 +277,8 @@ def write_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
                                            ticks_per_beat=drums.ticks_per_beat, key=arr.key)  # fmt: skip
         song = mido.MidiFile(str(parts_file))
     song.tracks.append(_drum_track(drums, arr.drums.name))
-    from .errors import HarmonyError
-    from .formats import smf
+    from groovebox.errors import HarmonyError
+    from groovebox.formats import smf
 
     return smf.save(song, path, error=HarmonyError)
 

@@ -48,7 +48,7 @@ class Audio:
     def save(self, path, subtype: str | None = None) -> Path:
         """Write to ``path`` (format from the suffix: .wav .flac .ogg .aiff; 24-bit by default),
         atomically."""
-        from .io.wav import write_audio
+        from groovebox.io.wav import write_audio
 
         return write_audio(path, self.samples, self.sample_rate, subtype)
 

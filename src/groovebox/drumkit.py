@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .model.instruments import CHOKE_GROUPS, INSTRUMENTS, POLYPHONIC
+from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENTS, POLYPHONIC
 
 # Synthesized kits render three velocity layers; a hit uses the first layer whose upper
 # velocity bound is >= its velocity.
@@ -113,7 +113,7 @@ def pack(
 
 @lru_cache(maxsize=256)
 def _synth_layers(kit, instrument: str, sample_rate: int):
-    from .drumsynth import n_variants, render_hit
+    from groovebox.drumsynth import n_variants, render_hit
 
     out = []
     for vel, bound in zip(SYNTH_LAYER_VELOCITIES, SYNTH_LAYER_BOUNDS, strict=True):
@@ -134,10 +134,10 @@ def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None
     a sample kit (a folder of samples or a Hydrogen drumkit; see :mod:`groovebox.samplekit`)."""
     if isinstance(kit, KitTables):
         return kit
-    from .model.kit import BUILTIN_KITS, get_kit
+    from groovebox.model.kit import BUILTIN_KITS, get_kit
 
     if isinstance(kit, (str, os.PathLike)) and not (isinstance(kit, str) and kit in BUILTIN_KITS):
-        from .samplekit import is_kit_path, load_sample_kit
+        from groovebox.samplekit import is_kit_path, load_sample_kit
 
         if is_kit_path(kit):
             return load_sample_kit(kit, sample_rate, instruments)

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from .drumkit import KitTables, kit_tables, pack
-from .dsp import limiter as _lim
-from .dsp.effects import effect_process
-from .dsp.rng import mix64
-from .dsp.tables import (
+from groovebox.drumkit import KitTables, kit_tables, pack
+from groovebox.dsp import limiter as _lim
+from groovebox.dsp.effects import effect_process
+from groovebox.dsp.rng import mix64
+from groovebox.dsp.tables import (
     FADING,
     FREE,
     N_VF,
@@ -49,9 +49,9 @@ from .dsp.tables import (
     VI_TRACK,
     play_table,
 )  # fmt: skip
-from .dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
-from .errors import GrooveboxError
-from .sequencer import EventBuffer, NoteBuffer, PatternProgram
+from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
+from groovebox.errors import GrooveboxError
+from groovebox.sequencer import EventBuffer, NoteBuffer, PatternProgram
 
 FADE_S = 0.004  # choke / steal fade of a drum voice
 TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
@@ -217,7 +217,7 @@ class Engine:
         tables = kit_tables(kit, sample_rate, pattern.instruments)
         unknown = set(mute) - set(pattern.instruments)
         if unknown:
-            from .errors import UnknownNameError
+            from groovebox.errors import UnknownNameError
 
             raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
         tracks = [TrackSettings(t.instrument, t.gain_db, t.pan, t.instrument in mute) for t in pattern.tracks]

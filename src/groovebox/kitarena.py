@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .drumkit import KitTables, kit_tables
-from .errors import KitError
-from .model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
+from groovebox.drumkit import KitTables, kit_tables
+from groovebox.errors import KitError
+from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
 
 N_INSTRUMENTS = len(INSTRUMENTS)
 # Mono instruments get a choke group of their own, shared by every bank, so a queued pattern's

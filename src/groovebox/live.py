@@ -41,13 +41,13 @@ import time
 
 import numpy as np
 
-from .engine import Engine, Program, TrackSettings
-from .errors import GrooveboxError, UnknownNameError
-from .io import realtime as rt
-from .kitarena import N_INSTRUMENTS, KitArena
-from .model.instruments import INSTRUMENTS
-from .model.pattern import BPM_RANGE, SWING_RANGE, Pattern
-from .sequencer import PatternProgram
+from groovebox.engine import Engine, Program, TrackSettings
+from groovebox.errors import GrooveboxError, UnknownNameError
+from groovebox.io import realtime as rt
+from groovebox.kitarena import N_INSTRUMENTS, KitArena
+from groovebox.model.instruments import INSTRUMENTS
+from groovebox.model.pattern import BPM_RANGE, SWING_RANGE, Pattern
+from groovebox.sequencer import PatternProgram
 
 N_BANKS = 3
 N_VOICES = 64
@@ -79,7 +79,7 @@ def _preset_or_source(source, seed: int):
     """
     if isinstance(source, str) and "/" not in source and not source.endswith(".toml") \
             and not os.path.exists(source):
-        from .generators import ambient
+        from groovebox.generators import ambient
 
         if source in ambient.names():
             return ambient.preset(source, seed=seed)
@@ -133,7 +133,7 @@ class Player:
         record: bool = False,
         on_message=None,
     ):
-        from .offline import check_sample_rate
+        from groovebox.offline import check_sample_rate
 
         self.blocksize = rt.check_blocksize(blocksize)
         self.latency = rt.parse_latency(latency)
@@ -181,7 +181,7 @@ class Player:
 
     # -- setup ----------------------------------------------------------------------------------
     def _init_pattern(self, source) -> None:
-        from .offline import resolve_pattern
+        from groovebox.offline import resolve_pattern
 
         pattern = resolve_pattern(source)
         self.arena = KitArena(self.sample_rate)
@@ -194,7 +194,7 @@ class Player:
         self._plan = None
 
     def _init_plan(self, source) -> None:
-        from .offline import _plan
+        from groovebox.offline import _plan
 
         self._plan = _plan(source, self.sample_rate, {})
         self._cur = None
@@ -406,7 +406,7 @@ class Player:
         set live (or the new pattern's own when they were never set); ``bpm``/``swing``/``kit``
         set them from the new pattern on.
         """
-        from .offline import resolve_pattern
+        from groovebox.offline import resolve_pattern
 
         if self._plan is not None:
             raise GrooveboxError(f"only patterns can be queued after a pattern; '{self._plan.label}' is playing")

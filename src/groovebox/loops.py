@@ -33,9 +33,9 @@ from fractions import Fraction
 import numpy as np
 from numba import njit
 
-from .dsp.rng import hash_unit
-from .errors import SoundscapeError
-from .model.loop import Loop, midi_to_hz
+from groovebox.dsp.rng import hash_unit
+from groovebox.errors import SoundscapeError
+from groovebox.model.loop import Loop, midi_to_hz
 
 MAX_DEN = 1 << 22
 MAX_FRAME = 1 << 40

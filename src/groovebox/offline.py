@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import Audio
-from .engine import Engine, Program
-from .errors import GrooveboxError
-from .model.pattern import Pattern
+from groovebox.audio import Audio
+from groovebox.engine import Engine, Program
+from groovebox.errors import GrooveboxError
+from groovebox.model.pattern import Pattern
 
 DEFAULT_SAMPLE_RATE = 48000
 BLOCK_FRAMES = 16384  # offline blocks: big enough that per-call overhead vanishes
@@ -81,7 +81,7 @@ def resolve_pattern(source) -> Pattern:
     if isinstance(source, Pattern):
         return source
     if isinstance(source, (str, os.PathLike)):
-        from . import library
+        from groovebox import library
 
         return library.load(source)
     raise GrooveboxError(f"cannot render a {type(source).__name__}; expected a Pattern, a pattern id or a .toml path")
@@ -321,7 +321,7 @@ class _Progress:
 
 def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
                     progress: bool | None) -> Path:
-    from .io.wav import AudioWriter
+    from groovebox.io.wav import AudioWriter
 
     sr = engine.sample_rate
     writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)

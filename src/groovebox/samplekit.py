@@ -36,9 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .drumkit import KitTables, pack
-from .errors import KitError
-from .model.instruments import CHOKE_GROUPS, INSTRUMENTS, match_instrument
+from groovebox.drumkit import KitTables, pack
+from groovebox.errors import KitError
+from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENTS, match_instrument
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".aif", ".aiff", ".ogg")
 CACHE_BYTES = 512 * 1024 * 1024
@@ -75,7 +75,7 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
     mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
     if not np.all(np.isfinite(mono)):
         raise KitError(f"kit {kit}: sample {path} contains NaN or infinite values")
-    from .dsp.resample import resample
+    from groovebox.dsp.resample import resample
 
     # Pitch by resampling: read the file as if recorded at rate * 2^(semitones/12).
     table = resample(mono, rate * 2.0 ** (pitch_semitones / 12.0), sample_rate)
@@ -153,7 +153,7 @@ def load_sample_kit(
         name, layers, rates, choke = _folder_layers(path, sample_rate, wanted)
     for instrument, semitones in (tune or {}).items():
         if instrument not in INSTRUMENTS:
-            from .errors import UnknownNameError
+            from groovebox.errors import UnknownNameError
 
             raise UnknownNameError("instrument to tune", instrument, INSTRUMENTS)
         if not (isinstance(semitones, (int, float)) and math.isfinite(semitones) and -24 <= semitones <= 24):
@@ -249,7 +249,7 @@ def _kit_toml(conf: Path, default_name: str):
 
 
 def _hydrogen_layers(path: Path, sample_rate: int, wanted: set[str], report: list[str]):
-    from .formats.hydrogen import read_drumkit
+    from groovebox.formats.hydrogen import read_drumkit
 
     kit = read_drumkit(path)
     report.extend(kit.notes)

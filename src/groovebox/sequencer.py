@@ -23,10 +23,10 @@ from fractions import Fraction
 import numpy as np
 from numba import njit
 
-from .dsp.rng import hash_normal, hash_unit
-from .errors import GrooveboxError
-from .model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
-from .model.pattern import BPM_RANGE, SWING_RANGE, Pattern
+from groovebox.dsp.rng import hash_normal, hash_unit
+from groovebox.errors import GrooveboxError
+from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
+from groovebox.model.pattern import BPM_RANGE, SWING_RANGE, Pattern
 
 TICKS_PER_STEP = 600
 FLAM_S = 0.020  # grace note lead time

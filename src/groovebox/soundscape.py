@@ -27,15 +27,15 @@ import math
 import numpy as np
 from numba import njit
 
-from .drumkit import kit_tables, pack
-from .dsp import effects as fx
-from .dsp import tonal
-from .dsp.rng import hash_unit
-from .engine import Program, TrackSettings
-from .errors import GrooveboxError, SoundscapeError
-from .loops import LoopSource
-from .model.loop import LFO, Soundscape
-from .sequencer import PatternProgram
+from groovebox.drumkit import kit_tables, pack
+from groovebox.dsp import effects as fx
+from groovebox.dsp import tonal
+from groovebox.dsp.rng import hash_unit
+from groovebox.engine import Program, TrackSettings
+from groovebox.errors import GrooveboxError, SoundscapeError
+from groovebox.loops import LoopSource
+from groovebox.model.loop import LFO, Soundscape
+from groovebox.sequencer import PatternProgram
 
 TIMBRE_ROWS = 5  # patch rows per loop whose tone colour drifts
 N_VOICES = 96  # a soundscape's voice pool: long releases and reverb-length notes overlap
@@ -394,7 +394,7 @@ def plan_soundscape(
     -------
     groovebox.offline.RenderPlan
     """
-    from .offline import RenderPlan, _positive
+    from groovebox.offline import RenderPlan, _positive
 
     if unknown:
         name = sorted(unknown)[0]

@@ -35,10 +35,10 @@ def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None 
     """
     from matplotlib.figure import Figure
 
-    from .errors import GrooveboxError
-    from .model.loop import note_name
-    from .sequencer import EventBuffer, NoteBuffer
-    from .soundscape import build_program
+    from groovebox.errors import GrooveboxError
+    from groovebox.model.loop import note_name
+    from groovebox.sequencer import EventBuffer, NoteBuffer
+    from groovebox.soundscape import build_program
 
     if minutes is not None and seconds is not None:
         raise GrooveboxError("give minutes or seconds, not both")

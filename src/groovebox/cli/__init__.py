@@ -11,7 +11,7 @@ import argparse
 import signal
 import sys
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
 MODULES = ("patterns", "live", "interop", "harmony", "ambient", "demo")
@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    from .. import __version__
+    from groovebox import __version__
 
     parser = _Parser(prog="groovebox", description="Make music from patterns.")
     parser.add_argument("--version", action="version", version=f"groovebox {__version__}")

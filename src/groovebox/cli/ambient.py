@@ -30,7 +30,7 @@ def register(sub) -> None:
 
 
 def cmd_presets(args) -> int:
-    from ..generators.ambient import PRESETS
+    from groovebox.generators.ambient import PRESETS
 
     width = max(len(n) for n in PRESETS)
     print(f"{'preset':<{width}}  {'default':>7}  description")
@@ -47,9 +47,9 @@ def _clock(seconds: float) -> str:
 
 
 def cmd_ambient(args) -> int:
-    from ..errors import GrooveboxError
-    from ..generators.ambient import preset
-    from ..offline import PartialRender, render
+    from groovebox.errors import GrooveboxError
+    from groovebox.generators.ambient import preset
+    from groovebox.offline import PartialRender, render
 
     out = Path(args.output)
     if args.seed < 0:

@@ -30,8 +30,8 @@ def register(sub) -> None:
 
 def output_device():
     """The default output device, or None when there is no way to play sound."""
-    from ..errors import GrooveboxError
-    from ..io.realtime import find_device
+    from groovebox.errors import GrooveboxError
+    from groovebox.io.realtime import find_device
 
     try:
         return find_device()
@@ -41,9 +41,9 @@ def output_device():
 
 def _extras(out: Path):
     """(label, path, render, play source) of the ambient and the progression showcases."""
-    from ..generators import ambient
-    from ..generators.arrange import arrange
-    from ..harmony import progression
+    from groovebox.generators import ambient
+    from groovebox.generators.arrange import arrange
+    from groovebox.harmony import progression
 
     scape = ambient.preset("airports", seed=1)
     chords, key, groove = PROGRESSION
@@ -57,9 +57,9 @@ def _extras(out: Path):
 
 
 def cmd_demo(args) -> int:
-    from ..library import load
-    from ..live import play
-    from ..offline import render
+    from groovebox.library import load
+    from groovebox.live import play
+    from groovebox.offline import render
 
     out = Path(args.out)
     device = None if args.no_play else output_device()

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 HELP_KEYS = ("+/- tempo ±1   >/< ±10   t tap   ]/[ swing ±1   1-9,0 mute row   shift+digit solo   "
              "u unmute all   k/K kit   n/p next/previous pattern   q quit")
@@ -37,7 +37,7 @@ for _i, _c in enumerate("!@#$%^&*()"):
 
 
 def register(sub) -> None:
-    from .patterns import add_render_options
+    from groovebox.cli.patterns import add_render_options
 
     p = sub.add_parser(
         "play", help="play a pattern or an ambient preset on the sound card, with live keys",
@@ -76,7 +76,7 @@ def _process_start_time() -> float:
 
 
 def cmd_play(args) -> int:
-    from ..live import STOP_FADE_S, Player
+    from groovebox.live import STOP_FADE_S, Player
 
     if args.seconds is not None and not (0 < args.seconds <= 24 * 3600):
         raise GrooveboxError(f"seconds: {args.seconds!r} is out of range; expected more than 0 and at most 86400")
@@ -255,9 +255,9 @@ class _Ui:
         from rich.console import Console
         from rich.live import Live
 
-        from ..library import search
-        from ..live import STOP_FADE_S
-        from ..model.kit import BUILTIN_KITS
+        from groovebox.library import search
+        from groovebox.live import STOP_FADE_S
+        from groovebox.model.kit import BUILTIN_KITS
 
         kits = list(BUILTIN_KITS)
         cache: dict[str, list[str]] = {}

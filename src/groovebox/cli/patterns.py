@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 
 def _float_range(text: str) -> tuple[float, float]:
@@ -81,7 +81,7 @@ def _mute_list(text: str) -> tuple[str, ...]:
 
 
 def cmd_render(args) -> int:
-    from ..offline import render
+    from groovebox.offline import render
 
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
@@ -107,9 +107,9 @@ def _render_midi(args, out: Path) -> int:
 
     import mido
 
-    from ..io.midi import write_pattern_midi
-    from ..library import load
-    from ..sequencer import check_bpm
+    from groovebox.io.midi import write_pattern_midi
+    from groovebox.library import load
+    from groovebox.sequencer import check_bpm
 
     pattern = load(args.pattern)
     steps = None
@@ -137,7 +137,7 @@ _SHOW = {"X": "X", "x": "x", "o": "o", ".": "·"}
 def cmd_show(args) -> int:
     from rich.text import Text
 
-    from ..library import load
+    from groovebox.library import load
 
     p = load(args.pattern)
     con = _console()
@@ -237,14 +237,14 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozense
 
 
 def cmd_list(args) -> int:
-    from .. import library
+    from groovebox import library
 
     errors: list[GrooveboxError] = []
     found = library.search(genre=args.genre, bpm_range=args.bpm, text=args.search, errors=errors)
     for err in errors:
         print(f"groovebox: skipped {err}", file=sys.stderr)
     if args.genre and not found and args.genre.lower() not in {g.lower() for g in library.genres()}:
-        from ..errors import UnknownNameError
+        from groovebox.errors import UnknownNameError
 
         raise UnknownNameError("genre", args.genre, library.genres(), hint="see `groovebox genres`")
     rows = [[p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}", f"{p.swing:g}",
@@ -255,7 +255,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_genres(args) -> int:
-    from .. import library
+    from groovebox import library
 
     errors: list[GrooveboxError] = []
     counts = library.genres(errors=errors)
@@ -269,7 +269,7 @@ def cmd_genres(args) -> int:
 def cmd_kits(args) -> int:
     from rich.table import Table
 
-    from ..model.kit import BUILTIN_KITS
+    from groovebox.model.kit import BUILTIN_KITS
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("kit")

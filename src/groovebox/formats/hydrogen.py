@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import GrooveboxError, KitError
-from ..model.instruments import match_instrument
-from ..model.pattern import Pattern
-from .drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.errors import GrooveboxError, KitError
+from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.model.instruments import match_instrument
+from groovebox.model.pattern import Pattern
 
 TICKS_PER_QUARTER = 48
 LEAD_LAG_TICKS = 5  # Hydrogen moves a note by lead/lag (-1..1) times this many ticks

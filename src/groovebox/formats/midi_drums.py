@@ -26,9 +26,9 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-from ..model.instruments import NOTE_TO_INSTRUMENT
-from . import smf
-from .drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.formats import smf
+from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.model.instruments import NOTE_TO_INSTRUMENT
 
 TICKS_PER_STEP = 600  # the sequencer's (groovebox.sequencer.TICKS_PER_STEP)
 

@@ -13,8 +13,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import PatternError
-from ..model.pattern import GridError, Pattern, Track, parse_signature
+from groovebox.errors import PatternError
+from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
 REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
 OPTIONAL = ("tags", "kit", "variation_of", "record", "source")
@@ -309,6 +309,6 @@ def dumps(pattern: Pattern) -> str:
 
 def dump(pattern: Pattern, path: str | Path) -> Path:
     """Write ``pattern`` to ``path`` atomically (temp file + rename); missing folders are made."""
-    from .atomic import write_atomic
+    from groovebox.formats.atomic import write_atomic
 
     return write_atomic(path, dumps(pattern), error=PatternError)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import GrooveboxError
-from .atomic import write_atomic
+from groovebox.errors import GrooveboxError
+from groovebox.formats.atomic import write_atomic
 
 MAX_TICKS_PER_BEAT = 0x7FFF  # the SMF header's division field holds 15 bits
 DRUM_CHANNEL = 9  # General MIDI channel 10, counted from 0 as mido does

@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..errors import UnknownNameError
-from ..model.loop import LFO, Drums, Effect, Instrument, Loop, Soundscape, Walk
+from groovebox.errors import UnknownNameError
+from groovebox.model.loop import LFO, Drums, Effect, Instrument, Loop, Soundscape, Walk
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ CHILLWAVE_CHAIN_SEED = 1
 
 def chillwave_progression():
     """The chillwave preset's progression: 8 bars in D major, two bars per chord."""
-    from .progressions import generate_progression
+    from groovebox.generators.progressions import generate_progression
 
     return generate_progression("ambient", bars=8, key="D", seed=CHILLWAVE_CHAIN_SEED,
                                 bars_per_chord=2, cadence=False, bpm=CHILLWAVE_BPM)
@@ -253,8 +253,8 @@ def chillwave() -> Soundscape:
     voice-led on a warm pad through a chorus, a sub bass on the roots, a pluck arpeggio into a
     dotted-eighth tape delay, and a soft lo-fi chillhop pattern that enters after four bars, all
     at 84 bpm. Music21 is used only while the preset is built."""
-    from .. import library
-    from .parts import arpeggio, bass, pad
+    from groovebox import library
+    from groovebox.generators.parts import arpeggio, bass, pad
 
     prog = chillwave_progression()
     length = float(prog.length_beats)

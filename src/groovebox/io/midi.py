@@ -23,12 +23,12 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import GrooveboxError
-from ..formats import smf
-from ..formats.drum_grid import quarters_per_beat
-from ..model.instruments import GM_NOTES
-from ..model.pattern import Pattern
-from ..sequencer import TICKS_PER_STEP, events, samples_per_tick
+from groovebox.errors import GrooveboxError
+from groovebox.formats import smf
+from groovebox.formats.drum_grid import quarters_per_beat
+from groovebox.model.instruments import GM_NOTES
+from groovebox.model.pattern import Pattern
+from groovebox.sequencer import TICKS_PER_STEP, events, samples_per_tick
 
 EVENT_SAMPLE_RATE = 48000  # flams and humanize are placed in samples; this rate converts them
 NOTE_LENGTH_STEPS = Fraction(1, 2)
@@ -88,7 +88,7 @@ def write_pattern_midi(
         steps = max(1, math.ceil(n_bars * pattern.steps_per_bar))
     unknown = set(mute) - set(pattern.instruments)
     if unknown:
-        from ..errors import UnknownNameError
+        from groovebox.errors import UnknownNameError
 
         raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
     ev = events(pattern, steps=int(steps), bpm=bpm, swing=swing, seed=seed, humanize_ms=humanize_ms,

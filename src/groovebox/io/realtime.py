@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import Engine, Program
-from ..errors import DeviceError, GrooveboxError
+from groovebox.engine import Engine, Program
+from groovebox.errors import DeviceError, GrooveboxError
 
 CHANNELS = 2
 BLOCKSIZE_RANGE = (16, 16384)

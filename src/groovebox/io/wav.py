@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import RenderError
+from groovebox.errors import RenderError
 
 # suffix -> (soundfile format, default subtype)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -142,7 +142,7 @@ class AudioWriter:
         self.frames += len(block)
 
     def _write_pcm(self, block: np.ndarray) -> None:
-        from ..dsp.pcm import pack_pcm
+        from groovebox.dsp.pcm import pack_pcm
 
         block = np.ascontiguousarray(block, dtype=np.float32)
         if block.ndim != 2 or block.shape[1] != self.channels:

@@ -34,9 +34,9 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from ..errors import SoundscapeError, UnknownNameError
-from .kit import FrozenMap
-from .pattern import BPM_RANGE, Pattern
+from groovebox.errors import SoundscapeError, UnknownNameError
+from groovebox.model.kit import FrozenMap
+from groovebox.model.pattern import BPM_RANGE, Pattern
 
 __all__ = [
     "LFO",
@@ -162,7 +162,7 @@ def _sends(sends: Mapping[str, float] | None, where: str) -> FrozenMap:
 
 
 def _tonal():
-    from ..dsp import tonal
+    from groovebox.dsp import tonal
 
     return tonal
 
@@ -254,7 +254,7 @@ class Effect:
     __slots__ = ("kind", "params")
 
     def __init__(self, kind: str, **params):
-        from ..dsp import effects
+        from groovebox.dsp import effects
 
         name = effects.effect_kind(kind)
         check = dict(params)
@@ -819,7 +819,7 @@ class Soundscape:
         return inst
 
     def _check_evolution(self, ev: Evolution, tonal) -> None:
-        from ..dsp import effects
+        from groovebox.dsp import effects
 
         what = type(ev).__name__
         where = f"{what} {ev.target}.{ev.param}"
@@ -865,6 +865,6 @@ class Soundscape:
 
     def program(self, sample_rate: int = 48000, seed: int | None = None):
         """Compile into an engine :class:`~groovebox.engine.Program` (see ``groovebox.soundscape``)."""
-        from ..soundscape import build_program
+        from groovebox.soundscape import build_program
 
         return build_program(self, sample_rate, seed=seed)

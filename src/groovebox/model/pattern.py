@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import PatternError
-from .instruments import INSTRUMENTS
+from groovebox.errors import PatternError
+from groovebox.model.instruments import INSTRUMENTS
 
 HIT_CHARS = ".xXo"
 # Velocities (0..1) of the grid characters; MIDI = round(127 * v).
@@ -211,7 +211,7 @@ class Track:
     def __post_init__(self):
         field_name = f"tracks.{self.instrument}"
         if self.instrument not in INSTRUMENTS:
-            from ..errors import UnknownNameError
+            from groovebox.errors import UnknownNameError
 
             err = UnknownNameError("instrument", str(self.instrument), INSTRUMENTS)
             raise PatternError(str(err), field=field_name)
@@ -441,7 +441,7 @@ class Pattern:
         for t in self.tracks:
             if t.instrument == instrument:
                 return t
-        from ..errors import UnknownNameError
+        from groovebox.errors import UnknownNameError
 
         raise UnknownNameError("track", instrument, [t.instrument for t in self.tracks])
 
