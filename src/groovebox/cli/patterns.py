@@ -132,6 +132,10 @@ def cmd_show(args) -> int:
     if p.variation_of:
         con.print(f"variation of {p.variation_of}", style="dim")
     con.print(p.description, style="italic")
+    if p.record:
+        con.print(f"record: {p.record}", style="dim")
+    if p.source:
+        con.print(f"transcription: {p.source}", style="dim")
     con.print()
     width = max(len(t.instrument) for t in p.tracks)
     spb = p.steps_per_beat

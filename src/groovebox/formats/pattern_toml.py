@@ -18,7 +18,7 @@ from groovebox.formats.atomic import write_atomic
 from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
 REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
-OPTIONAL = ("tags", "kit", "variation_of")
+OPTIONAL = ("tags", "kit", "variation_of", "record", "source")
 TRACK_KEYS = ("grid", "chance", "ratchet", "flam", "nudge", "gain_db", "pan")
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -167,6 +167,8 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
         tags=tuple(data.get("tags", ())),
         kit=data.get("kit"),
         variation_of=data.get("variation_of"),
+        record=data.get("record"),
+        source=data.get("source"),
         tracks=tuple(tracks),
         id=pattern_id,
         path=path,
@@ -276,6 +278,10 @@ def dumps(pattern: Pattern) -> str:
         out.append(f"kit = {_str(pattern.kit)}")
     if pattern.variation_of is not None:
         out.append(f"variation_of = {_str(pattern.variation_of)}")
+    if pattern.record is not None:
+        out.append(f"record = {_str(pattern.record)}")
+    if pattern.source is not None:
+        out.append(f"source = {_str(pattern.source)}")
     group = pattern.steps_per_beat
     # Short form (`kick = "x..."`) for plain tracks up to the first track that needs the long
     # form; TOML puts [tracks.x] sub-tables after the short keys, so every later track goes long

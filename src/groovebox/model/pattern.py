@@ -316,6 +316,12 @@ class Pattern:
         Grid resolution: 4 = 16ths, 3 = triplet 8ths.
     swing : float
         MPC-style percent, 50 (straight) .. 75.
+    record : str, optional
+        The record the groove is taken from (artist, title, year), for patterns of one
+        recorded performance rather than a style.
+    source : str, optional
+        The published transcription the grooves' hits follow (book or site, what it is, a URL
+        when there is one); every pattern with a ``record`` names one.
     """
 
     name: str
@@ -329,6 +335,8 @@ class Pattern:
     tags: tuple[str, ...] = ()
     kit: str | None = None
     variation_of: str | None = None
+    record: str | None = None
+    source: str | None = None
     id: str | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False, repr=False)
 
@@ -358,10 +366,16 @@ class Pattern:
         object.__setattr__(self, "tags", tuple(self.tags))
         if not all(isinstance(t, str) for t in self.tags):
             raise PatternError("expected an array of strings", field="tags")
-        for name in ("kit", "variation_of"):
+        for name in ("kit", "variation_of", "record", "source"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise PatternError(f"expected a string, got {_kind(v)}", field=name)
+        for name in ("record", "source"):
+            v = getattr(self, name)
+            if v is not None and not v.strip():
+                raise PatternError(f"empty {name}: leave the field out or name the "
+                                   + ("record (artist, title, year)" if name == "record" else
+                                      "transcription (book or site, what it is, a URL)"), field=name)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
