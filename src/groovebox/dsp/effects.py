@@ -2,9 +2,10 @@
 
 Each effect instance is one float64 *state array* that holds its settings (as ready-made
 coefficients), its memory (filter states, LFOs) and its delay lines. Build one with
-:func:`make_effect` (validated parameters in musical units, allocated once), process audio in
-place with :func:`effect_process` (or the effect's own kernel), change settings later with
-:func:`update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
+:func:`groovebox.renderer.effects.make_effect` (parameters checked against
+:data:`groovebox.model.effect.EFFECT_PARAMS`, allocated once; it calls :func:`setup` here),
+process audio in place with :func:`effect_process` (or the effect's own kernel), change
+settings later with :func:`groovebox.renderer.effects.update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control

@@ -12,6 +12,7 @@ events and ``groovebox.formats.pattern_toml`` reads and writes it.
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -466,8 +467,6 @@ class Pattern:
         return lines
 
     def _repr_html_(self) -> str:
-        import html
-
         head = html.escape(repr(self))
         body = html.escape("\n".join(self.grid_lines()))
         return f"<div><b>{head}</b><pre>{body}</pre></div>"
