@@ -60,3 +60,19 @@ def test_importing_the_model_loads_no_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_kernel_layouts_follow_the_model_schemas():
+    """dsp/ cannot import the model, so the slot numbers are written twice: keep them in step."""
+    from groovebox.dsp import effects as dsp_effects
+    from groovebox.dsp import tonal
+    from groovebox.model import effect, patch
+
+    assert tonal.PATCH_SIZE == patch.PATCH_SIZE
+    for i, name in enumerate(patch.PATCH_FIELDS):
+        assert getattr(tonal, "P_" + name.upper()) == i, name
+    for i, name in enumerate(patch.KIND_NAMES):
+        assert getattr(tonal, name.upper()) == i == getattr(patch, name.upper()), name
+    assert tonal.TEXTURES == patch.TEXTURES
+    assert dsp_effects.EFFECT_NAMES == effect.EFFECT_NAMES
+    assert set(dsp_effects.FILTER_MODE_IDS) == set(effect.FILTER_MODES)

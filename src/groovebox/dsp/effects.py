@@ -760,7 +760,7 @@ def effect_process(left, right, start, stop, state):
 # =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================
-_FILTER_MODES = {
+FILTER_MODE_IDS = {
     "lowpass": LOWPASS,
     "highpass": HIGHPASS,
     "bandpass": BANDPASS,
@@ -981,7 +981,7 @@ def _setup_chorus(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
 
 
 def _setup_filter(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
-    state[_FL_MODE] = _FILTER_MODES[p["mode"]]
+    state[_FL_MODE] = FILTER_MODE_IDS[p["mode"]]
     state[_FL_COEF : _FL_COEF + 4] = svf_coefficients(p["cutoff_hz"], p["q"], sr)
     _remember(state, p)
 
