@@ -11,38 +11,28 @@ Files are streamed block by block (memory does not grow with duration) and writt
 
 from __future__ import annotations
 
-import math
 import os
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from groovebox.audio import Audio
-from groovebox.engine import Engine, Program
+from groovebox import checks
 from groovebox.errors import GrooveboxError
-from groovebox.model.pattern import Pattern
+from groovebox.io.audio import Audio
+from groovebox.io.wav import AudioWriter
+from groovebox.model.options import split_options
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.plan import plan
+from groovebox.renderer.program import RenderPlan
 
 DEFAULT_SAMPLE_RATE = 48000
 BLOCK_FRAMES = 16384  # offline blocks: big enough that per-call overhead vanishes
 END_FADE_S = 0.010  # a render cut mid-sound ends with this fade, never a click
 MAX_TAIL_S = 12.0
-
-
-@dataclass
-class RenderPlan:
-    """How to render a source: its program, length, and how it ends."""
-
-    program: Program
-    frames: int  # frames of the timeline proper
-    tail: bool  # after `frames`, let sounding voices ring out (no new events)
-    keep_partial: bool = False  # on Ctrl-C keep the file rendered so far
-    engine_options: dict | None = None
-    label: str = ""
-    fade_frames: int = 0  # without a tail: a musical (raised-cosine) fade-out this long at the end
 
 
 class PartialRender(KeyboardInterrupt):
@@ -60,108 +50,9 @@ class PartialRender(KeyboardInterrupt):
         return self.frames / self.sample_rate
 
 
-def _positive(name: str, value, unit: str, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise GrooveboxError(f"{name}: expected a number of {unit}, got {value!r}") from None
-    if not (math.isfinite(v) and 0 < v <= hi):
-        raise GrooveboxError(f"{name}: {value!r} is out of range; expected more than 0 and at most {hi:g} {unit}")
-    return v
-
-
-def check_sample_rate(sample_rate) -> int:
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 384000:
-        raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
-    return int(sample_rate)
-
-
-def resolve_pattern(source) -> Pattern:
-    """A Pattern from a Pattern, a library id or a path."""
-    if isinstance(source, Pattern):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        from groovebox import library
-
-        return library.load(source)
-    raise GrooveboxError(f"cannot render a {type(source).__name__}; expected a Pattern, a pattern id or a .toml path")
-
-
-def plan_pattern(
-    pattern: Pattern,
-    *,
-    sample_rate: int,
-    bars: float | None = None,
-    seconds: float | None = None,
-    bpm: float | None = None,
-    kit=None,
-    swing: float | None = None,
-    seed: int = 0,
-    humanize_ms: float = 0.0,
-    humanize_velocity: float = 0.0,
-    mute: tuple[str, ...] = (),
-    tail: bool = True,
-) -> RenderPlan:
-    """Plan a pattern render: ``bars`` bars (default: 4, or the pattern's length if longer) or
-    ``seconds`` seconds."""
-    if bars is not None and seconds is not None:
-        raise GrooveboxError("give bars or seconds, not both")
-    if seconds is not None:
-        seconds = _positive("seconds", seconds, "seconds", 24 * 3600)
-        end_step = -1
-    else:
-        if bars is None:
-            bars = max(Fraction(4), Fraction(math.ceil(pattern.bars)))
-        bars = _positive("bars", bars, "bars", 100_000)
-        end_step = max(1, round(Fraction(bars).limit_denominator(64) * pattern.steps_per_bar))
-    program = Engine.program_for(
-        pattern, sample_rate, kit=kit, bpm=bpm, swing=swing, seed=seed, humanize_ms=humanize_ms,
-        humanize_velocity=humanize_velocity, end_step=end_step, mute=tuple(mute),
-    )  # fmt: skip
-    src = program.sources[0]
-    if seconds is not None:
-        frames = round(seconds * sample_rate)
-        program.events_end = frames
-        tail = False
-    else:
-        frames = src.step_to_sample(end_step)
-    return RenderPlan(program, frames, tail, label=pattern.id or pattern.name)
-
-
-# Other kinds of sources plan themselves; modules are imported only when needed.
-_PLANNERS: dict[str, str] = {}
-
-
-def register_planner(type_name: str, target: str) -> None:
-    """Route sources of class ``type_name`` to ``"module:function"`` (called with the source
-    and the render keyword arguments, returning a RenderPlan)."""
-    _PLANNERS[type_name] = target
-
-
-register_planner("Arrangement", "groovebox.arrangement:plan_arrangement")
-register_planner("Progression", "groovebox.arrangement:plan_progression")
-register_planner("Soundscape", "groovebox.soundscape:plan_soundscape")
-
-
-def _plan(source, sample_rate: int, options: dict) -> RenderPlan:
-    if isinstance(source, RenderPlan):
-        return source
-    name = type(source).__name__
-    if name in _PLANNERS:
-        import importlib
-
-        module, func = _PLANNERS[name].split(":")
-        return getattr(importlib.import_module(module), func)(source, sample_rate=sample_rate, **options)
-    return plan_pattern(resolve_pattern(source), sample_rate=sample_rate, **options)
-
-
 def render(
     source,
     *,
-    bars: float | None = None,
-    seconds: float | None = None,
-    minutes: float | None = None,
-    sample_rate: int = DEFAULT_SAMPLE_RATE,
     path: str | os.PathLike | None = None,
     subtype: str | None = None,
     block_frames: int = BLOCK_FRAMES,
@@ -172,41 +63,41 @@ def render(
 
     Parameters
     ----------
-    source : Pattern, str or PathLike
-        A pattern, a library id (``"breaks/funky-drummer"``) or a pattern file.
-    bars, seconds, minutes : float, optional
-        Length (one of them). Patterns default to 4 bars (or their own length if longer) and
-        ring out after the last bar.
-    sample_rate : int
-        Output rate in Hz (default 48000).
+    source : Pattern, str, PathLike, Soundscape, Arrangement or Progression
+        A pattern, a library id (``"breaks/funky-drummer"``), a pattern file, or any other
+        source :func:`groovebox.renderer.plan.plan` knows.
     path : str or PathLike, optional
         Stream to this file instead of returning audio (format from the suffix; 24-bit WAV by
         default); written atomically.
+    subtype : str, optional
+        ``"16"``, ``"24"`` or ``"float"`` sample format for files.
+    block_frames : int
+        Frames per engine call (the output does not depend on it).
+    progress : bool, optional
+        A progress bar on stderr (default: on a terminal, for renders over 30 s).
     **options
-        ``bpm``, ``kit``, ``swing``, ``seed``, ``humanize_ms``, ``humanize_velocity``, ``mute``,
-        ``tail`` for patterns.
+        :class:`~groovebox.model.options.RenderOptions` fields: ``bars``, ``seconds`` (or
+        ``minutes``), ``bpm``, ``kit``, ``swing``, ``seed``, ``humanize_ms``,
+        ``humanize_velocity``, ``mute``, ``solo``, ``tail``, ``fade_s``, ``sample_rate``.
+        Patterns default to 4 bars (or their own length if longer) and ring out after the last
+        bar; a bare progression also takes ``gb.arrange`` keywords.
 
     Returns
     -------
     Audio or Path
         The audio in memory, or the path written.
     """
-    sample_rate = check_sample_rate(sample_rate)
-    if minutes is not None:
-        if seconds is not None:
-            raise GrooveboxError("give seconds or minutes, not both")
-        seconds = _positive("minutes", minutes, "minutes", 24 * 60) * 60.0
-    if bars is not None:
-        options["bars"] = bars
-    if seconds is not None:
-        options["seconds"] = seconds
-    plan = _plan(source, sample_rate, options)
-    engine = Engine(sample_rate, max_block=block_frames, **(plan.engine_options or {}))
-    engine.load(plan.program)
+    opts, extra = split_options(**options)
+    block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+    the_plan = plan(source, opts, **extra)
+    engine = Engine(opts.sample_rate, max_block=block_frames, **(the_plan.engine_options or {}))
+    engine.load(the_plan.program)
     if path is None:
-        return Audio(_render_to_memory(engine, plan, block_frames), sample_rate,
-                     meta={"label": plan.label, **plan.program.meta})
-    return _render_to_file(engine, plan, Path(path), subtype, block_frames, progress)
+        return Audio(_render_to_memory(engine, the_plan, block_frames), opts.sample_rate,
+                     meta={"label": the_plan.label, **the_plan.program.meta})
+    return _render_to_file(engine, the_plan, Path(path), subtype, block_frames, progress)
 
 
 def _blocks(total: int, block: int):
@@ -291,7 +182,7 @@ class _Progress:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (
+            from rich.progress import (  # rich: ~0.08 s to import; only a visible progress bar pays it
                 BarColumn,
                 Progress,
                 TextColumn,
@@ -321,8 +212,6 @@ class _Progress:
 
 def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
                     progress: bool | None) -> Path:
-    from groovebox.io.wav import AudioWriter
-
     sr = engine.sample_rate
     writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
     try:
@@ -342,10 +231,6 @@ def _write_deferring_signals(writer, block: np.ndarray) -> None:
     step, and the kept file would lose its last blocks, fade included. So while writing, the
     two signals are only noted; afterwards the original handler gets them.
     """
-    import os
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
         writer.write(block)
         return

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from groovebox.errors import GrooveboxError
+from groovebox.model.loop import note_name
+from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
+from groovebox.renderer.soundscape import build_program
+
 
 def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None = None,
                   seed: int | None = None, sample_rate: int = 48000, width: float = 11.0):
@@ -33,12 +38,7 @@ def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None 
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
-
-    from groovebox.errors import GrooveboxError
-    from groovebox.model.loop import note_name
-    from groovebox.sequencer import EventBuffer, NoteBuffer
-    from groovebox.soundscape import build_program
+    from matplotlib.figure import Figure  # matplotlib: ~0.7 s to import; only plots pay it
 
     if minutes is not None and seconds is not None:
         raise GrooveboxError("give minutes or seconds, not both")

@@ -95,8 +95,8 @@ def _check_output(args) -> Path | None:
     """Fail on an unwritable suffix before any work."""
     if not args.output:
         return None
-    from groovebox.arrangement import MIDI_SUFFIXES, MUSICXML_SUFFIXES
-    from groovebox.io.wav import FORMATS
+    from groovebox.exporter import MIDI_SUFFIXES, MUSICXML_SUFFIXES
+    from groovebox.formats.audio import FORMATS
 
     out = Path(args.output)
     known = (*FORMATS, *MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
@@ -108,9 +108,9 @@ def _check_output(args) -> Path | None:
 def _drums(args):
     if not args.drums:
         return None
-    from groovebox.offline import resolve_pattern
+    from groovebox.library import load
 
-    return resolve_pattern(args.drums)
+    return load(args.drums)
 
 
 def _tempo_and_meter(args, drums, default_bpm: float | None) -> tuple[float | None, str]:
@@ -150,7 +150,7 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     _print_chords(arr)
     if out is None:
         return 0
-    from groovebox.arrangement import MIDI_SUFFIXES, export
+    from groovebox.exporter import MIDI_SUFFIXES, export
 
     t0 = time.perf_counter()
     export(arr, out, sample_rate=args.sample_rate)

@@ -76,7 +76,7 @@ def cmd_import(args) -> int:
     if args.bpm is not None and not 20 <= args.bpm * 1.0 <= 400:
         raise GrooveboxError(f"bpm: {args.bpm!r} is out of range; expected 20..400")
     if _kind(src) == "midi":
-        from groovebox.formats.midi_drums import read_drum_midi
+        from groovebox.formats.midi.drums import read_drum_midi
 
         result = read_drum_midi(src, grid=args.grid, channel=args.channel, name=args.name, bars=args.bars,
                                 keep_timing=args.keep_timing, strict=args.strict)

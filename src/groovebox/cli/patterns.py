@@ -81,51 +81,31 @@ def _mute_list(text: str) -> tuple[str, ...]:
 
 
 def cmd_render(args) -> int:
-    from groovebox.offline import render
+    # Heavy modules (the engine and its Numba kernels, mido) load inside commands, so `list`,
+    # `genres` and `show` answer without them (importing numba alone costs ~0.3 s).
+    from groovebox.exporter import MIDI_SUFFIXES, export
 
     out = Path(args.output)
-    if out.suffix.lower() in (".mid", ".midi"):
-        return _render_midi(args, out)
     t0 = time.perf_counter()
-    render(
-        args.pattern, path=out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
+    export(
+        args.pattern, out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
         swing=args.swing, seed=args.seed, humanize_ms=args.humanize, mute=_mute_list(args.mute),
         sample_rate=args.sample_rate, tail=not args.no_tail,
     )  # fmt: skip
+    wall = time.perf_counter() - t0
+    if out.suffix.lower() in MIDI_SUFFIXES:
+        import mido
+
+        mid = mido.MidiFile(str(out))
+        n_notes = sum(1 for m in mid.tracks[0] if m.type == "note_on")
+        print(f"wrote {out} ({n_notes} notes, {mid.length:.2f} s, {mid.ticks_per_beat} ticks per quarter, "
+              f"GM drums on channel 10)")
+        return 0
     import soundfile as sf
 
     info = sf.info(str(out))
-    wall = time.perf_counter() - t0
     print(f"wrote {out} ({info.duration:.2f} s, {info.samplerate} Hz, {info.subtype_info}) "
           f"in {wall:.2f} s")
-    return 0
-
-
-def _render_midi(args, out: Path) -> int:
-    """``render PATTERN -o x.mid``: the pattern's notes on the GM drum map (no audio)."""
-    import math
-
-    import mido
-
-    from groovebox.io.midi import write_pattern_midi
-    from groovebox.library import load
-    from groovebox.sequencer import check_bpm
-
-    pattern = load(args.pattern)
-    steps = None
-    if args.seconds is not None:
-        if not (math.isfinite(args.seconds) and args.seconds > 0):
-            raise GrooveboxError(f"seconds: expected more than 0, got {args.seconds!r}")
-        bpm = check_bpm(pattern.bpm if args.bpm is None else args.bpm)
-        steps = max(1, math.ceil(args.seconds * bpm * pattern.steps_per_beat / 60.0))
-    write_pattern_midi(
-        pattern, out, bars=args.bars, steps=steps, bpm=args.bpm, swing=args.swing, seed=args.seed,
-        humanize_ms=args.humanize, mute=_mute_list(args.mute),
-    )  # fmt: skip
-    mid = mido.MidiFile(str(out))
-    n_notes = sum(1 for m in mid.tracks[0] if m.type == "note_on")
-    print(f"wrote {out} ({n_notes} notes, {mid.length:.2f} s, {mid.ticks_per_beat} ticks per quarter, "
-          f"GM drums on channel 10)")
     return 0
 
 
@@ -152,6 +132,10 @@ def cmd_show(args) -> int:
     if p.variation_of:
         con.print(f"variation of {p.variation_of}", style="dim")
     con.print(p.description, style="italic")
+    if p.record:
+        con.print(f"record: {p.record}", style="dim")
+    if p.source:
+        con.print(f"transcription: {p.source}", style="dim")
     con.print()
     width = max(len(t.instrument) for t in p.tracks)
     spb = p.steps_per_beat

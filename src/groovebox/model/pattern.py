@@ -12,12 +12,13 @@ events and ``groovebox.formats.pattern_toml`` reads and writes it.
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from groovebox.errors import PatternError
+from groovebox.errors import PatternError, UnknownNameError
 from groovebox.model.instruments import INSTRUMENTS
 
 HIT_CHARS = ".xXo"
@@ -211,8 +212,6 @@ class Track:
     def __post_init__(self):
         field_name = f"tracks.{self.instrument}"
         if self.instrument not in INSTRUMENTS:
-            from groovebox.errors import UnknownNameError
-
             err = UnknownNameError("instrument", str(self.instrument), INSTRUMENTS)
             raise PatternError(str(err), field=field_name)
         if not self.steps:
@@ -318,6 +317,12 @@ class Pattern:
         Grid resolution: 4 = 16ths, 3 = triplet 8ths.
     swing : float
         MPC-style percent, 50 (straight) .. 75.
+    record : str, optional
+        The record the groove is taken from (artist, title, year), for patterns of one
+        recorded performance rather than a style.
+    source : str, optional
+        The published transcription the grooves' hits follow (book or site, what it is, a URL
+        when there is one); every pattern with a ``record`` names one.
     """
 
     name: str
@@ -331,6 +336,8 @@ class Pattern:
     tags: tuple[str, ...] = ()
     kit: str | None = None
     variation_of: str | None = None
+    record: str | None = None
+    source: str | None = None
     id: str | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False, repr=False)
 
@@ -360,10 +367,16 @@ class Pattern:
         object.__setattr__(self, "tags", tuple(self.tags))
         if not all(isinstance(t, str) for t in self.tags):
             raise PatternError("expected an array of strings", field="tags")
-        for name in ("kit", "variation_of"):
+        for name in ("kit", "variation_of", "record", "source"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise PatternError(f"expected a string, got {_kind(v)}", field=name)
+        for name in ("record", "source"):
+            v = getattr(self, name)
+            if v is not None and not v.strip():
+                raise PatternError(f"empty {name}: leave the field out or name the "
+                                   + ("record (artist, title, year)" if name == "record" else
+                                      "transcription (book or site, what it is, a URL)"), field=name)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -427,8 +440,6 @@ class Pattern:
         for t in self.tracks:
             if t.instrument == instrument:
                 return t
-        from groovebox.errors import UnknownNameError
-
         raise UnknownNameError("track", instrument, [t.instrument for t in self.tracks])
 
     @property
@@ -456,8 +467,6 @@ class Pattern:
         return lines
 
     def _repr_html_(self) -> str:
-        import html
-
         head = html.escape(repr(self))
         body = html.escape("\n".join(self.grid_lines()))
         return f"<div><b>{head}</b><pre>{body}</pre></div>"

@@ -8,9 +8,7 @@ then cost what 32 table reads cost, and a sample kit plays through exactly the s
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -109,38 +107,3 @@ def pack(
         choke=np.array([choke.get(n, 0) for n in INSTRUMENTS], np.int32),
         poly=np.array([n in poly for n in INSTRUMENTS], np.int8),
     )
-
-
-@lru_cache(maxsize=256)
-def _synth_layers(kit, instrument: str, sample_rate: int):
-    from groovebox.drumsynth import n_variants, render_hit
-
-    out = []
-    for vel, bound in zip(SYNTH_LAYER_VELOCITIES, SYNTH_LAYER_BOUNDS, strict=True):
-        tables = [render_hit(kit, instrument, vel, v, sample_rate) for v in range(n_variants(kit, instrument))]
-        out.append((bound, tables, 1.0))
-    return out
-
-
-def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
-    """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
-    wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))
-    layers = {name: _synth_layers(kit, name, int(sample_rate)) for name in wanted}
-    return pack(kit.name, sample_rate, layers)
-
-
-def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
-    """Tables for a kit given by name (``"808"``), a Kit value, ready KitTables, or the path of
-    a sample kit (a folder of samples or a Hydrogen drumkit; see :mod:`groovebox.samplekit`)."""
-    if isinstance(kit, KitTables):
-        return kit
-    from groovebox.model.kit import BUILTIN_KITS, get_kit
-
-    if isinstance(kit, (str, os.PathLike)) and not (isinstance(kit, str) and kit in BUILTIN_KITS):
-        from groovebox.samplekit import is_kit_path, load_sample_kit
-
-        if is_kit_path(kit):
-            return load_sample_kit(kit, sample_rate, instruments)
-    if isinstance(kit, str):
-        kit = get_kit(kit)
-    return synth_tables(kit, sample_rate, instruments)

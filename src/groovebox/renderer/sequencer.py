@@ -23,12 +23,15 @@ from fractions import Fraction
 import numpy as np
 from numba import njit
 
+from groovebox import checks
 from groovebox.dsp.rng import hash_normal, hash_unit
 from groovebox.errors import GrooveboxError
 from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
-from groovebox.model.pattern import BPM_RANGE, SWING_RANGE, Pattern
+from groovebox.model.options import RenderOptions
+from groovebox.model.pattern import Pattern
 
 TICKS_PER_STEP = 600
+MAX_EVENT_STEPS = 16 * 100_000  # events() of at most 100,000 bars of 16 steps
 FLAM_S = 0.020  # grace note lead time
 FLAM_VELOCITY = 0.55  # grace note velocity relative to its main hit
 HUMANIZE_CLIP = 3.0  # humanize offsets are clipped at 3 standard deviations
@@ -53,29 +56,6 @@ def samples_per_tick(bpm: float, steps_per_beat: int, sample_rate: int) -> tuple
     bpm_q = Fraction(bpm).limit_denominator(100)
     spt = Fraction(60 * sample_rate) / (bpm_q * steps_per_beat * TICKS_PER_STEP)
     return spt.numerator, spt.denominator
-
-
-def check_bpm(bpm: float, field: str = "bpm") -> float:
-    """``bpm`` as a float in range, or a one-line GrooveboxError."""
-    lo, hi = BPM_RANGE
-    try:
-        v = float(bpm)
-    except (TypeError, ValueError):
-        raise GrooveboxError(f"{field}: expected a tempo in {lo:g}..{hi:g} bpm, got {bpm!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise GrooveboxError(f"{field}: {bpm!r} is out of range; expected {lo:g}..{hi:g} bpm")
-    return v
-
-
-def check_swing(swing: float) -> float:
-    lo, hi = SWING_RANGE
-    try:
-        v = float(swing)
-    except (TypeError, ValueError):
-        raise GrooveboxError(f"swing: expected a percent in {lo:g}..{hi:g}, got {swing!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise GrooveboxError(f"swing: {swing!r} is out of range; expected {lo:g}..{hi:g} (50 = straight)")
-    return v
 
 
 @dataclass
@@ -115,36 +95,32 @@ class PatternProgram:
     def build(
         cls,
         pattern: Pattern,
+        options: RenderOptions | None = None,
         *,
-        sample_rate: int,
-        bpm: float | None = None,
-        swing: float | None = None,
-        seed: int = 0,
-        humanize_ms: float = 0.0,
-        humanize_velocity: float = 0.0,
         track_slots: list[int] | None = None,
         start_sample: int = 0,
         end_step: int = -1,
     ) -> PatternProgram:
-        """Compile ``pattern`` at the given (or the pattern's own) tempo and swing.
+        """Compile ``pattern`` with ``options``' tempo, swing, seed, humanize and sample rate
+        (the pattern's own tempo and swing where the options leave them None).
 
         Parameters
         ----------
-        humanize_ms : float
-            Standard deviation of random timing offsets in milliseconds (seeded).
-        humanize_velocity : float
-            Standard deviation of random velocity changes, as a fraction (0.1 = 10 %).
+        options : RenderOptions, optional
+            Checked options (default: all defaults, 48 kHz).
+        track_slots : list of int, optional
+            Engine track of each pattern track (default 0, 1, ...).
         start_sample : int
             The sample where step 0 lands.
         end_step : int
             Play steps 0 .. end_step - 1 only (-1: loop forever).
         """
-        bpm = check_bpm(pattern.bpm if bpm is None else bpm)
-        swing = check_swing(pattern.swing if swing is None else swing)
-        if not (math.isfinite(humanize_ms) and 0.0 <= humanize_ms <= 50.0):
-            raise GrooveboxError(f"humanize: {humanize_ms!r} ms is out of range; expected 0..50 ms")
-        if not (math.isfinite(humanize_velocity) and 0.0 <= humanize_velocity <= 0.5):
-            raise GrooveboxError(f"humanize velocity: {humanize_velocity!r} out of range; expected 0..0.5")
+        o = options if options is not None else RenderOptions()
+        bpm = pattern.bpm if o.bpm is None else o.bpm
+        swing = pattern.swing if o.swing is None else o.swing
+        sample_rate = o.sample_rate
+        seed = 0 if o.seed is None else o.seed
+        humanize_ms, humanize_velocity = o.humanize_ms, o.humanize_velocity
         n = len(pattern.tracks)
         lens = np.array([len(t) for t in pattern.tracks], dtype=np.int64)
         first = np.zeros(n, dtype=np.int64)
@@ -206,8 +182,9 @@ class PatternProgram:
         """
         if at_step < self.anchor_step:
             raise GrooveboxError(f"cannot retime at step {at_step}, before the anchor step {self.anchor_step}")
-        bpm = self.bpm if bpm is None else check_bpm(bpm)
-        swing = self.swing if swing is None else check_swing(swing)
+        o = RenderOptions(bpm=bpm, swing=swing)  # checked: one line for a bad value
+        bpm = self.bpm if o.bpm is None else o.bpm
+        swing = self.swing if o.swing is None else o.swing
         spb = self.pattern.steps_per_beat
         num, den = samples_per_tick(bpm, spb, self.sample_rate)
         return replace(
@@ -350,17 +327,22 @@ def _pattern_events(
 
 def events(
     pattern: Pattern,
+    options: RenderOptions | None = None,
     *,
-    bars: float | None = None,
     steps: int | None = None,
-    bpm: float | None = None,
-    swing: float | None = None,
-    seed: int = 0,
-    humanize_ms: float = 0.0,
-    humanize_velocity: float = 0.0,
-    sample_rate: int = 48000,
+    **changes,
 ) -> np.ndarray:
     """Every hit of ``pattern`` over ``bars`` bars (or ``steps`` steps), sorted by onset.
+
+    Parameters
+    ----------
+    pattern : Pattern
+    options : RenderOptions, optional
+        Tempo, swing, seed, humanize, sample rate, and ``bars`` (default: the pattern's length).
+    steps : int, optional
+        Exactly this many steps instead of bars.
+    **changes
+        Any :class:`~groovebox.model.options.RenderOptions` field (``bars=2, bpm=100``).
 
     Returns
     -------
@@ -368,13 +350,14 @@ def events(
         Fields ``sample``, ``tick``, ``step``, ``track``, ``instrument``, ``velocity``.
         Grace notes of flams have the step and tick of their main hit.
     """
+    o = RenderOptions.of(options, **changes)
+    sample_rate = o.sample_rate
     if steps is None:
-        n_bars = Fraction(pattern.bars) if bars is None else Fraction(bars)
+        n_bars = Fraction(pattern.bars) if o.bars is None else Fraction(o.bars).limit_denominator(64)
         steps = math.ceil(n_bars * pattern.steps_per_bar)
-    prog = PatternProgram.build(
-        pattern, sample_rate=sample_rate, bpm=bpm, swing=swing, seed=seed,
-        humanize_ms=humanize_ms, humanize_velocity=humanize_velocity, end_step=int(steps),
-    )  # fmt: skip
+    else:
+        steps = checks.whole(steps, "steps", 1, MAX_EVENT_STEPS)
+    prog = PatternProgram.build(pattern, o, end_step=int(steps))
     # Enough room for every hit (ratchets and flams included).
     capacity = int(steps) * len(pattern.tracks) * (2 + int(prog.ratchet.max())) + 16
     buf = EventBuffer(capacity)

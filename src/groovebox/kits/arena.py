@@ -1,7 +1,7 @@
 """Kit tables for live playback, at offsets that never move while a voice may read them.
 
 A sounding voice keeps reading ``data[start : start + len]`` of the table it started on, so
-swapping in another kit's :class:`~groovebox.drumkit.KitTables` (a new ``data`` array with its
+swapping in another kit's :class:`~groovebox.kits.tables.KitTables` (a new ``data`` array with its
 own offsets) would make every ringing hit read the wrong samples. The arena avoids that: one
 preallocated float32 array holds one *region* per (kit, instrument) ever used, and every
 ``KitTables`` it hands out is built over that same array. Adding a kit copies its tables into
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groovebox.drumkit import KitTables, kit_tables
 from groovebox.errors import KitError
+from groovebox.kits import kit_tables
+from groovebox.kits.tables import KitTables
 from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
 
 N_INSTRUMENTS = len(INSTRUMENTS)

@@ -76,7 +76,7 @@ def _process_start_time() -> float:
 
 
 def cmd_play(args) -> int:
-    from groovebox.live import STOP_FADE_S, Player
+    from groovebox.live.player import STOP_FADE_S, Player
 
     if args.seconds is not None and not (0 < args.seconds <= 24 * 3600):
         raise GrooveboxError(f"seconds: {args.seconds!r} is out of range; expected more than 0 and at most 86400")
@@ -256,7 +256,7 @@ class _Ui:
         from rich.live import Live
 
         from groovebox.library import search
-        from groovebox.live import STOP_FADE_S
+        from groovebox.live.player import STOP_FADE_S
         from groovebox.model.kit import BUILTIN_KITS
 
         kits = list(BUILTIN_KITS)

@@ -10,7 +10,8 @@ so the output does not depend on how the timeline is cut into blocks.
 
 >>> import groovebox as gb
 >>> eng = gb.Engine(48000)
->>> eng.load(gb.Engine.program_for(gb.Pattern.from_grid({"kick": "x..."}), eng.sample_rate))
+>>> from groovebox.renderer.pattern import pattern_program
+>>> eng.load(pattern_program(gb.Pattern.from_grid({"kick": "x..."})))
 >>> eng.render_block(256).shape
 (256, 2)
 """
@@ -18,12 +19,11 @@ so the output does not depend on how the timeline is cut into blocks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
-from groovebox.drumkit import KitTables, kit_tables, pack
+from groovebox import checks
 from groovebox.dsp import limiter as _lim
 from groovebox.dsp.effects import effect_process
 from groovebox.dsp.rng import mix64
@@ -51,78 +51,19 @@ from groovebox.dsp.tables import (
 )  # fmt: skip
 from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
 from groovebox.errors import GrooveboxError
-from groovebox.sequencer import EventBuffer, NoteBuffer, PatternProgram
+from groovebox.kits.tables import KitTables, pack
+from groovebox.renderer.program import MAX_BUSES, Program
+from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
 
 FADE_S = 0.004  # choke / steal fade of a drum voice
 TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
-CONTROL_FRAMES = 512  # programs with controls are updated at every multiple of this frame
 VK_TABLE, VK_TONAL = 0, 1  # voice kinds
-MAX_BUSES = 8
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
 VOICE_RESERVE = 8  # past n_voices - reserve sounding voices, the oldest starts fading
 
 # Track float fields
 TF_TARGET_L, TF_TARGET_R, TF_GAIN_L, TF_GAIN_R = 0, 1, 2, 3
 N_TF = 4
-
-
-@dataclass
-class TrackSettings:
-    """Mix settings of one engine track."""
-
-    name: str
-    gain_db: float = 0.0
-    pan: float = 0.0  # -1 left .. 1 right (balance for stereo tracks)
-    mute: bool = False
-    stereo: bool = False  # tonal voices are stereo; drum voices are mono
-    sends: tuple[float, ...] = ()  # linear post-fader send level per effect bus
-
-    def gains(self) -> tuple[float, float]:
-        """Constant-power pan law: (left, right) linear gains."""
-        if self.mute:
-            return 0.0, 0.0
-        g = 10.0 ** (self.gain_db / 20.0)
-        angle = (self.pan + 1.0) * math.pi / 4.0
-        # Normalised so a centred track has unity gain on both sides.
-        return g * math.cos(angle) * math.sqrt(2.0), g * math.sin(angle) * math.sqrt(2.0)
-
-
-@dataclass
-class Program:
-    """What an engine plays: event sources, the kit their hits use, and the track mix.
-
-    Build programs outside the audio thread (``Engine.program_for``); swapping one in is a
-    single reference assignment.
-    """
-
-    sources: list  # .query(start, stop, EventBuffer) for hits, .query_notes(start, stop, NoteBuffer) for notes
-    kit: KitTables
-    tracks: list[TrackSettings]
-    events_end: int = -1  # no new events from this sample on (-1: never)
-    meta: dict = field(default_factory=dict)
-    patches: np.ndarray = field(default_factory=lambda: np.zeros((1, PATCH_SIZE)))  # tonal patch rows
-    patch_kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))  # voice kind per patch
-    buses: list[list[np.ndarray]] = field(default_factory=list)  # effect chains (state arrays) per bus
-    master: list[np.ndarray] = field(default_factory=list)  # effect chain on the master bus
-    controls: list = field(default_factory=list)  # .control(engine, frame) every control_frames
-    # Controls run at every absolute multiple of this many frames of the mix timeline; blocks are
-    # split there. Slow evolution needs no 512-frame resolution, and longer control periods mean
-    # longer blocks (fewer Python calls per second of audio).
-    control_frames: int = CONTROL_FRAMES
-
-    def __post_init__(self):
-        # Split once, in the control thread, so the audio thread never builds lists (and a
-        # program swapped in by Engine.swap brings its own).
-        self.hit_sources = tuple(src for src in self.sources if hasattr(src, "query"))
-        self.note_sources = tuple(src for src in self.sources if hasattr(src, "query_notes"))
-        # Effect memory as built, so Engine.reset() can start the program over with empty tails.
-        self._fx_initial = [st.copy() for chain in (*self.buses, self.master) for st in chain]
-
-    def reset_effects(self) -> None:
-        """Empty every effect's memory (delay lines, reverb tails, LFO phases) as when built."""
-        for st, initial in zip((st for chain in (*self.buses, self.master) for st in chain),
-                               self._fx_initial, strict=True):
-            st[:] = initial
 
 
 class Engine:
@@ -155,8 +96,7 @@ class Engine:
         ceiling_db: float = -0.3,
         event_capacity: int = 16384,
     ):
-        if not (isinstance(sample_rate, (int, np.integer)) and 8000 <= sample_rate <= 384000):
-            raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
+        sample_rate = checks.sample_rate(sample_rate)
         if not 1 <= n_voices <= 1024:
             raise GrooveboxError(f"n_voices: expected 1..1024, got {n_voices!r}")
         if not 1 <= max_block <= 1 << 20:
@@ -193,36 +133,6 @@ class Engine:
         self.reset()
 
     # -- program -------------------------------------------------------------------------------
-    @staticmethod
-    def program_for(
-        pattern,
-        sample_rate: int,
-        *,
-        kit=None,
-        bpm: float | None = None,
-        swing: float | None = None,
-        seed: int = 0,
-        humanize_ms: float = 0.0,
-        humanize_velocity: float = 0.0,
-        end_step: int = -1,
-        mute: tuple[str, ...] = (),
-    ) -> Program:
-        """A program that plays ``pattern`` from sample 0 on ``kit`` (default: the pattern's
-        suggested kit, else 808)."""
-        kit = kit if kit is not None else (pattern.kit or "808")
-        prog = PatternProgram.build(
-            pattern, sample_rate=sample_rate, bpm=bpm, swing=swing, seed=seed,
-            humanize_ms=humanize_ms, humanize_velocity=humanize_velocity, end_step=end_step,
-        )  # fmt: skip
-        tables = kit_tables(kit, sample_rate, pattern.instruments)
-        unknown = set(mute) - set(pattern.instruments)
-        if unknown:
-            from groovebox.errors import UnknownNameError
-
-            raise UnknownNameError("track to mute", sorted(unknown)[0], pattern.instruments)
-        tracks = [TrackSettings(t.instrument, t.gain_db, t.pan, t.instrument in mute) for t in pattern.tracks]
-        return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern})
-
     def load(self, program: Program) -> None:
         """Play ``program`` from the current position (voices already sounding ring on)."""
         if program.kit.sample_rate != self.sample_rate:

@@ -16,7 +16,7 @@ whether event k is skipped, which ``choose`` alternative it plays, its velocity 
 drift (smooth noise over k) and the seed of its voices. None of it depends on the window.
 
 >>> import groovebox as gb
->>> from groovebox.sequencer import NoteBuffer
+>>> from groovebox.renderer.sequencer import NoteBuffer
 >>> src = LoopSource.build([gb.Loop("F4", 19.7, 4.0)], sample_rate=48000, seed=0)
 >>> buf = NoteBuffer(64)
 >>> src.query_notes(0, 48000 * 60, buf)

@@ -1,7 +1,7 @@
 """Sample kits: a folder of WAV/FLAC one-shots, or a Hydrogen drumkit, as playable KitTables.
 
 A sample kit plays through exactly the path a synthesized kit does: its samples become the
-one-shot tables of :class:`~groovebox.drumkit.KitTables` (via :func:`groovebox.drumkit.pack`),
+one-shot tables of :class:`~groovebox.kits.tables.KitTables` (via :func:`groovebox.kits.tables.pack`),
 and the engine's table kernel, voice pool, chokes and velocity layers treat them alike. So
 anywhere a kit name goes (``--kit 909``), a kit path goes too (``--kit ~/kits/my-kit``).
 
@@ -36,8 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from groovebox.drumkit import KitTables, pack
-from groovebox.errors import KitError
+from groovebox.dsp.resample import resample
+from groovebox.errors import KitError, UnknownNameError
+from groovebox.formats.hydrogen import read_drumkit
+from groovebox.kits.tables import KitTables, pack
 from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENTS, match_instrument
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".aif", ".aiff", ".ogg")
@@ -63,7 +65,7 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    import soundfile as sf
+    import soundfile as sf  # soundfile (libsndfile): ~0.2 s; only sample kits pay it
 
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
@@ -75,8 +77,6 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
     mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
     if not np.all(np.isfinite(mono)):
         raise KitError(f"kit {kit}: sample {path} contains NaN or infinite values")
-    from groovebox.dsp.resample import resample
-
     # Pitch by resampling: read the file as if recorded at rate * 2^(semitones/12).
     table = resample(mono, rate * 2.0 ** (pitch_semitones / 12.0), sample_rate)
     table = np.ascontiguousarray(table, dtype=np.float32)
@@ -153,8 +153,6 @@ def load_sample_kit(
         name, layers, rates, choke = _folder_layers(path, sample_rate, wanted)
     for instrument, semitones in (tune or {}).items():
         if instrument not in INSTRUMENTS:
-            from groovebox.errors import UnknownNameError
-
             raise UnknownNameError("instrument to tune", instrument, INSTRUMENTS)
         if not (isinstance(semitones, (int, float)) and math.isfinite(semitones) and -24 <= semitones <= 24):
             raise KitError(f"tune.{instrument}: expected -24..24 semitones, got {semitones!r}")
@@ -249,8 +247,6 @@ def _kit_toml(conf: Path, default_name: str):
 
 
 def _hydrogen_layers(path: Path, sample_rate: int, wanted: set[str], report: list[str]):
-    from groovebox.formats.hydrogen import read_drumkit
-
     kit = read_drumkit(path)
     report.extend(kit.notes)
     layers: dict[str, list] = {}

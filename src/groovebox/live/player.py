@@ -22,68 +22,77 @@ which swaps it in at the start of its next block. Where a change lands:
 * a queued pattern (:meth:`Player.queue`, next/previous in the CLI): on the next bar line;
 * mute, solo: at the next block, through the smoothed track faders (no click);
 * kit: at the next block; hits already sounding ring out on the old kit's tables
-  (:mod:`groovebox.kitarena` keeps them where the voices read them).
+  (:mod:`groovebox.kits.arena` keeps them where the voices read them).
 
-Patterns take turns in three *banks* of mixer tracks and voice ids, so a queued pattern's kit
-and mix never touch the hits of the pattern still playing before the bar line.
+The player owns the stream, the hand-off and the mix (mutes, solos); what plays comes from a
+*session*: a :class:`~groovebox.live.patterns.PatternSession` for a looping pattern (live tempo,
+kit and pattern changes) or a :class:`PlanSession` for any other source. With ``record=True`` a
+:class:`~groovebox.live.recorder.Recorder` keeps every change for :meth:`Player.replay`.
 """
 
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import gc
-import math
 import os
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 
-from groovebox.engine import Engine, Program, TrackSettings
+from groovebox import checks, library
 from groovebox.errors import GrooveboxError, UnknownNameError
+from groovebox.generators import ambient
 from groovebox.io import realtime as rt
-from groovebox.kitarena import N_INSTRUMENTS, KitArena
-from groovebox.model.instruments import INSTRUMENTS
+from groovebox.kits.arena import N_INSTRUMENTS
+from groovebox.live.patterns import N_BANKS, PatternSession
+from groovebox.live.recorder import Recorder
+from groovebox.model.options import RenderOptions, names_of
 from groovebox.model.pattern import BPM_RANGE, SWING_RANGE, Pattern
-from groovebox.sequencer import PatternProgram
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.plan import plan
+from groovebox.renderer.program import Program, RenderPlan
 
-N_BANKS = 3
+__all__ = ["Player", "PlanSession", "current", "play", "stop"]
+
 N_VOICES = 64
 GUARD_S = 0.030  # changes are built to land at least this far (plus 2 blocks) ahead of the mix
 STOP_FADE_S = 0.08  # stop() glides the faders to silence over this long before closing
 SWITCH_INTERVAL_S = 0.0005  # GIL hand-over interval while playing (see Player.start)
-RECLAIM_ABOVE = 1 << 24  # samples of kit tables in use before unused kits are given back
 
 _current: Player | None = None
 _open: set[Player] = set()  # every started player, so interpreter exit can stop them all
 _saved_switch_interval: float | None = None
 
 
-@dataclasses.dataclass
-class _Bank:
-    pattern: Pattern
-    kit: object  # kit name, Kit or KitTables
-
-
-def _is_pattern_source(source) -> bool:
-    return isinstance(source, (Pattern, str, os.PathLike))
-
-
-def _preset_or_source(source, seed: int):
+def _preset_or_source(source, seed: int | None):
     """An ambient preset's soundscape for a bare preset name (``"airports"``), else ``source``.
 
     Library ids always hold a ``/`` and pattern files end in ``.toml``, so a bare word that
     names a preset cannot be mistaken for either.
     """
     if isinstance(source, str) and "/" not in source and not source.endswith(".toml") \
-            and not os.path.exists(source):
-        from groovebox.generators import ambient
-
-        if source in ambient.names():
-            return ambient.preset(source, seed=seed)
+            and not os.path.exists(source) and source in ambient.names():
+        return ambient.preset(source, seed=seed or 0)
     return source
+
+
+class PlanSession:
+    """A finite (or free-running) source that plays as planned: a soundscape, an arrangement."""
+
+    def __init__(self, the_plan: RenderPlan):
+        self.plan = the_plan
+
+    def track_names(self) -> list[str]:
+        return [t.name for t in self.plan.program.tracks]
+
+    def tracks(self, muted) -> list:
+        return [replace(t, mute=t.mute or muted(t.name)) for t in self.plan.program.tracks]
+
+    def program(self, muted) -> Program:
+        return replace(self.plan.program, tracks=self.tracks(muted))
 
 
 class Player:
@@ -98,10 +107,6 @@ class Player:
         A pattern, a library id, a pattern file, an ambient preset name (``"airports"``), or
         anything ``gb.render`` can plan (only patterns loop and take live tempo, swing, kit and
         pattern changes).
-    bpm, swing, kit, seed, humanize_ms
-        As for ``gb.render``; None: the pattern's own.
-    mute, solo : iterable of str
-        Instruments (track names) to mute, or to hear alone.
     device : int or str, optional
         Output device number or name (part of it); default: the system's default output.
     blocksize : int, optional
@@ -113,38 +118,25 @@ class Player:
         Keep every change so :meth:`replay` can render exactly what was played.
     on_message : callable, optional
         Receives one-line notices (a clamped tempo...); default: print to stderr.
+    **options
+        :class:`~groovebox.model.options.RenderOptions` fields: ``bpm``, ``swing``, ``kit``,
+        ``seed``, ``humanize_ms``, ``mute``, ``solo`` (None: the pattern's own).
     """
 
-    def __init__(
-        self,
-        source,
-        *,
-        bpm: float | None = None,
-        swing: float | None = None,
-        kit=None,
-        seed: int = 0,
-        humanize_ms: float = 0.0,
-        mute=(),
-        solo=(),
-        device: int | str | None = None,
-        blocksize: int | None = None,
-        latency: str | float | None = None,
-        sample_rate: int | None = None,
-        record: bool = False,
-        on_message=None,
-    ):
-        from groovebox.offline import check_sample_rate
-
+    def __init__(self, source, *, device: int | str | None = None, blocksize: int | None = None,
+                 latency: str | float | None = None, sample_rate: int | None = None, record: bool = False,
+                 on_message=None, **options):
+        opts = RenderOptions.of(**options)
         self.blocksize = rt.check_blocksize(blocksize)
         self.latency = rt.parse_latency(latency)
         self.device = rt.find_device(device)
         if sample_rate is None:  # a ready plan brings its rate; otherwise the device's
             tables = getattr(getattr(source, "program", None), "kit", None)
             sample_rate = tables.sample_rate if tables is not None else self.device.default_sample_rate
-        self.sample_rate = check_sample_rate(sample_rate)
+        self.sample_rate = checks.sample_rate(sample_rate)
         rt.check_output(self.device, self.sample_rate, self.blocksize)  # before any heavy work
-        self.record = record
-        self._reclaim_ok = not record  # replay() needs every kit region left where it was
+        opts = replace(opts, sample_rate=self.sample_rate)
+        self.options = opts
         self.messages: list[str] = []
         self._on_message = on_message
         self._lock = threading.RLock()  # control threads only; never taken by the callback
@@ -152,109 +144,61 @@ class Player:
         self._acked = 0  # changes below this number have known output positions in _applied
         self._applied: dict[int, int] = {}
         self._keep: list[tuple[int, Program]] = []  # programs the audio thread may still hold
-        self._history: list[rt.Change] = []
         self._stream = None
         self._started_at: float | None = None
         self._stopped: str | None = None
-        self.seed = int(seed)
-        self.humanize_ms = float(humanize_ms)
-        self._bpm = None if bpm is None else self._checked("bpm", bpm, BPM_RANGE, "bpm", clamp=False)
-        self._swing = None if swing is None else self._checked("swing", swing, SWING_RANGE, "", clamp=False)
-        self._kit = kit
-        self.engine = Engine(self.sample_rate, n_voices=N_VOICES, max_tracks=N_BANKS * N_INSTRUMENTS)
+        self.engine = self._new_engine()
         self.deck = rt.Deck(self.engine)
-        self._mute: set[str] = set()
-        self._solo: set[str] = set()
-        source = _preset_or_source(source, self.seed)
-        if _is_pattern_source(source):
-            self._init_pattern(source)
+        source = _preset_or_source(source, opts.seed)
+        if isinstance(source, Pattern | str | os.PathLike):
+            pattern = source if isinstance(source, Pattern) else library.load(source)
+            # Kit tables must stay where voices read them for a replay, so only reclaim without one.
+            self._session = PatternSession(pattern, replace(opts, mute=(), solo=()), self.sample_rate,
+                                           reclaim=not record)
         else:
-            self._init_plan(source)
-        self._mute, self._solo = self._names(mute, "mute"), self._names(solo, "solo")
+            self._session = PlanSession(plan(source, RenderOptions(sample_rate=self.sample_rate)))
+        self._mute: set[str] = self._names(opts.mute, "mute")
+        self._solo: set[str] = self._names(opts.solo, "solo")
         first = self._program()
-        self._initial = first
         self.engine.load(first)
         self._keep.append((-1, first))
+        self._recorder = Recorder(first, self._new_engine) if record else None
         # Load every kernel's cache now, not in the first callback.
         self.engine.render_block(64)
         self.engine.reset()
 
-    # -- setup ----------------------------------------------------------------------------------
-    def _init_pattern(self, source) -> None:
-        from groovebox.offline import resolve_pattern
+    def _new_engine(self) -> Engine:
+        return Engine(self.sample_rate, n_voices=N_VOICES, max_tracks=N_BANKS * N_INSTRUMENTS)
 
-        pattern = resolve_pattern(source)
-        self.arena = KitArena(self.sample_rate)
-        self._banks: list[_Bank | None] = [None] * N_BANKS
-        self._banks[0] = _Bank(pattern, self._kit_for(pattern))
-        self._cur_bank = 0
-        self._cur = self._compile(pattern, 0, start_sample=0)
-        self._out: list[tuple[PatternProgram, int]] = []  # (program with an end, bank)
-        self._segments: list[PatternProgram] = [self._cur]
-        self._plan = None
+    @property
+    def record(self) -> bool:
+        return self._recorder is not None
 
-    def _init_plan(self, source) -> None:
-        from groovebox.offline import _plan
-
-        self._plan = _plan(source, self.sample_rate, {})
-        self._cur = None
-
-    def _kit_for(self, pattern: Pattern):
-        return self._kit if self._kit is not None else (pattern.kit or "808")
-
-    def _compile(self, pattern: Pattern, bank: int, start_sample: int) -> PatternProgram:
-        prog = PatternProgram.build(
-            pattern, sample_rate=self.sample_rate, bpm=self._bpm, swing=self._swing, seed=self.seed,
-            humanize_ms=self.humanize_ms, start_sample=start_sample,
-            track_slots=[bank * N_INSTRUMENTS + i for i in range(len(pattern.tracks))],
-        )  # fmt: skip
-        return dataclasses.replace(prog, track_voice=(prog.track_instr + bank * N_INSTRUMENTS).astype(np.int32))
+    @property
+    def _patterns(self) -> PatternSession | None:
+        return self._session if isinstance(self._session, PatternSession) else None
 
     # -- programs -------------------------------------------------------------------------------
     def _muted(self, name: str) -> bool:
         return name in self._mute or (bool(self._solo) and name not in self._solo)
 
-    def _tracks(self) -> list[TrackSettings]:
-        if self._plan is not None:
-            return [dataclasses.replace(t, mute=t.mute or self._muted(t.name)) for t in self._plan.program.tracks]
-        tracks = [TrackSettings("", mute=True) for _ in range(N_BANKS * N_INSTRUMENTS)]
-        for b, bank in enumerate(self._banks):
-            if bank is not None:
-                for i, t in enumerate(bank.pattern.tracks):
-                    tracks[b * N_INSTRUMENTS + i] = TrackSettings(t.instrument, t.gain_db, t.pan, self._muted(t.instrument))
-        return tracks
-
     def _program(self) -> Program:
-        if self._plan is not None:
-            return dataclasses.replace(self._plan.program, tracks=self._tracks())
-        banks = [(b.kit, b.pattern.instruments) if b is not None else None for b in self._banks]
-        kit = self.arena.tables(banks)
-        sources = [p for p, _ in self._out] + [self._cur]
-        return Program(sources=sources, kit=kit, tracks=self._tracks(),
-                       meta={"pattern": self._cur.pattern, "regions": self.arena.regions_of(banks)})
+        return self._session.program(self._muted)
 
     def _names(self, names, what: str) -> set[str]:
-        if isinstance(names, str):
-            names = [n for n in names.replace(",", " ").split() if n]
-        names = set(names or ())
-        known = [t.name for t in self._plan.program.tracks] if self._plan is not None else INSTRUMENTS
+        names = set(names_of(names, what))
+        known = self._session.track_names()
         for n in names:
             if n not in known:
                 raise UnknownNameError(f"instrument to {what}", str(n), known)
         return names
 
-    def _checked(self, field: str, value, bounds, unit: str, clamp: bool = True) -> float:
+    def _checked(self, field: str, value, bounds, unit: str) -> float:
+        """A live tempo or swing: clamped into range with a notice (a knob turned too far)."""
         lo, hi = bounds
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise GrooveboxError(f"{field}: expected a number in {lo:g}..{hi:g}, got {value!r}") from None
-        if not math.isfinite(v):
-            raise GrooveboxError(f"{field}: expected a number in {lo:g}..{hi:g}, got {value!r}")
+        v = checks.number(value, field, -float("inf"), float("inf"), f"a number in {lo:g}..{hi:g}")
         if lo <= v <= hi:
             return v
-        if not clamp:
-            raise GrooveboxError(f"{field}: {value!r} is out of range; expected {lo:g}..{hi:g}")
         c = min(max(v, lo), hi)
         self._say(f"{field} {v:g} is out of range {lo:g}..{hi:g}; using {c:g}" + (f" {unit}" if unit else ""))
         return c
@@ -276,19 +220,23 @@ class Player:
             period = max(period, round(self._stream.latency * self.sample_rate))
         return 2 * period + round(GUARD_S * self.sample_rate)
 
+    def _not_before(self) -> int:
+        """The earliest mix frame a change posted now can still land on time."""
+        return self.engine.mix_position + self._guard()
+
     def _drain(self) -> None:
         new = self.deck.applied(self._acked, self._seq)
         self._applied.update(new)
-        if self._plan is None:
+        if self._patterns is not None:
             for seq, pos in new.items():
-                self.arena.applied(seq, pos)
+                self._patterns.arena.applied(seq, pos)
         while self._acked in self._applied:
             self._acked += 1
         # Programs the engine can no longer hold: everything before the newest applied one.
         applied = [k for k, (seq, _) in enumerate(self._keep) if seq < 0 or seq in self._applied]
         if applied:
             del self._keep[: applied[-1]]
-        if not self.record:
+        if self._recorder is None:
             for seq in [s for s in self._applied if s < self._acked - 64]:
                 del self._applied[seq]
 
@@ -297,7 +245,8 @@ class Player:
         seq = self._seq
         targets = mute = None
         if mix:
-            targets, mute = self.engine.mix_targets(program if program is not None else self._mix_program())
+            mix_program = program if program is not None else Program(sources=[], kit=None, tracks=self._session.tracks(self._muted))
+            targets, mute = self.engine.mix_targets(mix_program)
         change = rt.Change(seq, program, targets, mute, deadline, end, tail, label)
         self._drain()
         if not self.deck.handoff.post(change):
@@ -305,34 +254,23 @@ class Player:
         self._seq += 1
         if program is not None:
             self._keep.append((seq, program))
-            if self._plan is None:
-                self.arena.retire(program.meta["regions"], seq)
-        if self.record:
-            self._history.append(change)
+            if self._patterns is not None:
+                self._patterns.arena.retire(program.meta["regions"], seq)
+        if self._recorder is not None:
+            self._recorder.record(change)
         return seq
-
-    def _mix_program(self) -> Program:
-        # Only the tracks matter for fader targets.
-        return Program(sources=[], kit=None, tracks=self._tracks())
 
     def _applied_at(self, seq: int) -> int | None:
         self._drain()
         return self._applied.get(seq)
 
+    def _maybe_reclaim(self) -> None:
+        s = self._patterns
+        if s is not None and s.needs_reclaim():
+            self._drain()
+            s.arena.reclaim(self.deck.position, self.engine.latency + 2 * self._guard())
+
     # -- live controls --------------------------------------------------------------------------
-    def _snapshot(self):
-        if self._plan is not None:
-            return (set(self._mute), set(self._solo))
-        return (set(self._mute), set(self._solo), list(self._out), self._cur, self._cur_bank,
-                [dataclasses.replace(b) if b is not None else None for b in self._banks],
-                list(self._segments), self._bpm, self._swing, self._kit)
-
-    def _restore(self, snap) -> None:
-        self._mute, self._solo = snap[:2]
-        if self._plan is None:
-            (self._out, self._cur, self._cur_bank, self._banks, self._segments, self._bpm, self._swing,
-             self._kit) = snap[2:]
-
     def set(self, *, bpm: float | None = None, swing: float | None = None, mute=None, solo=None,
             kit=None) -> list[str]:
         """Change tempo, swing, mutes, solos or kit while playing.
@@ -345,18 +283,20 @@ class Player:
         """
         with self._lock:
             start = len(self.messages)
-            if (bpm is not None or swing is not None or kit is not None) and self._plan is not None:
+            s = self._patterns
+            if (bpm is not None or swing is not None or kit is not None) and s is None:
                 raise GrooveboxError(f"tempo, swing and kit change live only for patterns; "
-                                     f"'{self._plan.label}' is not one")
+                                     f"'{self._session.plan.label}' is not one")
             new_bpm = None if bpm is None else self._checked("tempo", bpm, BPM_RANGE, "bpm")
             new_swing = None if swing is None else self._checked("swing", swing, SWING_RANGE, "")
             new_mute = None if mute is None else self._names(mute, "mute")
             new_solo = None if solo is None else self._names(solo, "solo")
-            snap = self._snapshot()
+            old_mute, old_solo = set(self._mute), set(self._solo)
+            old = s.t.copy() if s is not None else None
             try:
                 deadline, labels = -1, []
                 if new_bpm is not None or new_swing is not None:
-                    deadline = self._retime(new_bpm, new_swing)
+                    deadline = s.retime(new_bpm, new_swing, self._not_before())
                     labels.append("tempo")
                 if new_mute is not None:
                     self._mute = new_mute
@@ -365,10 +305,7 @@ class Player:
                 if labels and (new_mute is not None or new_solo is not None):
                     labels.append("mix")
                 if kit is not None:
-                    self._kit = kit
-                    for b in self._banks:
-                        if b is not None:
-                            b.kit = kit
+                    s.set_kit(kit)
                     self._maybe_reclaim()
                     labels.append("kit")
                 if labels:
@@ -376,27 +313,11 @@ class Player:
                 elif new_mute is not None or new_solo is not None:
                     self._post(label="mix")
             except BaseException:
-                self._restore(snap)
+                self._mute, self._solo = old_mute, old_solo
+                if s is not None:
+                    s.t = old
                 raise
             return self.messages[start:]
-
-    def _retime(self, bpm: float | None, swing: float | None) -> int:
-        """Re-anchor the current pattern at a step far enough ahead; returns the deadline."""
-        cur = self._cur
-        if bpm is not None:
-            self._bpm = bpm
-        if swing is not None:
-            self._swing = swing
-        slower = cur.retimed(cur.anchor_step, bpm=bpm, swing=swing)
-        lead = max(cur.lead_samples, slower.lead_samples)
-        at = cur.next_step(self.engine.mix_position + self._guard() + lead)
-        new = cur.retimed(at, bpm=bpm, swing=swing)
-        self._out = self._live_out()
-        if at > cur.anchor_step:
-            self._out.append((cur.until(at), self._cur_bank))
-        self._cur = new
-        self._add_segment(new)
-        return new.anchor_sample - new.lead_samples
 
     def queue(self, source, *, bpm: float | None = None, swing: float | None = None, kit=None) -> int:
         """Switch to another pattern on the next bar line; returns the sample where it starts.
@@ -406,89 +327,57 @@ class Player:
         set live (or the new pattern's own when they were never set); ``bpm``/``swing``/``kit``
         set them from the new pattern on.
         """
-        from groovebox.offline import resolve_pattern
-
-        if self._plan is not None:
-            raise GrooveboxError(f"only patterns can be queued after a pattern; '{self._plan.label}' is playing")
+        s = self._patterns
+        if s is None:
+            raise GrooveboxError(f"only patterns can be queued after a pattern; '{self._session.plan.label}' is playing")
         with self._lock:
-            snap = self._snapshot()
+            old = s.t.copy()
             try:
-                pattern = resolve_pattern(source)
-                if bpm is not None:
-                    self._bpm = self._checked("tempo", bpm, BPM_RANGE, "bpm")
-                if swing is not None:
-                    self._swing = self._checked("swing", swing, SWING_RANGE, "")
-                if kit is not None:
-                    self._kit = kit
-                cur = self._cur
-                probe = self._compile(pattern, 0, start_sample=0)
-                at = cur.next_step(self.engine.mix_position + self._guard() + probe.lead_samples,
-                                   cur.pattern.steps_per_bar)
-                start = cur.step_to_sample(at)
-                replacing = at <= cur.anchor_step  # the current one has not started yet
-                self._out = self._live_out()
-                bank = self._free_bank(replacing)
-                if not replacing:
-                    self._out.append((cur.until(at), self._cur_bank))
-                new = self._compile(pattern, bank, start_sample=start)
-                self._banks[bank] = _Bank(pattern, self._kit_for(pattern))
-                self._cur, self._cur_bank = new, bank
-                self._add_segment(new)
+                pattern = source if isinstance(source, Pattern) else library.load(source)
+                new_bpm = None if bpm is None else self._checked("tempo", bpm, BPM_RANGE, "bpm")
+                new_swing = None if swing is None else self._checked("swing", swing, SWING_RANGE, "")
+                start, deadline = s.queue(pattern, self._not_before(), bpm=new_bpm, swing=new_swing, kit=kit)
                 self._maybe_reclaim()
-                self._post(program=self._program(), deadline=start - new.lead_samples, label="queue")
+                self._post(program=self._program(), deadline=deadline, label="queue")
             except GrooveboxError as exc:
-                self._restore(snap)
+                s.t = old
                 sounding = self.now()[0]
                 still = f"still playing '{sounding.id or sounding.name}'"
-                if self._cur.pattern is not sounding:
-                    still += f" ('{self._cur.pattern.id or self._cur.pattern.name}' is queued)"
+                if s.t.cur.pattern is not sounding:
+                    still += f" ('{s.t.cur.pattern.id or s.t.cur.pattern.name}' is queued)"
                 raise GrooveboxError(f"cannot queue: {exc}; {still}") from exc
             except BaseException:
-                self._restore(snap)
+                s.t = old
                 raise
             return start
-
-    def _live_out(self) -> list[tuple[PatternProgram, int]]:
-        pos = self.engine.mix_position
-        return [(p, b) for p, b in self._out if p.end_sample < 0 or p.end_sample > pos]
-
-    def _free_bank(self, replacing: bool) -> int:
-        busy = {b for _, b in self._out}
-        if replacing and self._cur_bank not in busy:
-            return self._cur_bank
-        if not replacing:
-            busy.add(self._cur_bank)
-        for k in range(1, N_BANKS + 1):
-            b = (self._cur_bank + k) % N_BANKS
-            if b not in busy:
-                return b
-        raise GrooveboxError("patterns are being switched faster than the last ones can end; try again")
-
-    def _add_segment(self, prog: PatternProgram) -> None:
-        self._segments = [s for s in self._segments if s.anchor_sample < prog.anchor_sample][-8:] + [prog]
-
-    def _maybe_reclaim(self) -> None:
-        if self._reclaim_ok and self.arena.used > RECLAIM_ABOVE:
-            self._drain()
-            self.arena.reclaim(self.deck.position, self.engine.latency + 2 * self._guard())
 
     # -- state ----------------------------------------------------------------------------------
     @property
     def pattern(self) -> Pattern | None:
         """The pattern playing now, or queued to play next (None for other sources)."""
-        return None if self._cur is None else self._cur.pattern
+        s = self._patterns
+        return None if s is None else s.t.cur.pattern
 
     @property
     def bpm(self) -> float | None:
-        return None if self._cur is None else self._cur.bpm
+        s = self._patterns
+        return None if s is None else s.t.cur.bpm
 
     @property
     def swing(self) -> float | None:
-        return None if self._cur is None else self._cur.swing
+        s = self._patterns
+        return None if s is None else s.t.cur.swing
 
     @property
     def kit(self):
-        return None if self._cur is None else self._banks[self._cur_bank].kit
+        s = self._patterns
+        return None if s is None else s.t.banks[s.t.cur_bank].kit
+
+    @property
+    def arena(self):
+        """The kit table store of a pattern player (None for other sources), for inspection."""
+        s = self._patterns
+        return None if s is None else s.arena
 
     @property
     def muted(self) -> frozenset[str]:
@@ -509,27 +398,27 @@ class Player:
 
     def now(self) -> tuple[Pattern, int] | None:
         """The pattern and the step (counted from its start) sounding at the speakers now."""
-        if self._cur is None:
+        s = self._patterns
+        if s is None:
             return None
         lat = 0 if self._stream is None else round(self._stream.latency * self.sample_rate)
-        s = max(0, self.deck.frames - lat)
-        segs = self._segments
-        seg = next((p for p in reversed(segs) if p.anchor_sample <= s), segs[0])
-        g = seg.anchor_step + math.floor((s - seg.anchor_sample) / seg.step_samples)
-        return seg.pattern, max(g, 0)
+        return s.at(max(0, self.deck.frames - lat))
 
     @property
-    def timeline(self) -> tuple[PatternProgram, ...]:
+    def timeline(self) -> tuple:
         """The latest pattern segments (each anchored where it starts: ``anchor_sample`` is the
         sample of step ``anchor_step``, at its ``bpm`` and ``swing``), oldest first."""
-        return tuple(self._segments) if self._cur is not None else ()
+        s = self._patterns
+        return tuple(s.t.segments) if s is not None else ()
 
     def log(self) -> list[tuple[str, int | None]]:
         """(label, output frame where it took effect, or None while pending) of every change
         (``record=True``)."""
+        if self._recorder is None:
+            return []
         with self._lock:
             self._drain()
-            return [(ch.label, self._applied.get(ch.seq)) for ch in self._history]
+            return self._recorder.log(self._applied)
 
     def stats(self) -> dict:
         """Seconds played, blocks, underruns, late changes, callback mean/p99/max in ms."""
@@ -548,8 +437,9 @@ class Player:
                 return self
             if self._stopped is not None:
                 raise GrooveboxError("this player has stopped; gb.play(...) starts a new one")
-            if self._plan is not None:
-                self._post(mix=False, end=self._plan.frames, tail=self._plan.tail, label="end")
+            if isinstance(self._session, PlanSession):
+                p = self._session.plan
+                self._post(mix=False, end=p.frames, tail=p.tail, label="end")
             stream = rt.open_stream(self.deck.callback, self.device, self.sample_rate, self.blocksize,
                                     self.latency)
             # The callback needs the GIL. A full pass of the cyclic garbage collector holds it
@@ -617,8 +507,8 @@ class Player:
         if not self.deck.handoff.post(change):
             return
         self._seq += 1
-        if self.record:
-            self._history.append(change)
+        if self._recorder is not None:
+            self._recorder.record(change)
         fade = round(STOP_FADE_S * self.sample_rate) + self.engine.latency
         deadline = time.perf_counter() + 1.0
         while time.perf_counter() < deadline:
@@ -634,7 +524,7 @@ class Player:
         self.stop()
 
     def __repr__(self) -> str:
-        what = (self.pattern.id or self.pattern.name) if self.pattern is not None else self._plan.label
+        what = (self.pattern.id or self.pattern.name) if self.pattern is not None else self._session.plan.label
         state = "playing" if self.playing else "stopped"
         return f"<Player {what!r} on {self.device}, {state}, {self.position_s:.1f} s>"
 
@@ -645,26 +535,12 @@ class Player:
 
         Needs ``record=True``. Returns float32 (n_frames, 2) (default: every frame played).
         """
-        if not self.record:
+        if self._recorder is None:
             raise GrooveboxError("replay needs a player made with record=True")
         with self._lock:
             self._drain()
-            n = self.deck.frames if n_frames is None else int(n_frames)
-            eng = Engine(self.sample_rate, n_voices=N_VOICES, max_tracks=N_BANKS * N_INSTRUMENTS)
-            eng.load(self._initial)
-            out = np.zeros((n, 2), np.float32)
-            pos = 0
-            for ch in self._history:
-                at = self._applied.get(ch.seq)
-                if at is None or at >= n:
-                    break
-                if at > pos:
-                    eng.render_block(at - pos, out[pos:at])
-                    pos = at
-                eng.swap(ch.program, ch.targets, ch.mute)
-            if n > pos:
-                eng.render_block(n - pos, out[pos:n])
-            return out
+            n = self.deck.frames if n_frames is None else checks.whole(n_frames, "n_frames", 0, 1 << 34)
+            return self._recorder.replay(n, self._applied)
 
 
 def play(
@@ -672,19 +548,13 @@ def play(
     *,
     blocking: bool = False,
     seconds: float | None = None,
-    bpm: float | None = None,
-    kit=None,
-    swing: float | None = None,
-    seed: int = 0,
-    humanize_ms: float = 0.0,
-    mute=(),
-    solo=(),
     device: int | str | None = None,
     blocksize: int | None = None,
     latency: str | float | None = None,
     sample_rate: int | None = None,
     record: bool = False,
     on_message=None,
+    **options,
 ) -> Player:
     """Play a pattern (library id, file or Pattern) or another source on the sound card.
 
@@ -700,11 +570,10 @@ def play(
     """
     global _current
     stop()
-    player = Player(
-        source, bpm=bpm, swing=swing, kit=kit, seed=seed, humanize_ms=humanize_ms, mute=mute,
-        solo=solo, device=device, blocksize=blocksize, latency=latency, sample_rate=sample_rate,
-        record=record, on_message=on_message,
-    )  # fmt: skip
+    if seconds is not None:
+        seconds = checks.positive(seconds, "seconds", 24 * 3600.0, "seconds")
+    player = Player(source, device=device, blocksize=blocksize, latency=latency, sample_rate=sample_rate,
+                    record=record, on_message=on_message, **options)
     player.start()
     _current = player
     if blocking:

@@ -1,10 +1,10 @@
 """Soundscape -> engine Program, and how a soundscape renders.
 
 :func:`build_program` compiles a :class:`~groovebox.model.loop.Soundscape` into a plain
-:class:`~groovebox.engine.Program`: one stereo mixer track per loop (its gain, pan and sends),
+:class:`~groovebox.renderer.engine.Program`: one stereo mixer track per loop (its gain, pan and sends),
 one mono track per drum instrument, the loops' patch rows (several per loop when its tone
 colour drifts), the effect buses and the master chain as effect states, a
-:class:`~groovebox.loops.LoopSource` and the drum patterns as event sources, and one control
+:class:`~groovebox.renderer.loops.LoopSource` and the drum patterns as event sources, and one control
 object for the slow evolution. Anything that plays a Program (``gb.render``, the real-time
 player) plays a soundscape.
 
@@ -13,10 +13,10 @@ at 48 kHz; the engine splits blocks there, so the result is the same for any blo
 computes every LFO and walk for the middle of its control period in one kernel call and writes:
 track fader targets (the engine glides them), send levels, patch fields (read by new notes; a
 pad also follows its cutoff, detune and vibrato while it sounds), and effect parameters through
-:func:`~groovebox.dsp.effects.update_effect`. Values are functions of the tick's time only, so
+:func:`~groovebox.renderer.effects.update_effect`. Values are functions of the tick's time only, so
 nothing accumulates.
 
-:func:`plan_soundscape` is the render planner (``gb.render(scape, minutes=60, path=...)``):
+:func:`plan_soundscape` plans a render (``gb.render(scape, minutes=60, path=...)``):
 it keeps what was rendered on Ctrl-C (``keep_partial``) and ends with a musical fade-out.
 """
 
@@ -27,15 +27,19 @@ import math
 import numpy as np
 from numba import njit
 
-from groovebox.drumkit import kit_tables, pack
-from groovebox.dsp import effects as fx
-from groovebox.dsp import tonal
+from groovebox import checks
 from groovebox.dsp.rng import hash_unit
-from groovebox.engine import Program, TrackSettings
-from groovebox.errors import GrooveboxError, SoundscapeError
-from groovebox.loops import LoopSource
-from groovebox.model.loop import LFO, Soundscape
-from groovebox.sequencer import PatternProgram
+from groovebox.errors import SoundscapeError
+from groovebox.kits import kit_tables
+from groovebox.kits.tables import pack
+from groovebox.model.effect import EFFECT_PARAMS
+from groovebox.model.options import RenderOptions
+from groovebox.model.patch import PATCH_FIELDS, PATCH_RANGES, PATCH_SIZE
+from groovebox.model.soundscape import LFO, Soundscape
+from groovebox.renderer.effects import make_effect, update_effect
+from groovebox.renderer.loops import LoopSource
+from groovebox.renderer.program import Program, RenderPlan, TrackSettings
+from groovebox.renderer.sequencer import PatternProgram
 
 TIMBRE_ROWS = 5  # patch rows per loop whose tone colour drifts
 N_VOICES = 96  # a soundscape's voice pool: long releases and reverb-length notes overlap
@@ -58,8 +62,8 @@ def _timbre_rows(patch: np.ndarray, drift: float) -> np.ndarray:
     if drift <= 0.0:
         return patch[None, :].copy()
     rows = np.repeat(patch[None, :], TIMBRE_ROWS, axis=0)
-    f = tonal.PATCH_FIELDS.index
-    lim = tonal.PATCH_RANGES
+    f = PATCH_FIELDS.index
+    lim = PATCH_RANGES
     for r in range(TIMBRE_ROWS):
         x = (2.0 * r / (TIMBRE_ROWS - 1) - 1.0) * drift
         row = rows[r]
@@ -214,7 +218,7 @@ class Evolution:
             last = self._applied[i]
             # Skip changes too small to hear (each update recomputes coefficients).
             if last is None or abs(v - last) > 1e-3 * max(abs(last), 1e-3):
-                fx.update_effect(state, **{param: v})
+                update_effect(state, **{param: v})
                 self._applied[i] = v
 
 
@@ -233,12 +237,8 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
         Tracks: one stereo track per loop (named as the loop), then one mono track per drum
         instrument (``"<drums name>.<instrument>"``); ``meta["soundscape"]`` is the scape.
     """
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) or not 8000 <= sample_rate <= 384000:
-        raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
-    sr = int(sample_rate)
-    seed = scape.seed if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise SoundscapeError(f"seed: expected a whole number >= 0, got {seed!r}")
+    sr = checks.sample_rate(sample_rate)
+    seed = scape.seed if seed is None else checks.seed(seed, error=SoundscapeError)
     bus_names = list(scape.buses)
     bus_index = {b: i for i, b in enumerate(bus_names)}
 
@@ -253,7 +253,7 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
         patch_count.append(len(block))
         rows.extend(block)
         kinds.extend([kind] * len(block))
-    patches = np.array(rows, np.float64) if rows else np.zeros((1, tonal.PATCH_SIZE))
+    patches = np.array(rows, np.float64) if rows else np.zeros((1, PATCH_SIZE))
     patch_kind = np.array(kinds or [0], np.int32)
 
     def sends_of(sends) -> tuple[float, ...]:
@@ -284,15 +284,15 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
                                             sends=sends_of(d.sends)))
                 if t.instrument not in instruments:
                     instruments.append(t.instrument)
-            sources.append(PatternProgram.build(
-                d.pattern, sample_rate=sr, bpm=bpm, swing=d.swing, seed=int(seed),
-                humanize_ms=d.humanize_ms, track_slots=slots, start_sample=round(start_s * sr),
-            ))  # fmt: skip
+            drum_options = RenderOptions(bpm=bpm, swing=d.swing, seed=int(seed), humanize_ms=d.humanize_ms,
+                                         sample_rate=sr)
+            sources.append(PatternProgram.build(d.pattern, drum_options, track_slots=slots,
+                                                start_sample=round(start_s * sr)))
         first = scape.drums[0]
         kit = kit_tables(first.kit or first.pattern.kit or "808", sr, tuple(instruments))
 
-    buses = [[fx.make_effect(e.kind, sr, **e.resolved(scape.bpm)) for e in scape.buses[b]] for b in bus_names]
-    master = [fx.make_effect(e.kind, sr, **e.resolved(scape.bpm)) for e in scape.master]
+    buses = [[make_effect(e.kind, sr, **e.resolved(scape.bpm)) for e in scape.buses[b]] for b in bus_names]
+    master = [make_effect(e.kind, sr, **e.resolved(scape.bpm)) for e in scape.master]
 
     controls = []
     if scape.evolve:
@@ -335,8 +335,8 @@ def _build_evolution(scape, sr, seed, tracks, patches, patch_first, patch_count,
                 t = evo.target(("send", i, b), _T_SEND, i, b, lp.sends[param[5:]], -120.0, 12.0)
                 evo.link(t, evo.add_evolution(ev))
             else:
-                f = tonal.PATCH_FIELDS.index(param)
-                lo, hi, _ = tonal.PATCH_RANGES[param]
+                f = PATCH_FIELDS.index(param)
+                lo, hi, _ = PATCH_RANGES[param]
                 log = param.endswith("_hz")
                 e = evo.add_evolution(ev)
                 for r in range(patch_first[i], patch_first[i] + patch_count[i]):
@@ -356,8 +356,8 @@ def _build_evolution(scape, sr, seed, tracks, patches, patch_first, patch_count,
         effects = scape.master if ev.target == "master" else scape.buses[ev.target]
         kind, _, name = param.rpartition(".")
         for spec, state in zip(effects, chain, strict=True):
-            if (not kind or spec.kind == kind) and name in fx.EFFECT_PARAMS[spec.kind]:
-                default, lo, hi, _ = fx.EFFECT_PARAMS[spec.kind][name]
+            if (not kind or spec.kind == kind) and name in EFFECT_PARAMS[spec.kind]:
+                default, lo, hi, _ = EFFECT_PARAMS[spec.kind][name]
                 base = spec.resolved(scape.bpm).get(name, default)
                 if base is None:
                     raise SoundscapeError(f"{type(ev).__name__} {ev.target}.{param}: the parameter is off (None); give it a value to evolve it")
@@ -374,43 +374,30 @@ def _build_evolution(scape, sr, seed, tracks, patches, patch_first, patch_count,
 
 
 # --- rendering -------------------------------------------------------------------------------
-def plan_soundscape(
-    scape: Soundscape,
-    *,
-    sample_rate: int,
-    seconds: float | None = None,
-    bars: float | None = None,
-    seed: int | None = None,
-    fade_s: float | None = None,
-    **unknown,
-):
-    """Plan a soundscape render: ``seconds`` (default: the scape's ``length_s``), ending in a
-    fade of ``fade_s`` (default the scape's ``fade_out_s``, at most a quarter of the render).
+SOUNDSCAPE_OPTIONS = ("bars", "seconds", "seed", "fade_s")
+
+
+def plan_soundscape(scape: Soundscape, options: RenderOptions | None = None) -> RenderPlan:
+    """Plan a soundscape render: ``options.seconds`` (default: the scape's ``length_s``; ``bars``
+    need the scape's tempo), ending in a fade of ``options.fade_s`` (default the scape's
+    ``fade_out_s``, at most a quarter of the render).
 
     Long renders keep what they rendered when interrupted (Ctrl-C, SIGTERM): a valid, shorter
     file.
-
-    Returns
-    -------
-    groovebox.offline.RenderPlan
     """
-    from groovebox.offline import RenderPlan, _positive
-
-    if unknown:
-        name = sorted(unknown)[0]
-        raise GrooveboxError(f"{name}: not a soundscape render option (use seconds, minutes, seed, fade_s)")
-    if bars is not None:
-        if seconds is not None:
-            raise GrooveboxError("give bars or seconds, not both")
+    o = options if options is not None else RenderOptions()
+    o.only(SOUNDSCAPE_OPTIONS, f"a soundscape ('{scape.name}')")
+    seconds = o.seconds
+    if o.bars is not None:
         if scape.bpm is None:
             raise SoundscapeError(f"soundscape '{scape.name}' has no tempo; give seconds or minutes, not bars")
-        seconds = _positive("bars", bars, "bars", 100_000) * 4 * 60.0 / scape.bpm
+        seconds = o.bars * 4 * 60.0 / scape.bpm
     if seconds is None:
         seconds = scape.length_s
-    seconds = _positive("seconds", seconds, "seconds", 24 * 3600)
-    program = build_program(scape, sample_rate, seed=seed)
+    sample_rate = o.sample_rate
+    program = build_program(scape, sample_rate, seed=o.seed)
     frames = max(1, round(seconds * sample_rate))
-    fade = scape.fade_out_s if fade_s is None else _positive("fade_s", fade_s, "seconds", 600) if fade_s else 0.0
+    fade = scape.fade_out_s if o.fade_s is None else o.fade_s
     fade_frames = min(round(fade * sample_rate), frames // 4)
     program.events_end = frames
     return RenderPlan(program, frames, tail=False, keep_partial=True,

@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from groovebox.dsp import drums as k
 from groovebox.dsp.filters import BANDPASS, HIGHPASS, LOWPASS
 from groovebox.errors import KitError, RenderError, UnknownNameError
+from groovebox.kits.tables import SYNTH_LAYER_BOUNDS, SYNTH_LAYER_VELOCITIES, KitTables, pack
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.kit import COLOR_KNOBS, Kit, VoiceParams
 
@@ -877,3 +879,20 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
     if n_end == 0:
         raise KitError(f"voice '{instrument}' ({voice.model}) renders silence; check its knobs")
     return buf[:n_end].astype(np.float32)
+
+
+# --- tables -----------------------------------------------------------------------------------
+@lru_cache(maxsize=256)
+def _synth_layers(kit, instrument: str, sample_rate: int):
+    out = []
+    for vel, bound in zip(SYNTH_LAYER_VELOCITIES, SYNTH_LAYER_BOUNDS, strict=True):
+        tables = [render_hit(kit, instrument, vel, v, sample_rate) for v in range(n_variants(kit, instrument))]
+        out.append((bound, tables, 1.0))
+    return out
+
+
+def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
+    """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
+    wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))
+    layers = {name: _synth_layers(kit, name, int(sample_rate)) for name in wanted}
+    return pack(kit.name, sample_rate, layers)

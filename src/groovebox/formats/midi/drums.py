@@ -1,7 +1,8 @@
-"""Drum MIDI in: Standard MIDI Files on the General MIDI drum map -> patterns, via mido.
+"""Drum MIDI in and out: Standard MIDI Files on the General MIDI drum map (channel 10), via mido.
 
-(Export plays a pattern through the sequencer, so it lives above it, in
-:mod:`groovebox.io.midi`.)
+**Export** writes :class:`DrumNotes` (hits already placed on ticks) as a track or a file
+(:func:`drum_track`, :func:`write_drum_midi`); where the hits fall is the sequencer's business
+(:func:`groovebox.renderer.pattern.drum_notes`), and ``gb.export(pattern, "x.mid")`` joins the two.
 
 **Import** (:func:`read_drum_midi`) reads the notes of channel 10 (or another), maps GM notes
 to instruments (:data:`~groovebox.model.instruments.NOTE_TO_INSTRUMENT`; unmapped notes are
@@ -10,10 +11,9 @@ reported by number and name), and builds a grid pattern with
 
 >>> import tempfile, pathlib
 >>> import groovebox as gb
->>> from groovebox.formats.midi_drums import read_drum_midi
->>> from groovebox.io.midi import write_pattern_midi
+>>> from groovebox.formats.midi.drums import read_drum_midi
 >>> beat = gb.Pattern.from_grid({"kick": "x... x...", "snare": ".... X..o"}, bpm=96, swing=58)
->>> out = write_pattern_midi(beat, pathlib.Path(tempfile.mkdtemp()) / "beat.mid")
+>>> out = gb.export(beat, pathlib.Path(tempfile.mkdtemp()) / "beat.mid")
 >>> back = read_drum_midi(out).patterns[0]
 >>> [t.grid for t in back.tracks], back.bpm, back.swing
 (['x...x...', '....X..o'], 96.0, 58.0)
@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from groovebox.formats import smf
+from groovebox.errors import RenderError
 from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.formats.midi import smf
 from groovebox.model.instruments import NOTE_TO_INSTRUMENT
 
-TICKS_PER_STEP = 600  # the sequencer's (groovebox.sequencer.TICKS_PER_STEP)
+TICKS_PER_STEP = 600  # the sequencer's (groovebox.renderer.sequencer.TICKS_PER_STEP)
 
 #: General MIDI percussion key names (GM level 1, keys 35..81, plus GM2's 27..34 and 82..87),
 #: used to report notes that have no instrument here.
@@ -149,3 +151,62 @@ def read_drum_midi(
         description=f"Imported from the MIDI file {path.name}.", tags=("imported", "midi"), notes=notes,
     )  # fmt: skip
     return Imported([pattern], notes)
+
+
+# --- writing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DrumNotes:
+    """Drum hits placed on MIDI ticks: what one drum track holds.
+
+    ``notes`` maps (tick, GM key) to a velocity 1..127 (one note per key and tick: a flam grace
+    note that lands on its hit merges into it); ``length_ticks`` is where the track ends (a
+    whole number of bars, so the file loops cleanly); notes last ``note_ticks`` or until the
+    next hit of the same key.
+    """
+
+    name: str
+    ticks_per_beat: int
+    notes: dict
+    note_ticks: int
+    length_ticks: int
+    quarter_bpm: float
+    signature: tuple[int, int]
+
+
+def drum_track(drums: DrumNotes, *, conductor: bool = True):
+    """The hits as one mido track on channel 10 (with tempo and meter when ``conductor``)."""
+    import mido  # ~80 ms to import: only MIDI jobs pay it
+
+    by_key: dict[int, list[int]] = {}
+    for tick, key in sorted(drums.notes):
+        by_key.setdefault(key, []).append(tick)
+    messages = []  # (tick, order, key, message): note-offs sort before note-ons at a tick
+    for key, ticks in by_key.items():
+        for i, tick in enumerate(ticks):
+            off = tick + drums.note_ticks
+            if i + 1 < len(ticks):
+                off = min(off, ticks[i + 1])
+            off = max(off, tick + 1)
+            messages.append((tick, 1, key, mido.Message("note_on", channel=smf.DRUM_CHANNEL, note=key,
+                                                        velocity=drums.notes[(tick, key)])))
+            messages.append((off, 0, key, mido.Message("note_off", channel=smf.DRUM_CHANNEL, note=key, velocity=0)))
+    messages.sort(key=lambda m: (m[0], m[1], m[2]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=drums.name, time=0))
+    if conductor:
+        track.extend(smf.conductor_messages(drums.quarter_bpm, *drums.signature))
+    now = 0
+    for tick, _, _, msg in messages:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=max(0, drums.length_ticks - now)))
+    return track
+
+
+def write_drum_midi(drums: DrumNotes, path: str | os.PathLike) -> Path:
+    """Write ``drums`` as a type-0 Standard MIDI File (GM drum map, channel 10), atomically."""
+    import mido  # see drum_track
+
+    mid = mido.MidiFile(type=0, ticks_per_beat=drums.ticks_per_beat)
+    mid.tracks.append(drum_track(drums))
+    return smf.save(mid, path, error=RenderError)
