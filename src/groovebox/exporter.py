@@ -52,7 +52,7 @@ _NOTE_CHUNK = 8192  # soundscape notes are gathered in windows of at most this m
 
 
 def export(source, path: str | os.PathLike, *, subtype: str | None = None, progress: bool | None = None,
-           **options) -> Path:
+           loudness: float | str | None = None, **options) -> Path:
     """Write ``source`` to ``path``; the suffix picks the format (see the module docstring).
 
     Parameters
@@ -65,6 +65,8 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
         Audio sample format (``"16"``, ``"24"``, ``"float"``).
     progress : bool, optional
         A progress bar for long audio renders.
+    loudness : float or "off", optional
+        Audio only: master to this loudness in LUFS (see :func:`groovebox.offline.render`).
     **options
         :class:`~groovebox.model.options.RenderOptions` fields (``bars``, ``bpm``, ``kit``,
         ``seed``...), as for ``gb.render``; a bare progression also takes ``gb.arrange``
@@ -84,7 +86,9 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
     if suffix in FORMATS:
         from groovebox.offline import render  # the engine: Numba and its kernel caches (~0.5 s)
 
-        return render(source, path=path, subtype=subtype, progress=progress, **options)
+        return render(source, path=path, subtype=subtype, progress=progress, loudness=loudness, **options)
+    if loudness is not None and str(loudness).strip().lower() != "off":
+        raise GrooveboxError(f"{path}: loudness applies to audio files, not '{suffix}'")
     opts, extra = split_options(**options)
     if isinstance(source, str | os.PathLike):
         source = library.load(source)
