@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from groovebox import checks
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxError, RenderError
 from groovebox.io.audio import Audio
 from groovebox.io.wav import AudioWriter
 from groovebox.model.options import split_options
@@ -75,6 +75,9 @@ def render(
         Frames per engine call (the output does not depend on it).
     progress : bool, optional
         A progress bar on stderr (default: on a terminal, for renders over 30 s).
+    stems : str or PathLike, optional
+        Songs: also write one 24-bit WAV per track and bus that reaches the master (all from
+        time 0, all the same length) and the pre-master mix as ``mix.wav`` into this folder.
     **options
         :class:`~groovebox.model.options.RenderOptions` fields: ``bars``, ``seconds`` (or
         ``minutes``), ``bpm``, ``kit``, ``swing``, ``seed``, ``humanize_ms``,
@@ -87,13 +90,21 @@ def render(
     Audio or Path
         The audio in memory, or the path written.
     """
+    stems = options.pop("stems", None)
     opts, extra = split_options(**options)
     block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
     if path is not None and not isinstance(path, str | os.PathLike):
         raise GrooveboxError(f"path: expected a file name, got {path!r}")
+    if stems is not None and not isinstance(stems, str | os.PathLike):
+        raise GrooveboxError(f"stems: expected a folder name, got {stems!r}")
     the_plan = plan(source, opts, **extra)
+    if stems is not None and the_plan.program.mixer is None:
+        raise GrooveboxError("stems: only songs have stems (tracks and buses of a mixer)")
     engine = Engine(opts.sample_rate, max_block=block_frames, **(the_plan.engine_options or {}))
     engine.load(the_plan.program)
+    if the_plan.master_stage is not None:
+        return _render_mastered(engine, the_plan, None if path is None else Path(path), subtype, block_frames,
+                                progress, None if stems is None else Path(stems))
     if path is None:
         return Audio(_render_to_memory(engine, the_plan, block_frames), opts.sample_rate,
                      meta={"label": the_plan.label, **the_plan.program.meta})
@@ -281,3 +292,124 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
                 _fade_out(held, round(INTERRUPT_FADE_S * sr))
                 writer.write(held)
             raise
+
+
+# --- songs: stems and the loudness stage -------------------------------------------------------------
+class _Stems:
+    """Writers for a mixer's stems and its pre-master mix, fed from the mixer's tap."""
+
+    def __init__(self, folder: Path, mixer, sample_rate: int):
+        names = [*mixer.stem_names, "mix"]
+        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24") for n in names]
+        self.paths = [w.path for w in self.writers]
+
+    def __enter__(self):
+        entered = []
+        try:
+            for w in self.writers:
+                w.__enter__()
+                entered.append(w)
+        except BaseException:
+            for w in entered:
+                w.__exit__(RenderError, RenderError("stems"), None)
+            raise
+        return self
+
+    def tap(self, mixer, m: int) -> None:
+        for w, i in zip(self.writers, mixer.stem_nodes, strict=False):
+            w.write(mixer.buf[i, :, :m].T)
+        self.writers[-1].write(mixer.premaster[:, :m].T)
+
+    def __exit__(self, *exc):
+        first = None
+        for w in self.writers:
+            try:
+                w.__exit__(*exc)
+            except GrooveboxError as err:
+                first = first or err
+        if first is not None and exc[0] is None:
+            raise first
+
+
+def _stem_file(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _render_mastered(engine: Engine, plan: RenderPlan, path: Path | None, subtype, block_frames: int, progress,
+                     stems: Path | None) -> Audio | Path:
+    """Render a plan whose master has a loudness stage (songs): pass 1 renders the mix (and the
+    stems) while a BS.1770 meter measures it; pass 2 applies one gain to the target loudness
+    and the true-peak limiter. In memory the mix is kept; for a file it goes to a temporary
+    float file beside the target, so memory stays flat however long the song."""
+    import soundfile as sf
+
+    from groovebox.dsp.loudness import Meter
+    from groovebox.dsp.truepeak import Master
+
+    sr = engine.sample_rate
+    st = plan.master_stage
+    target, ceiling = st.get("target_lufs"), st.get("ceiling_dbtp", -1.0)
+    meter = Meter(sr, 2)
+    mixer = plan.program.mixer
+    block_frames = min(block_frames, engine.max_block)
+    label = plan.label or (path.name if path is not None else "song")
+    stem_ctx = _Stems(stems, mixer, sr) if stems is not None else None
+    tmp_path = None
+    try:
+        if stem_ctx is not None:
+            stem_ctx.__enter__()
+            mixer.tap = stem_ctx.tap
+        if path is None:
+            mix = np.empty((plan.frames, 2), np.float32)
+            sink = None
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp_path = path.parent / f".{path.name}.premaster.{os.getpid()}.wav"
+            sink = sf.SoundFile(tmp_path, "w", sr, 2, "FLOAT", format="WAV")
+        with _Progress(progress, plan.frames, sr, label) as bar:
+            done = 0
+            for m in _blocks(plan.frames, block_frames):
+                block = engine.render_block(m) if sink is not None else engine.render_block(m, mix[done:done + m])
+                _end_fade(block, done, plan.frames, plan, sr)
+                meter.feed(block)
+                if sink is not None:
+                    sink.write(block)
+                done += m
+                bar.update(done)
+        mixer.tap = None
+        if stem_ctx is not None:
+            stem_ctx.__exit__(None, None, None)
+            stem_ctx = None
+        loud = meter.result()
+        if target is None:
+            stage = Master(sr, 2, gain_db=0.0, ceiling_dbtp=ceiling)
+        elif not loud.measurable:
+            raise RenderError(f"{label}: the song is silent (below the -70 LUFS gate); nothing to master")
+        else:
+            stage = Master.for_loudness(loud, sr, 2, target_lufs=target, ceiling_dbtp=ceiling)
+        meta = {"label": plan.label, **plan.program.meta, "premaster_lufs": loud.integrated_lufs,
+                "master_gain_db": stage.gain_db}
+        if path is None:
+            out = np.concatenate([stage.process(mix), stage.flush()])
+            return Audio(out, sr, meta=meta)
+        sink.close()
+        sink = None
+        writer = AudioWriter(path, sr, subtype=subtype)
+        with writer, sf.SoundFile(tmp_path, "r") as src:
+            while True:
+                block = src.read(block_frames, dtype="float32")
+                if not len(block):
+                    break
+                writer.write(stage.process(block))
+            writer.write(stage.flush())
+        return path
+    finally:
+        mixer.tap = None
+        if stem_ctx is not None:
+            stem_ctx.__exit__(RenderError, RenderError("interrupted"), None)
+        if tmp_path is not None:
+            try:
+                if sink is not None:
+                    sink.close()
+            finally:
+                tmp_path.unlink(missing_ok=True)

@@ -324,6 +324,9 @@ class Master:
 PART_KINDS = ("drums", "chords", "pad", "bass", "arp", "lead", "loops", "texture")
 
 TEXTURES = ("rain", "wind", "ocean", "tape_hiss", "vinyl")
+#: A part's fader when its map gives none: levels that leave the pre-master mix headroom.
+DEFAULT_GAIN_DB = {"drums": -6.0, "chords": -14.0, "pad": -16.0, "bass": -10.0, "arp": -16.0, "lead": -13.0,
+                   "loops": -14.0, "texture": -18.0}
 BASS_STYLES = ("roots", "root_fifth", "walking", "kick")
 ARP_DIRECTIONS = ("up", "down", "updown", "random")
 VOICINGS = ("close", "open", "drop2")
@@ -438,7 +441,7 @@ class SongPart:
     kind: str
     fields: FrozenMap = field(default_factory=FrozenMap)
     variations: FrozenMap = field(default_factory=FrozenMap)  # name -> FrozenMap of changed fields
-    strip: Strip = field(default_factory=Strip)
+    strip: Strip | None = None  # None: the kind's default level (DEFAULT_GAIN_DB), centred, dry
 
     def __post_init__(self):
         _name(self.name, "parts", "part")
@@ -455,6 +458,8 @@ class SongPart:
             _name(vname, f"{where}.variations", "variation")
             vs[vname] = check_part_fields(self.kind, dict(changes), f"{where}.variations.{vname}", partial=True)
         object.__setattr__(self, "variations", FrozenMap(vs))
+        if self.strip is None:
+            object.__setattr__(self, "strip", Strip(gain_db=DEFAULT_GAIN_DB[self.kind]))
         if not isinstance(self.strip, Strip):
             raise SongError(f"expected a Strip, got {type(self.strip).__name__}", field=where)
 
