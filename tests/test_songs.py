@@ -114,8 +114,8 @@ def test_section_boundaries_on_the_exact_sample(meters):
     firsts = [0, 3, 6, 9]
     expected = [int(Fraction(bars[b]) * 48000 + Fraction(1, 2)) for b in firsts]
     assert c.section_samples == expected
-    # 3 bars of 4/4 at 120 = 6 s; 3 bars of 3/4 at 93.5 = 5.775 s; 3 bars of 7/8 at 141
-    assert c.section_samples[1] == 288000 and c.section_samples[2] == 288000 + 277200
+    # 3 bars of 4/4 at 120 = 6 s; 3 bars of 3/4 at 93.5 = 9 quarters = 277219.25 samples
+    assert c.section_samples[1] == 288000 and c.section_samples[2] == 288000 + 277219
 
 
 def _hits(sources, lo, hi):
@@ -124,7 +124,7 @@ def _hits(sources, lo, hi):
         src.query(lo, hi, buf)
     n = buf.n
     return sorted(zip(buf.sample[:n].tolist(), buf.track[:n].tolist(), buf.instr[:n].tolist(),
-                      np.round(buf.vel[:n], 6).tolist(), strict=True))
+                      [round(float(v), 6) for v in buf.vel[:n]], strict=True))
 
 
 def test_each_part_in_a_section_plays_what_it_plays_alone(meters):
@@ -152,8 +152,10 @@ def test_each_part_in_a_section_plays_what_it_plays_alone(meters):
                                          strict=True))
         assert got == want and len(got) > 5
         # what the song's sources start in the section is exactly the section's drum clip
-        assert [h for h in _hits(hit_sources, lo, hi)] == [h for h in got if lo <= h[0] < hi] + \
-            [h for h in _hits([s for s in hit_sources if s is not song_src], lo, hi)]
+        others = _hits([s for s in hit_sources if s is not song_src], lo, hi)
+        assert _hits(hit_sources, lo, hi) == sorted([h for h in got if lo <= h[0] < hi] + others)
+        crash_or_fill = [cl for cl in c.score.clips if isinstance(cl, DrumClip) and cl.section == k and cl.role != "main"]
+        assert bool(others) == bool(crash_or_fill)
         # keys: the part's notes at the section's tempo, counted from lo
         clip = next(cl for cl in c.score.clips if isinstance(cl, NoteClip) and cl.section == k and cl.part == "keys")
         fpq = Fraction(60 * SR) / clip.bpm
@@ -272,7 +274,10 @@ def test_midi_reimports_with_notes_tempo_map_and_markers(meters, tmp_path):
 
 def test_song_map_round_trips(meters):
     assert loads(dumps(meters)) == meters
-    for name in gb.generators.templates.TEMPLATES if hasattr(gb, "generators") else ():
+    from groovebox.generators.templates import TEMPLATES
+
+    assert len(TEMPLATES) >= 8
+    for name in TEMPLATES:
         s = gb.new_song(name, seed=3)
         assert loads(dumps(s)) == s
 
