@@ -8,8 +8,10 @@ import groovebox as gb
 from groovebox import library
 from groovebox.dsp.loudness import measure
 from groovebox.dsp.truepeak import Master
-from groovebox.engine import Engine
+from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Track
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program
 
 FS = 48000
 KITS = ("808", "909", "lofi", "acoustic")
@@ -18,7 +20,7 @@ HATS = ("closed_hat", "open_hat", "pedal_hat", "ride", "shaker")
 
 def render(pattern, kit, *, limiter=True, bars=None):
     eng = Engine(FS, limiter=limiter)
-    eng.load(Engine.program_for(pattern, FS, kit=kit))
+    eng.load(pattern_program(pattern, RenderOptions(kit=kit, sample_rate=FS)))
     bars = bars or max(1, float(pattern.bars))
     frames = round(bars * pattern.steps_per_bar / pattern.steps_per_beat * 60 / pattern.bpm * FS)
     return eng.render_block(frames + FS // 2)

@@ -126,10 +126,10 @@ def test_silence_cannot_be_normalised():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"target_lufs": 1.0}, r"target_lufs: expected a number of LUFS in -70..0"),
-    ({"target_lufs": -71.0}, "-70..0"),
-    ({"target_lufs": "loud"}, "target_lufs"),
-    ({"ceiling_dbtp": 0.5}, r"ceiling_dbtp: expected a number of dBTP in -20..0"),
+    ({"target_lufs": 1.0}, r"target_lufs: 1.0 is out of range; expected a loudness in -70..0 LUFS"),
+    ({"target_lufs": -71.0}, "-70..0 LUFS"),
+    ({"target_lufs": "loud"}, "target_lufs: expected a loudness in -70..0 LUFS, got 'loud'"),
+    ({"ceiling_dbtp": 0.5}, r"ceiling_dbtp: 0.5 is out of range; expected a true-peak ceiling"),
 ])
 def test_bad_settings(kwargs, match):
     x = (0.1 * np.random.default_rng(0).standard_normal((FS, 2))).astype(np.float32)

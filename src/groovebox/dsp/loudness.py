@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from groovebox import checks
 from groovebox.errors import GrooveboxError
 
 # BS.1770-4 Table 1 (pre-filter, a high shelf) and Table 2 (RLB high-pass) at 48 kHz:
@@ -82,7 +83,6 @@ SUBBLOCKS_PER_S = 10  # 100 ms hop for gating blocks, momentary and short-term v
 MOMENTARY_SUBBLOCKS = 4  # 400 ms
 SHORT_TERM_SUBBLOCKS = 30  # 3 s
 CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
-MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 384000
 
 # istate layout
 _I_POS, _I_SUB, _I_SUBLEN, _I_NBLK, _I_NST, _I_RATE = range(6)
@@ -458,11 +458,7 @@ class Loudness:
 
 def check_sample_rate(sample_rate) -> int:
     """``sample_rate`` as an int in 8000..384000 Hz, or a one-line GrooveboxError."""
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) \
-            or not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
-        raise GrooveboxError(f"sample_rate: expected a whole number of Hz in "
-                             f"{MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE}, got {sample_rate!r}")
-    return int(sample_rate)
+    return checks.sample_rate(sample_rate)
 
 
 def check_channels(channels) -> int:

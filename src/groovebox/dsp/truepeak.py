@@ -35,6 +35,7 @@ import math
 import numpy as np
 from numba import njit
 
+from groovebox import checks
 from groovebox.dsp.loudness import (
     TP_GAIN_BOUND,
     TRUE_PEAK_FIR,
@@ -207,13 +208,6 @@ def _master(x, n, zero, out, fst, ist, buf, delay, window, q_idx, q_val):
     return written
 
 
-def _number(name: str, value, lo: float, hi: float, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
-            or not lo <= float(value) <= hi:
-        raise GrooveboxError(f"{name}: expected a number of {unit} in {lo:g}..{hi:g}, got {value!r}")
-    return float(value)
-
-
 class Master:
     """One gain for a whole file, then a look-ahead true-peak limiter, fed block by block.
 
@@ -251,8 +245,9 @@ class Master:
                  ceiling_dbtp: float = DEFAULT_CEILING_DBTP):
         self.sample_rate = check_sample_rate(sample_rate)
         self.channels = check_channels(channels)
-        self.gain_db = _number("gain_db", gain_db, -90.0, 90.0, "dB")
-        self.ceiling_dbtp = _number("ceiling_dbtp", ceiling_dbtp, *CEILING_RANGE_DBTP, "dBTP")
+        self.gain_db = checks.number(gain_db, "gain_db", -90.0, 90.0, "a gain in -90..90 dB")
+        self.ceiling_dbtp = checks.number(ceiling_dbtp, "ceiling_dbtp", *CEILING_RANGE_DBTP,
+                                          "a true-peak ceiling in -20..0 dBTP")
         L = max(2, round(LOOKAHEAD_S * self.sample_rate))
         W = L + 2 * _REACH
         D = L + 2 * _REACH - 1
@@ -285,7 +280,8 @@ class Master:
             For a target outside -70..0 LUFS, or a programme whose integrated loudness is
             -inf (silent or below the -70 LUFS gate: no gain can normalise it).
         """
-        target = _number("target_lufs", target_lufs, *TARGET_RANGE_LUFS, "LUFS")
+        target = checks.number(target_lufs, "target_lufs", *TARGET_RANGE_LUFS,
+                               "a loudness in -70..0 LUFS")
         return cls(sample_rate, channels, gain_db=loudness.gain_db_to(target),
                    ceiling_dbtp=ceiling_dbtp)
 
