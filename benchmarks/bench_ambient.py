@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 import groovebox as gb
-from groovebox.engine import Engine
-from groovebox.soundscape import N_VOICES, build_program
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.soundscape import N_VOICES, build_program
 
 SR = 48000
 BLOCK = 8192

@@ -19,6 +19,8 @@ from numba import njit
 
 from groovebox.dsp import effects as E
 from groovebox.dsp import tonal as T
+from groovebox.model import patch as PT
+from groovebox.renderer import effects as RE
 
 SR = 48000.0
 BLOCK = 512
@@ -30,7 +32,7 @@ MAX_VOICES = 16
 
 
 def w2_patch() -> np.ndarray:
-    return T.make_patch(
+    return PT.make_patch(
         T.BELL,
         attack_s=4.0,
         decay_s=30.0,
@@ -100,7 +102,7 @@ def w2_inputs(duration_s: float = 60.0) -> tuple:
     """Arguments of :func:`render_loops` for the W2-like workload (fresh reverb, output)."""
     starts, pitches = w2_events(duration_s)
     n = int(duration_s * SR)
-    reverb = E.make_effect("reverb", SR, decay_s=8.0, size=85.0, mix=35.0)
+    reverb = RE.make_effect("reverb", SR, decay_s=8.0, size=85.0, mix=35.0)
     out = np.zeros((n, 2), dtype=np.float32)
     out[:] = 0.0  # touch the pages now, not while timing
     return (starts, pitches, n, T.BELL, w2_patch(), int(NOTE_S * SR), SR, reverb, out)
@@ -151,7 +153,7 @@ def _effect_loop(state, n_frames):
 
 
 def voice_ns_per_frame(name: str, seconds: float = 5.0) -> float:
-    kind, patch = T.preset(name)
+    kind, patch = PT.preset(name)
     patch[T.P_SUSTAIN] = 1.0  # keep the voice sounding for the whole run
     n = int(seconds * SR)
     _voice_loop(kind, patch, 1024, SR)
@@ -167,7 +169,7 @@ def effect_ns_per_frame(name: str, seconds: float = 5.0) -> float:
     n = int(seconds * SR)
     best = 1e9
     for _ in range(3):
-        state = E.make_effect(name, SR)
+        state = RE.make_effect(name, SR)
         _effect_loop(state, 1024)
         t0 = time.perf_counter()
         _effect_loop(state, n)
@@ -176,7 +178,7 @@ def effect_ns_per_frame(name: str, seconds: float = 5.0) -> float:
 
 
 def test_reverb_cost(benchmark):
-    state = E.make_effect("reverb", SR)
+    state = RE.make_effect("reverb", SR)
     n = int(10 * SR)
     _effect_loop(state, 1024)
     benchmark.pedantic(_effect_loop, args=(state, n), rounds=3, iterations=1)
@@ -184,7 +186,7 @@ def test_reverb_cost(benchmark):
 
 
 def test_fm_voice_cost(benchmark):
-    kind, patch = T.preset("fm_bell")
+    kind, patch = PT.preset("fm_bell")
     patch[T.P_SUSTAIN] = 1.0
     n = int(10 * SR)
     _voice_loop(kind, patch, 1024, SR)
@@ -199,7 +201,7 @@ if __name__ == "__main__":
     print(f"W2-like, 60 s of audio: {best * 1e3:.0f} ms = {60.0 / best:.0f}x real time "
           f"(peak {most} voices + reverb, {best / (60.0 * SR) * 1e9:.1f} ns/frame)")
     print("voice costs (ns per stereo frame, one voice):")
-    for name in T.PRESETS:
+    for name in PT.PRESETS:
         print(f"  {name:12s} {voice_ns_per_frame(name):6.2f}")
     print("effect costs (ns per stereo frame):")
     for name in E.EFFECT_NAMES:

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 
 import groovebox as gb
-from groovebox.engine import Engine
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program
 
 SR = 48000
 W1_SECONDS = 600
@@ -30,7 +32,7 @@ BLOCK = 16384  # the offline renderer's block (render.BLOCK_FRAMES)
 
 def _w1_to_memory():
     eng = Engine(SR, max_block=BLOCK)
-    eng.load(Engine.program_for(W1, SR))
+    eng.load(pattern_program(W1, RenderOptions(sample_rate=SR)))
     out = np.empty((BLOCK, 2), np.float32)
     n = W1_SECONDS * SR
     for _ in range(0, n, BLOCK):
@@ -66,11 +68,11 @@ _STARTUP = textwrap.dedent("""
     import json, time
     t0 = time.perf_counter()
     import groovebox as gb
-    from groovebox.engine import Engine
+    from groovebox.renderer.engine import Engine
     t1 = time.perf_counter()
     p = gb.Pattern.from_grid({"kick": "x...", "snare": "..x.", "closed_hat": "xxxx"}, bpm=120)
     eng = Engine(48000)
-    eng.load(Engine.program_for(p, 48000))
+    eng.load(pattern_program(p, RenderOptions(sample_rate=48000)))
     t2 = time.perf_counter()
     eng.render_block(256)
     t3 = time.perf_counter()
@@ -128,7 +130,7 @@ def test_block_cost_256_frames_32_voices(benchmark, report):
     crash = gb.Track.from_grid("crash", "xx.. .... .... ....", ratchet={1: 16, 2: 16})
     p = gb.Pattern(name="32 voices", tracks=(crash,), bpm=30)
     eng = Engine(SR, n_voices=64)
-    eng.load(Engine.program_for(p, SR, kit="909"))
+    eng.load(pattern_program(p, RenderOptions(sample_rate=SR, kit="909")))
     out = np.empty((256, 2), np.float32)
     step = int(60 / 30 / 4 * SR)
     eng.render_block(2 * step + 512, np.empty((2 * step + 512, 2), np.float32))  # all 32 started

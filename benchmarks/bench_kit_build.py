@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from groovebox.drumsynth import n_variants, render_hit
+from groovebox.kits.synth import n_variants, render_hit
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.kit import BUILTIN_KITS
 
@@ -58,7 +58,7 @@ def test_build_full_kit_48k(benchmark, kit_name):
 _COLD = """
 import time
 t0 = time.perf_counter()
-from groovebox.drumsynth import render_hit
+from groovebox.kits.synth import render_hit
 from groovebox.model.kit import BUILTIN_KITS
 for inst in ("kick", "closed_hat", "clap", "shaker"):
     render_hit(BUILTIN_KITS["lofi"], inst, 0.8, 0, 48000)

@@ -22,10 +22,12 @@ import numpy as np
 import soundfile as sf
 
 import groovebox as gb
-from groovebox.drumsynth import n_variants, render_hit
-from groovebox.engine import Engine
+from groovebox.kits.samples import clear_cache, load_sample_kit
+from groovebox.kits.synth import n_variants, render_hit
 from groovebox.model.kit import get_kit
-from groovebox.samplekit import clear_cache, load_sample_kit
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program
 
 SR = 48000
 W1_SECONDS = 600
@@ -74,7 +76,7 @@ def make_808_folder(folder) -> None:
 
 def _w1(tables) -> None:
     eng = Engine(SR, max_block=BLOCK)
-    eng.load(Engine.program_for(W1, SR, kit=tables))
+    eng.load(pattern_program(W1, RenderOptions(sample_rate=SR, kit=tables)))
     out = np.empty((BLOCK, 2), np.float32)
     for _ in range(0, W1_SECONDS * SR, BLOCK):
         eng.render_block(BLOCK, out)

@@ -19,6 +19,8 @@ import time
 import numpy as np
 
 import groovebox as gb
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.pattern import pattern_program
 
 SR = 48000
 BLOCK = 256
@@ -63,10 +65,10 @@ def _in_stream(device: int) -> dict:
 
 
 def _direct() -> dict:
-    from groovebox.engine import Engine
+    from groovebox.renderer.engine import Engine
 
     eng = Engine(SR)
-    eng.load(Engine.program_for(BUSY, SR, kit="909"))
+    eng.load(pattern_program(BUSY, RenderOptions(sample_rate=SR, kit="909")))
     out = np.zeros((BLOCK, 2), np.float32)
     for _ in range(round(4.0 * SR / BLOCK)):
         eng.render_block(BLOCK, out)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import groovebox as gb  # noqa: E402
 from groovebox import library  # noqa: E402
-from groovebox.drumkit import kit_tables  # noqa: E402
+from groovebox.kits import kit_tables  # noqa: E402
 from groovebox.model.kit import BUILTIN_KITS  # noqa: E402
 
 TARGET = {1024: 0, 256: 1}

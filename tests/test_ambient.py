@@ -15,11 +15,14 @@ import pytest
 import soundfile as sf
 
 import groovebox as gb
-from groovebox.engine import Engine, Program
 from groovebox.errors import ParameterError, SoundscapeError, UnknownNameError
-from groovebox.loops import LoopSource
-from groovebox.sequencer import NoteBuffer
-from groovebox.soundscape import build_program, plan_soundscape
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.loops import LoopSource
+from groovebox.renderer.plan import plan as render_plan
+from groovebox.renderer.program import Program
+from groovebox.renderer.sequencer import NoteBuffer
+from groovebox.renderer.soundscape import build_program, plan_soundscape
 
 render = gb.render
 SR = 48000
@@ -170,7 +173,7 @@ def everything(seed: int = 0) -> gb.Soundscape:
 
 
 def _render_blocks(scape, block: int, seconds: float, sr: int) -> np.ndarray:
-    plan = plan_soundscape(scape, sample_rate=sr, seconds=seconds, fade_s=0)
+    plan = plan_soundscape(scape, RenderOptions(sample_rate=sr, seconds=seconds, fade_s=0))
     eng = Engine(sr, max_block=max(block, 64), **plan.engine_options)
     eng.load(plan.program)
     out = np.empty((plan.frames, 2), np.float32)
@@ -214,7 +217,7 @@ def test_same_seed_same_bytes_other_seed_other_variation_same_structure(tmp_path
 
 
 def test_a_soundscape_is_a_plain_program_any_engine_can_play():
-    prog = everything().program(SR)
+    prog = build_program(everything(), SR)
     assert isinstance(prog, Program)
     assert [t.name for t in prog.tracks][:5] == ["F4", "C4+E4+G4", "phrase", "choose", "rain"]
     assert [t.name for t in prog.tracks][5:] == ["drums.kick", "drums.rim", "drums.shaker"]
@@ -223,9 +226,7 @@ def test_a_soundscape_is_a_plain_program_any_engine_can_play():
     eng.load(prog)
     assert np.isfinite(eng.render_block(4096)).all()
     # The real-time player asks for a plan without a length: the soundscape's own.
-    from groovebox.offline import _plan
-
-    plan = _plan(everything(), SR, {})
+    plan = render_plan(everything(), RenderOptions(sample_rate=SR))
     assert plan.frames == round(everything().length_s * SR) and plan.keep_partial and not plan.tail
 
 
@@ -274,7 +275,7 @@ def test_delay_bus_repeats_at_its_time_with_its_feedback(feedback):
 def test_limiter_holds_the_ceiling_of_a_loud_soundscape():
     loud = gb.Soundscape([gb.Loop(["C3", "G3", "C4", "E4", "G4"], 0.5, 0.0, instrument="organ", gain_db=12.0,
                                   duration=0.4)], fade_out_s=0)
-    plan = plan_soundscape(loud, sample_rate=SR, seconds=2.0)
+    plan = plan_soundscape(loud, RenderOptions(sample_rate=SR, seconds=2.0))
     plan.engine_options = {**plan.engine_options, "limiter": False}
     raw = render(plan).samples
     assert np.abs(raw).max() > 2.0  # it would clip without the limiter
@@ -289,7 +290,7 @@ FIRST_ONSET_S = {"airports": 3.1, "discreet": 0.5, "phase": 0.0, "drift": 0.0, "
 @pytest.mark.parametrize("name", gb.ambient.names())
 def test_preset_is_balanced_and_never_falls_silent(name):
     seconds = 40.0
-    plan = plan_soundscape(gb.ambient.preset(name, seed=1), sample_rate=SR, seconds=seconds, fade_s=0)
+    plan = plan_soundscape(gb.ambient.preset(name, seed=1), RenderOptions(sample_rate=SR, seconds=seconds, fade_s=0))
     plan.engine_options = {**plan.engine_options, "limiter": False}
     x = render(plan).samples
     assert np.isfinite(x).all()
@@ -323,7 +324,7 @@ def test_airports_models_the_seven_loops():
     assert spec == [("F4", 19.7, 4.0), ("Ab4", 17.8, 8.1), ("C5", 21.3, 5.6), ("Db5", 18.5, 12.6),
                     ("Eb5", 20.0, 9.2), ("F5", 20.0, 14.1), ("Ab5", 17.7, 3.1)]
     assert [lp.pitches for lp in scape.loops] == [(65,), (68,), (72,), (73,), (75,), (77,), (80,)]
-    src = scape.program(SR).sources[0]
+    src = build_program(scape, SR).sources[0]
     for i, (_, period, start) in enumerate(spec):
         assert src.onset(i, 0) == round(start * SR)
         assert src.onset(i, 150) == round((Fraction(str(start)) + 150 * Fraction(str(period))) * SR)

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import groovebox as gb
-from groovebox.arrangement import frames_per_quarter, instrument_patch, program
 from groovebox.errors import GrooveboxError, HarmonyError, UnknownNameError
 from groovebox.generators.arrange import arrange, swing_part
 from groovebox.harmony import progression
 from groovebox.model.arrangement import INSTRUMENTS, Arrangement
 from groovebox.model.pattern import Pattern
-from groovebox.sequencer import events
+from groovebox.renderer.arrangement import frames_per_quarter, instrument_patch, program
+from groovebox.renderer.sequencer import events
 
 SR = 24000  # plenty for chroma up to 4 kHz, half the render time
 
@@ -141,7 +141,7 @@ def test_rendering_a_prebuilt_arrangement_never_imports_music21(tmp_path):
     (tmp_path / "arr.pkl").write_bytes(pickle.dumps(arr))
     code = (
         "import pickle, sys\n"
-        "import groovebox.offline, groovebox.engine, groovebox.sequencer, groovebox.arrangement\n"
+        "import groovebox.offline, groovebox.renderer.engine, groovebox.renderer.sequencer, groovebox.renderer.arrangement\n"
         "import groovebox as gb\n"
         "assert 'music21' not in sys.modules, 'import'\n"
         "assert callable(gb.render), 'gb.render is the function'\n"
@@ -160,7 +160,7 @@ def test_rendering_a_prebuilt_arrangement_never_imports_music21(tmp_path):
 
 
 def test_every_instrument_is_a_valid_patch_and_sounds():
-    from groovebox.dsp.tonal import render_note
+    from groovebox.renderer.voices import render_note
 
     sr = 8000
     levels = {}
@@ -226,7 +226,7 @@ def _notes(part):
 def test_midi_export_reimports_with_the_same_notes_drums_on_channel_10(tmp_path):
     import mido
 
-    from groovebox.formats.midi_notes import read_midi
+    from groovebox.formats.midi.notes import read_midi
 
     beat = _swung_pattern()
     arr = arrange(progression("I vi IV V", key="D", bpm=96), bass=True, arp="updown", arp_rate=4, melody=True,
@@ -247,7 +247,7 @@ def test_midi_export_reimports_with_the_same_notes_drums_on_channel_10(tmp_path)
 
 
 def test_musicxml_export_reimports_with_the_same_notes(tmp_path):
-    from groovebox.formats.musicxml import read_musicxml
+    from groovebox.harmony.musicxml import read_musicxml
 
     arr = arrange(progression("i VI III VII", key="e", bpm=80), chords="piano", voicing="drop2", bass="root_fifth",
                   arp="up", name="Minor loop")  # fmt: skip
@@ -270,7 +270,7 @@ def test_export_rejects_unknown_suffixes_before_any_work(tmp_path):
 
 
 def test_parts_read_from_midi_can_be_arranged_every_gm_name_is_an_instrument():
-    from groovebox.formats.midi_notes import GM_PROGRAMS
+    from groovebox.formats.midi.notes import GM_PROGRAMS
 
     assert set(GM_PROGRAMS) <= set(INSTRUMENTS)
 

@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 
 from groovebox.cli import main
-from groovebox.formats.midi_notes import read_midi
-from groovebox.formats.musicxml import read_musicxml
+from groovebox.formats.midi.notes import read_midi
+from groovebox.harmony.musicxml import read_musicxml
 
 
 def rows(stdout: str) -> list[list[str]]:

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from numba.core.caching import NullCache
 
-from groovebox import drumsynth
-from groovebox.drumsynth import RECIPES, n_variants, render_hit
 from groovebox.dsp import drums as kernels
 from groovebox.errors import GrooveboxError, KitError, RenderError, UnknownNameError
+from groovebox.kits import synth as drumsynth
+from groovebox.kits.synth import RECIPES, n_variants, render_hit
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.kit import (
     BUILTIN_KITS,

@@ -5,6 +5,7 @@ import pytest
 
 from groovebox.dsp import effects as E
 from groovebox.errors import ParameterError, UnknownNameError
+from groovebox.renderer import effects as RE
 
 SR = 48000
 
@@ -37,7 +38,7 @@ def _band_rt60(ir, lo_hz, hi_hz, sr=SR):
 
 @pytest.mark.parametrize("decay_s", [1.0, 3.0, 8.0])
 def test_reverb_rt60_matches_its_setting(decay_s):
-    state = E.make_effect("reverb", SR, decay_s=decay_s, predelay_s=0.0)
+    state = RE.make_effect("reverb", SR, decay_s=decay_s, predelay_s=0.0)
     ir = E.process(state, _impulse(int(1.5 * decay_s * SR)), block_frames=4096)
     # Mid band (where RT60 is quoted; damping shortens the highs on purpose).
     t20, t30 = _band_rt60(ir, 250.0, 2000.0)
@@ -47,8 +48,8 @@ def test_reverb_rt60_matches_its_setting(decay_s):
 
 @pytest.mark.parametrize("sr", [8000, 22050, 44100, 96000])
 def test_reverb_at_other_sample_rates(sr):
-    ir = E.process(E.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr))
-    split = E.process(E.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr),
+    ir = E.process(RE.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr))
+    split = E.process(RE.make_effect("reverb", sr, decay_s=2.0, predelay_s=0.0), _impulse(3 * sr),
                       block_frames=65)
     assert np.array_equal(ir, split)
     t20, t30 = _band_rt60(ir, 250.0, 2000.0, sr)
@@ -56,7 +57,7 @@ def test_reverb_at_other_sample_rates(sr):
 
 
 def test_reverb_without_damping_or_modulation_decays_exactly():
-    state = E.make_effect("reverb", SR, decay_s=4.0, damping_hz=None, modulation=0.0)
+    state = RE.make_effect("reverb", SR, decay_s=4.0, damping_hz=None, modulation=0.0)
     ir = E.process(state, _impulse(6 * SR), block_frames=4096)
     t20, t30 = _band_rt60(ir, 20.0, 20000.0)
     assert abs(t20 - 4.0) < 0.05 * 4.0 and abs(t30 - 4.0) < 0.05 * 4.0
@@ -64,7 +65,7 @@ def test_reverb_without_damping_or_modulation_decays_exactly():
 
 def test_reverb_damping_shortens_the_highs():
     def highs(damping_hz):
-        state = E.make_effect("reverb", SR, decay_s=4.0, damping_hz=damping_hz)
+        state = RE.make_effect("reverb", SR, decay_s=4.0, damping_hz=damping_hz)
         ir = E.process(state, _impulse(6 * SR), block_frames=4096)
         return _band_rt60(ir, 6000.0, 12000.0)[0]
 
@@ -77,17 +78,17 @@ def test_reverb_damping_shortens_the_highs():
 
 def test_reverb_predelay_width_and_mix():
     pre = 0.1
-    state = E.make_effect("reverb", SR, predelay_s=pre, diffusion=0.0)
+    state = RE.make_effect("reverb", SR, predelay_s=pre, diffusion=0.0)
     ir = E.process(state, _impulse(SR))
     first = np.nonzero(np.abs(ir).max(axis=1) > 1e-9)[0][0]
     assert round(pre * SR) < first < round(pre * SR) + 0.1 * SR
-    mono = E.process(E.make_effect("reverb", SR, width=0.0), _impulse(SR))
+    mono = E.process(RE.make_effect("reverb", SR, width=0.0), _impulse(SR))
     assert np.array_equal(mono[:, 0], mono[:, 1])
     rng = np.random.default_rng(1)
     x = rng.standard_normal((20000, 2)) * 0.1
-    assert np.array_equal(E.process(E.make_effect("reverb", SR, mix=0.0), x), x)
+    assert np.array_equal(E.process(RE.make_effect("reverb", SR, mix=0.0), x), x)
     # A centred (mono) impulse comes back as two decorrelated tails: width.
-    wide = E.process(E.make_effect("reverb", SR, predelay_s=0.0), _impulse(2 * SR, 1.0, 1.0))
+    wide = E.process(RE.make_effect("reverb", SR, predelay_s=0.0), _impulse(2 * SR, 1.0, 1.0))
     assert abs(np.corrcoef(wide[:, 0], wide[:, 1])[0, 1]) < 0.3
 
 
@@ -96,7 +97,7 @@ def test_reverb_level_is_independent_of_decay():
     x = rng.standard_normal((6 * SR, 2)) * 0.1
     levels = []
     for decay_s in (1.0, 10.0):
-        y = E.process(E.make_effect("reverb", SR, decay_s=decay_s), x, block_frames=4096)
+        y = E.process(RE.make_effect("reverb", SR, decay_s=decay_s), x, block_frames=4096)
         levels.append(np.sqrt(np.mean(y[3 * SR :] ** 2)))
     assert abs(20 * np.log10(levels[1] / levels[0])) < 4.0
 
@@ -112,7 +113,7 @@ def test_reverb_level_is_independent_of_decay():
     ],
 )
 def test_tails_flush_to_exact_zero_no_denormals(name, params, silence_s):
-    state = E.make_effect(name, SR, **params)
+    state = RE.make_effect(name, SR, **params)
     rng = np.random.default_rng(3)
     E.process(state, rng.standard_normal((SR, 2)))
     quiet = np.zeros((4096, 2))
@@ -130,7 +131,7 @@ def test_tails_flush_to_exact_zero_no_denormals(name, params, silence_s):
 def test_tape_delay_repeats_on_the_sample_with_the_feedback_ratio(feedback):
     time_s = 0.25
     d = round(time_s * SR)
-    state = E.make_effect("tape_delay", SR, time_s=time_s, feedback=feedback, wow_depth=0.0,
+    state = RE.make_effect("tape_delay", SR, time_s=time_s, feedback=feedback, wow_depth=0.0,
                           flutter_depth=0.0, lowcut_hz=None, highcut_hz=None, mix=100.0)
     y = E.process(state, _impulse(5 * d + 10, 0.4, 0.4))[:, 0]
     peaks = np.nonzero(np.abs(y) > 1e-12)[0]
@@ -142,7 +143,7 @@ def test_tape_delay_repeats_on_the_sample_with_the_feedback_ratio(feedback):
 
 def test_tape_delay_ping_pong_alternates_sides_and_filters_darken_repeats():
     d = round(0.1 * SR)
-    state = E.make_effect("tape_delay", SR, time_s=0.1, feedback=50.0, wow_depth=0.0,
+    state = RE.make_effect("tape_delay", SR, time_s=0.1, feedback=50.0, wow_depth=0.0,
                           flutter_depth=0.0, lowcut_hz=None, highcut_hz=None, ping_pong=True)
     y = E.process(state, _impulse(4 * d + 10, 0.4, 0.4))
     assert abs(y[d, 0]) > 0 and y[d, 1] == 0.0
@@ -150,7 +151,7 @@ def test_tape_delay_ping_pong_alternates_sides_and_filters_darken_repeats():
     rng = np.random.default_rng(4)
     burst = np.zeros((6 * d, 2))
     burst[:2000] = rng.standard_normal((2000, 2)) * 0.1
-    state = E.make_effect("tape_delay", SR, time_s=0.1, feedback=70.0, highcut_hz=2000.0, mix=100.0)
+    state = RE.make_effect("tape_delay", SR, time_s=0.1, feedback=70.0, highcut_hz=2000.0, mix=100.0)
     y = E.process(state, burst)[:, 0]
 
     def high_share(x):
@@ -166,9 +167,9 @@ def test_tape_delay_ping_pong_alternates_sides_and_filters_darken_repeats():
 def test_tape_delay_wow_bends_the_pitch_of_a_repeat():
     t = np.arange(2 * SR) / SR
     tone = np.stack([np.sin(2 * np.pi * 1000 * t)] * 2, axis=1) * 0.3
-    dry_delay = E.make_effect("tape_delay", SR, time_s=0.3, feedback=0.0, wow_depth=0.0,
+    dry_delay = RE.make_effect("tape_delay", SR, time_s=0.3, feedback=0.0, wow_depth=0.0,
                               flutter_depth=0.0, mix=100.0, lowcut_hz=None, highcut_hz=None)
-    wobbly = E.make_effect("tape_delay", SR, time_s=0.3, feedback=0.0, wow_depth=1.0,
+    wobbly = RE.make_effect("tape_delay", SR, time_s=0.3, feedback=0.0, wow_depth=1.0,
                            wow_rate_hz=2.0, flutter_depth=0.0, mix=100.0, lowcut_hz=None,
                            highcut_hz=None)
     a = E.process(dry_delay, tone)[SR:, 0]
@@ -190,10 +191,10 @@ def test_chorus_widens_and_mix_zero_is_transparent():
     rng = np.random.default_rng(5)
     mono = rng.standard_normal(SR) * 0.1
     x = np.stack([mono, mono], axis=1)
-    y = E.process(E.make_effect("chorus", SR, mix=50.0), x)
+    y = E.process(RE.make_effect("chorus", SR, mix=50.0), x)
     assert np.corrcoef(y[SR // 2 :, 0], y[SR // 2 :, 1])[0, 1] < 0.95
     assert np.abs(y).max() < 2 * np.abs(x).max()
-    assert np.array_equal(E.process(E.make_effect("chorus", SR, mix=0.0), x), x)
+    assert np.array_equal(E.process(RE.make_effect("chorus", SR, mix=0.0), x), x)
 
 
 def _gain_db_at(state, freq_hz, n=16384):
@@ -215,7 +216,7 @@ def _gain_db_at(state, freq_hz, n=16384):
     ],
 )
 def test_filter_response_at_its_frequency(mode, cutoff_hz, probes):
-    state = E.make_effect("filter", SR, mode=mode, cutoff_hz=cutoff_hz, q=0.7071067811865476)
+    state = RE.make_effect("filter", SR, mode=mode, cutoff_hz=cutoff_hz, q=0.7071067811865476)
     for freq, want in probes:
         got = _gain_db_at(state.copy(), freq)
         if want <= -40.0:
@@ -235,20 +236,20 @@ def test_filter_response_at_its_frequency(mode, cutoff_hz, probes):
 )
 def test_eq_bands_hit_their_gain_at_their_frequency(params, probes):
     for freq, want in probes:
-        got = _gain_db_at(E.make_effect("eq", SR, **params), freq)
+        got = _gain_db_at(RE.make_effect("eq", SR, **params), freq)
         assert abs(got - want) < 1.0, (freq, got, want)
 
 
 def test_eq_at_zero_db_is_bit_transparent():
     rng = np.random.default_rng(6)
     x = rng.standard_normal((5000, 2))
-    assert np.array_equal(E.process(E.make_effect("eq", SR), x), x)
+    assert np.array_equal(E.process(RE.make_effect("eq", SR), x), x)
 
 
 @pytest.mark.parametrize("level_db", [-30.0, -14.0, -6.0])
 def test_compressor_steady_state_gain_follows_the_ratio(level_db):
     thr, ratio, makeup = -20.0, 4.0, 3.0
-    state = E.make_effect("compressor", SR, threshold_db=thr, ratio=ratio, attack_s=0.001,
+    state = RE.make_effect("compressor", SR, threshold_db=thr, ratio=ratio, attack_s=0.001,
                           release_s=0.5, makeup_db=makeup, knee_db=0.0)
     t = np.arange(3 * SR) / SR
     amp = 10 ** (level_db / 20)
@@ -260,13 +261,13 @@ def test_compressor_steady_state_gain_follows_the_ratio(level_db):
 
 
 def test_saturation_is_bounded_and_linear_for_small_signals():
-    state = E.make_effect("saturation", SR, drive_db=24.0, output_db=-3.0)
+    state = RE.make_effect("saturation", SR, drive_db=24.0, output_db=-3.0)
     x = np.linspace(-100, 100, 20001)
     y = E.process(state, np.stack([x, x], axis=1))[:, 0]
     assert np.abs(y).max() <= 10 ** (-3 / 20) + 1e-12
     assert np.all(np.diff(y) >= 0)  # monotonic: no fold-over
     small = np.full((10, 2), 1e-4)
-    ys = E.process(E.make_effect("saturation", SR, drive_db=12.0, output_db=0.0), small)
+    ys = E.process(RE.make_effect("saturation", SR, drive_db=12.0, output_db=0.0), small)
     assert ys[0, 0] == pytest.approx(1e-4 * 10 ** (12 / 20), rel=1e-6)
 
 
@@ -287,8 +288,8 @@ def test_any_block_size_gives_identical_samples(name, block):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((12000, 2)) * 0.3
     x[100] = 1.0
-    whole = E.process(E.make_effect(name, SR, **EFFECT_SETTINGS[name]), x)
-    split = E.process(E.make_effect(name, SR, **EFFECT_SETTINGS[name]), x, block_frames=block)
+    whole = E.process(RE.make_effect(name, SR, **EFFECT_SETTINGS[name]), x)
+    split = E.process(RE.make_effect(name, SR, **EFFECT_SETTINGS[name]), x, block_frames=block)
     assert np.array_equal(whole, split)
     assert np.isfinite(whole).all()
 
@@ -298,7 +299,7 @@ def test_float32_blocks_match_one_float32_call():
     x = (rng.standard_normal((20000, 2)) * 0.2).astype(np.float32)
     outs = []
     for cuts in ([20000], [7, 300, 4096, 9999, 20000]):
-        state = E.make_effect("reverb", SR)
+        state = RE.make_effect("reverb", SR)
         left = x[:, 0].copy()
         right = x[:, 1].copy()
         a = 0
@@ -310,17 +311,17 @@ def test_float32_blocks_match_one_float32_call():
 
 
 def test_update_keeps_the_tail_and_changes_only_what_is_given():
-    state = E.make_effect("reverb", SR, decay_s=5.0, mix=100.0)
+    state = RE.make_effect("reverb", SR, decay_s=5.0, mix=100.0)
     E.process(state, _impulse(SR))
-    E.update_effect(state, decay_s=1.0)
+    RE.update_effect(state, decay_s=1.0)
     tail = E.process(state, np.zeros((SR, 2)))
     assert np.abs(tail[:1000]).max() > 1e-4  # still ringing: memory kept
     assert state[E.E_WET] == 1.0  # mix untouched
-    delay = E.make_effect("tape_delay", SR, time_s=0.5)
+    delay = RE.make_effect("tape_delay", SR, time_s=0.5)
     with pytest.raises(ParameterError, match="tape_delay.time_s"):
-        E.update_effect(delay, time_s=2.0)
-    big = E.make_effect("tape_delay", SR, time_s=0.5, max_time_s=3.0)
-    E.update_effect(big, time_s=2.0)
+        RE.update_effect(delay, time_s=2.0)
+    big = RE.make_effect("tape_delay", SR, time_s=0.5, max_time_s=3.0)
+    RE.update_effect(big, time_s=2.0)
 
 
 @pytest.mark.parametrize(
@@ -354,11 +355,11 @@ def test_update_keeps_the_tail_and_changes_only_what_is_given():
 )
 def test_bad_effect_settings_fail_with_one_clear_line(name, params, error, text):
     with pytest.raises(error) as info:
-        E.make_effect(name, SR, **params)
+        RE.make_effect(name, SR, **params)
     message = str(info.value)
     assert text in message and "\n" not in message
 
 
 def test_bad_sample_rate_is_refused():
     with pytest.raises(ParameterError, match="sample_rate"):
-        E.make_effect("reverb", 0)
+        RE.make_effect("reverb", 0)

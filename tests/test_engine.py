@@ -10,7 +10,9 @@ import pytest
 
 import groovebox as gb
 from groovebox import Pattern, Track
-from groovebox.engine import Engine
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program
 
 SR = 48000
 
@@ -18,7 +20,7 @@ SR = 48000
 def render_blocks(program_args: dict, block: int, n_frames: int, **engine_kw) -> np.ndarray:
     pattern = program_args.pop("pattern")
     eng = Engine(SR, **engine_kw)
-    eng.load(Engine.program_for(pattern, SR, **program_args))
+    eng.load(pattern_program(pattern, RenderOptions(sample_rate=SR, **program_args)))
     out = np.zeros((n_frames, 2), np.float32)
     for start in range(0, n_frames, block):
         m = min(block, n_frames - start)
@@ -152,7 +154,7 @@ def test_mute_silences_a_track():
 
 def test_render_block_without_out_allocates_and_with_out_writes_in_place():
     eng = Engine(SR)
-    eng.load(Engine.program_for(Pattern.from_grid({"kick": "x..."}), SR))
+    eng.load(pattern_program(Pattern.from_grid({"kick": "x..."}), RenderOptions(sample_rate=SR)))
     a = eng.render_block(300)
     assert a.shape == (300, 2) and a.dtype == np.float32
     buf = np.full((300, 2), 9.0, np.float32)

@@ -40,7 +40,7 @@ def test_importing_harmony_and_its_users_does_not_import_music21():
     code = (
         "import sys\n"
         "import groovebox.harmony, groovebox.model.notes, groovebox.generators.progressions\n"
-        "import groovebox.generators.parts, groovebox.formats.midi_notes, groovebox.formats.musicxml\n"
+        "import groovebox.generators.parts, groovebox.formats.midi.notes, groovebox.harmony.musicxml\n"
         "import groovebox.harmony.score\n"
         "print('music21' in sys.modules)\n"
     )

@@ -110,6 +110,24 @@ def test_lead_lag_probability_and_note_off(tmp_path):
     assert snare[12].chance_pct == 50
 
 
+def test_silent_and_doubled_notes_are_reported_not_lost(tmp_path):
+    # The situation of Hydrogen's own test pattern, written here by hand: a 192-tick bar with a
+    # note-off on the kick at tick 84 (Hydrogen's sampler releases the kick there and plays
+    # nothing), a note-off on the snare, two identical rim notes on one tick, and sounding kicks
+    # on both sides of tick 84 (72 is a sixteenth earlier, 96 one later).
+    notes = [note(0, 0, type_="Kick"), note(72, 0, type_="Kick"), note(84, 0, type_="Kick", note_off=True),
+             note(96, 0, type_="Kick"), note(48, 2, type_="Snare"), note(60, 2, type_="Snare", note_off=True),
+             note(72, 1, type_="Stick"), note(72, 1, type_="Stick"), note(24, 6, probability=0.0)]
+    path = tmp_path / "offs.h2pattern"
+    path.write_text(h2pattern("Offs", 192, notes))
+    result = read_hydrogen(path)
+    (p,) = result.patterns
+    assert grids(p) == {"kick": "x.....x.x.......", "snare": "....x...........", "rim": "......x........."}
+    assert ("'Offs': 3 silent note(s) not imported (Hydrogen plays no sound for them): note-off 'Kick' at "
+            "tick 84, note-off 'Snare' at tick 60, 'Hat Closed' at tick 24 (probability 0)") in result.notes
+    assert "'Offs': notes of one instrument on one tick played as one hit: rim at tick 72 (x2)" in result.notes
+
+
 def song(patterns, *, swing=0.4, bpm=96, legacy=False):
     instruments = "".join(f"<instrument><id>{i}</id><name>{n}</name><volume>1</volume></instrument>"
                           for i, n in enumerate(["Bass Drum", "Snare Rimshot", "Laser Zap", "Hat Closed"]))
@@ -223,3 +241,23 @@ def test_reference_pattern_files():
         read_hydrogen(REFERENCE / "patterns" / "hydrogen_tests" / "legacyImport.h2pattern")
     (old,) = read_hydrogen(REFERENCE / "songs" / "legacy_test_song_0.9.3.h2song").patterns
     assert old.bpm == 139 and old.signature == (6, 4) and old.length_steps == 24
+
+
+@needs_reference
+def test_hydrogen_own_test_pattern_accounts_for_all_20_notes():
+    """Hydrogen's src/tests/data/pattern/pattern.h2pattern: 20 <note>s. 17 distinct hits land on
+    their own sixteenth (12 ticks a step), the two rim notes at tick 72 are one hit, and the
+    kick at tick 84 and the snare at 72 are note-offs (``<note_off>true``), which Hydrogen's
+    sampler never plays: they are named in the remarks instead of silently vanishing."""
+    path = REFERENCE / "patterns" / "hydrogen_tests" / "pattern.h2pattern"
+    result = read_hydrogen(path)
+    (p,) = result.patterns
+    assert (p.signature, p.steps_per_beat, p.length_steps) == ((4, 4), 4, 16)
+    # kick ticks 0 36 48 96 156, snare 24 96 132, stick 0 72 132 144, clap 24 36 108 120 168;
+    # velocities 0.42, 0.5 and 0.54 are ghosts, 0.98 an accent.
+    assert grids(p) == {"kick": "x..oo...x....x..", "snare": "..X.....x..x....",
+                        "rim": "x.....x....ox...", "clap": "..xx.....ox...x."}
+    assert sum(s.is_hit for t in p.tracks for s in t.steps) == 17
+    assert ("'pat': 2 silent note(s) not imported (Hydrogen plays no sound for them): "
+            "note-off 'Snare' at tick 72, note-off 'Kick' at tick 84") in result.notes
+    assert "'pat': notes of one instrument on one tick played as one hit: rim at tick 72 (x2)" in result.notes

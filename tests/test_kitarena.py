@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 import groovebox as gb
-from groovebox.drumkit import kit_tables
-from groovebox.engine import Engine, Program, TrackSettings
-from groovebox.kitarena import N_INSTRUMENTS, KitArena
+from groovebox.kits import kit_tables
+from groovebox.kits.arena import N_INSTRUMENTS, KitArena
 from groovebox.model.instruments import INSTRUMENT_INDEX
-from groovebox.sequencer import PatternProgram
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.program import Program, TrackSettings
+from groovebox.renderer.sequencer import PatternProgram
 
 SR = 48000
 
@@ -52,7 +54,7 @@ def test_arena_tables_hold_the_kit_tables_samples_for_each_bank():
 def test_a_pattern_on_arena_tables_sounds_exactly_like_render():
     beat = gb.load("breaks/funky-drummer")
     arena = KitArena(SR)
-    prog = PatternProgram.build(beat, sample_rate=SR)
+    prog = PatternProgram.build(beat, RenderOptions(sample_rate=SR))
     tracks = [TrackSettings(t.instrument, t.gain_db, t.pan) for t in beat.tracks]
     live = Program([prog], arena.tables([("909", beat.instruments), None, None]), tracks)
     n = 3 * SR
@@ -86,7 +88,7 @@ def test_regions_keep_their_offsets_and_samples_while_others_come_and_go():
 def test_kit_swap_lets_a_ringing_hit_ring_out_on_its_own_samples():
     ride = gb.Pattern.from_grid({"ride": "x" + "." * 31}, bpm=240)
     arena = KitArena(SR)
-    prog = PatternProgram.build(ride, sample_rate=SR)
+    prog = PatternProgram.build(ride, RenderOptions(sample_rate=SR))
     tracks = [TrackSettings("ride")]
     eng = Engine(SR, max_tracks=3 * N_INSTRUMENTS)
     eng.load(Program([prog], arena.tables([("808", ("ride",))]), tracks))

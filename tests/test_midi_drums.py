@@ -12,9 +12,9 @@ import pytest
 
 import groovebox as gb
 from groovebox import library
+from groovebox.exporter import export as write_pattern_midi
 from groovebox.formats.drum_grid import DrumImportError, quarters_per_beat
-from groovebox.formats.midi_drums import read_drum_midi
-from groovebox.io.midi import write_pattern_midi
+from groovebox.formats.midi.drums import read_drum_midi
 from groovebox.model.instruments import GM_NOTES
 
 REFERENCE = Path("/work/shared/reference/midi")

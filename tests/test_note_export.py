@@ -8,10 +8,10 @@ import mido
 import pytest
 
 from groovebox.errors import HarmonyError
-from groovebox.formats.midi_notes import GM_PROGRAMS, read_midi, write_midi
-from groovebox.formats.musicxml import read_musicxml, write_musicxml
+from groovebox.formats.midi.notes import GM_PROGRAMS, read_midi, write_midi
 from groovebox.generators import parts
 from groovebox.generators.progressions import generate_progression
+from groovebox.harmony.musicxml import read_musicxml, write_musicxml
 
 
 def song(seed: int = 3):

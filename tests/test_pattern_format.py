@@ -59,6 +59,19 @@ def test_round_trip_of_a_file():
     assert pattern_toml.dumps(pattern_toml.loads(text)) == text  # canonical form is stable
 
 
+def test_record_and_source_are_read_written_and_optional():
+    text = _edit('description = "A groove for tests."', 'description = "A groove for tests."\n'
+                 'record = "The Testers, Test Groove (1971)"\n'
+                 'source = "A Book of Beats (1999), pattern 12: kick and snare"')
+    p = pattern_toml.loads(text)
+    assert p.record == "The Testers, Test Groove (1971)"
+    assert p.source == "A Book of Beats (1999), pattern 12: kick and snare"
+    assert pattern_toml.loads(pattern_toml.dumps(p)) == p
+    plain = pattern_toml.loads(GOOD)
+    assert (plain.record, plain.source) == (None, None)
+    assert "record" not in pattern_toml.dumps(plain) and "source" not in pattern_toml.dumps(plain)
+
+
 def test_lane_on_a_rest_does_nothing_and_is_not_written():
     t = Track.from_grid("kick", "x...", ratchet="..3.")
     assert t.steps[2] == Step(".")
@@ -122,6 +135,8 @@ def patterns(draw):
         description=draw(text),
         tags=tuple(draw(st.lists(text, max_size=3))),
         kit=draw(st.one_of(st.none(), st.sampled_from(["808", "909"]))),
+        record=draw(st.one_of(st.none(), text.filter(str.strip))),
+        source=draw(st.one_of(st.none(), text.filter(str.strip))),
         tracks=tracks,
     )
 
@@ -164,6 +179,8 @@ BAD = [
     ("unknown header field", _edit("swing = 54", "swing = 54\nswng = 60"), 7, "swng", "did you mean 'swing'"),
     ("unknown track key", _edit("gain_db = -1.5", "gain = -1.5"), 19, "tracks.snare.gain", "unknown key"),
     ("empty description", _edit('description = "A groove for tests."', 'description = "  "'), 7, "description", "empty description"),
+    ("empty source", _edit("swing = 54", 'swing = 54\nsource = " "'), 7, "source", "empty source"),
+    ("record is a number", _edit("swing = 54", "swing = 54\nrecord = 1969"), 7, "record", "expected a string"),
     ("grid is a number", _edit('kick       = "x.x. ..x. ..x. .x.."', "kick       = 5"), 10, "tracks.kick", "grid string"),
 ]
 

@@ -17,6 +17,9 @@ import pytest
 import groovebox as gb
 from groovebox.io import realtime as rt
 from groovebox.live import Player
+from groovebox.live import patterns as live_patterns
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.pattern import plan_pattern
 
 pytestmark = pytest.mark.realtime
 SR = 48000
@@ -196,9 +199,7 @@ def test_stop_is_clean_and_a_new_play_replaces_the_old_one(jack):
 
 def test_blocking_play_of_a_finite_plan_ends_by_itself(jack):
     _, device = jack
-    from groovebox.offline import plan_pattern
-
-    plan = plan_pattern(gb.Pattern.from_grid({"rim": "x..."}, bpm=240), sample_rate=SR, bars=1)
+    plan = plan_pattern(gb.Pattern.from_grid({"rim": "x..."}, bpm=240), RenderOptions(sample_rate=SR, bars=1))
     t0 = time.perf_counter()
     player = gb.play(plan, blocking=True, device=device, blocksize=1024)
     assert time.perf_counter() - t0 < 5
@@ -366,7 +367,7 @@ def test_cli_ctrl_c_stops_with_the_summary(jack):
 
 def test_kit_space_is_reclaimed_and_reused_without_touching_sounding_hits(jack, monkeypatch):
     _, device = jack
-    monkeypatch.setattr(gb.live, "RECLAIM_ABOVE", 0)  # give back every unused kit at once
+    monkeypatch.setattr(live_patterns, "RECLAIM_ABOVE", 0)  # give back every unused kit at once
     # One ride every 2 s hard left; short rims hard right, whose kits come and go.
     ride = gb.Track.from_grid("ride", "x" + "." * 31, pan=-1.0)
     rim = gb.Track.from_grid("rim", "..x. ..x. ..x. ..x. ..x. ..x. ..x. ..x.", pan=1.0)

@@ -11,12 +11,13 @@ import pytest
 import soundfile as sf
 
 import groovebox as gb
-from groovebox.drumkit import SYNTH_LAYER_BOUNDS, SYNTH_LAYER_VELOCITIES, kit_tables
-from groovebox.drumsynth import n_variants, render_hit
 from groovebox.errors import KitError
+from groovebox.kits import kit_tables
+from groovebox.kits.samples import clear_cache, load_sample_kit
+from groovebox.kits.synth import n_variants, render_hit
+from groovebox.kits.tables import SYNTH_LAYER_BOUNDS, SYNTH_LAYER_VELOCITIES
 from groovebox.model.instruments import INSTRUMENT_INDEX
 from groovebox.model.kit import get_kit
-from groovebox.samplekit import clear_cache, load_sample_kit
 
 SR = 48000
 GMROCK = Path("/usr/share/hydrogen/data/drumkits/GMRockKit")
@@ -173,7 +174,7 @@ def test_no_such_kit(tmp_path):
 
 
 def test_samples_load_once_and_again_when_the_file_changes(tmp_path):
-    from groovebox import samplekit
+    from groovebox.kits import samples as samplekit
 
     clear_cache()
     f = write(tmp_path / "kick.wav", np.full(100, 0.5))

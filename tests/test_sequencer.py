@@ -7,8 +7,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from groovebox import Pattern, Track, sequencer
-from groovebox.sequencer import EventBuffer, PatternProgram
+from groovebox import Pattern, Track
+from groovebox.model.options import RenderOptions
+from groovebox.renderer import sequencer
+from groovebox.renderer.sequencer import EventBuffer, PatternProgram
 
 SR = 48000
 
@@ -32,7 +34,7 @@ def test_straight_hits_land_on_round_n_step_s_sr(bpm):
 def test_no_drift_after_an_hour():
     bpm = 93.7
     p = Pattern.from_grid({"kick": "x"}, bpm=bpm)
-    prog = PatternProgram.build(p, sample_rate=SR)
+    prog = PatternProgram.build(p, RenderOptions(sample_rate=SR))
     buf = EventBuffer(64)
     for step in (10**5, 3 * 10**5 + 7):  # ~ 1 hour and ~3 hours in
         s = exact_sample(step, bpm, 4)
@@ -92,7 +94,7 @@ def test_polymeter_tracks_loop_on_their_own_length():
 def test_windows_of_any_size_give_the_same_events():
     t = Track.from_grid("closed_hat", "xxxx xxxx", ratchet="..3. .2..", chance="5... ..7.", flam="...f ....")
     p = Pattern(name="w", tracks=(t, Track.from_grid("kick", "x..x..x.")), bpm=137, swing=61)
-    prog = PatternProgram.build(p, sample_rate=SR, seed=5, humanize_ms=4, humanize_velocity=0.1)
+    prog = PatternProgram.build(p, RenderOptions(sample_rate=SR, seed=5, humanize_ms=4, humanize_velocity=0.1))
     total = 3 * SR
     whole = EventBuffer(4096)
     prog.query(0, total, whole)
@@ -152,7 +154,7 @@ def _hits(sources, start: int, stop: int) -> list[tuple[int, int]]:
 @pytest.mark.parametrize("swing", [50, 62])
 def test_retimed_keeps_earlier_hits_and_counts_the_new_tempo_from_the_step(swing):
     p = Pattern.from_grid({"clave": "x.xx x.x. xxx. x..x"}, bpm=120, swing=swing)
-    old = PatternProgram.build(p, sample_rate=SR)
+    old = PatternProgram.build(p, RenderOptions(sample_rate=SR))
     at = 21  # an odd step: swung, in the second bar
     new = old.retimed(at, bpm=97.3)
     assert new.anchor_step == at and new.anchor_sample == exact_sample(at, 120, 4)
@@ -177,7 +179,7 @@ def test_retimed_keeps_earlier_hits_and_counts_the_new_tempo_from_the_step(swing
 
 def test_retimed_swing_and_pattern_start_at_a_sample():
     p = Pattern.from_grid({"rim": "xxxx"}, bpm=100, swing=50)
-    old = PatternProgram.build(p, sample_rate=SR, start_sample=12345)
+    old = PatternProgram.build(p, RenderOptions(sample_rate=SR), start_sample=12345)
     new = old.retimed(8, swing=66)
     assert new.bpm == 100 and new.anchor_sample == 12345 + exact_sample(8, 100, 4)
     got = _hits([old.until(8), new], 0, 5 * SR)
@@ -188,7 +190,7 @@ def test_retimed_swing_and_pattern_start_at_a_sample():
 
 def test_next_step_finds_the_first_step_or_bar_line_at_or_after_a_sample():
     p = Pattern.from_grid({"kick": "x..."}, bpm=93.7)
-    prog = PatternProgram.build(p, sample_rate=SR).retimed(5, bpm=131)
+    prog = PatternProgram.build(p, RenderOptions(sample_rate=SR)).retimed(5, bpm=131)
     for sample in (0, prog.anchor_sample, prog.anchor_sample + 1, 3 * SR + 17, 9 * SR):
         g = prog.next_step(sample)
         assert g >= 5 and prog.step_to_sample(g) >= sample
@@ -201,7 +203,7 @@ def test_next_step_finds_the_first_step_or_bar_line_at_or_after_a_sample():
 def test_until_bounds_every_hit_by_end_sample():
     p = Pattern.from_grid({"snare": Track.from_grid("snare", "x..x", nudge={3: 50}, ratchet="...4")},
                           bpm=140, swing=75)
-    prog = PatternProgram.build(p, sample_rate=SR, humanize_ms=5).until(12)
+    prog = PatternProgram.build(p, RenderOptions(sample_rate=SR, humanize_ms=5)).until(12)
     hits = _hits([prog], -SR, 10 * SR)
     assert max(h[1] for h in hits) == 11
     assert max(h[0] for h in hits) < prog.end_sample

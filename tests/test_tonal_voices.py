@@ -5,6 +5,8 @@ import pytest
 
 from groovebox.dsp import tonal as T
 from groovebox.errors import ParameterError, UnknownNameError
+from groovebox.model import patch as PT
+from groovebox.renderer.voices import render_note
 
 SR = 48000
 PITCHED = (T.PAD, T.BELL, T.EPIANO, T.PLUCK, T.PIANO, T.CHOIR, T.DRONE, T.ORGAN, T.SUB_BASS)
@@ -19,7 +21,7 @@ def _pure(kind):
         fields = dict(detune_cents=0.0, drawbars="080000000")
     if kind == T.ORGAN:
         fields = dict(drawbars="080000000")
-    return T.make_patch(kind, **fields)
+    return PT.make_patch(kind, **fields)
 
 
 def _peak_hz(x, lo_hz, hi_hz):
@@ -33,10 +35,10 @@ def _peak_hz(x, lo_hz, hi_hz):
     return freqs[k] + 0.5 * (a - c) / (a - 2 * b + c) * (freqs[1] - freqs[0])
 
 
-@pytest.mark.parametrize("name", sorted(T.PRESETS))
+@pytest.mark.parametrize("name", sorted(PT.PRESETS))
 def test_every_preset_sounds_finite_and_below_full_scale(name):
-    kind, patch = T.preset(name)
-    y = T.render_note(kind, patch, 220.0, 1.0, 3.0, SR, seed=5)
+    kind, patch = PT.preset(name)
+    y = render_note(kind, patch, 220.0, 1.0, 3.0, SR, seed=5)
     assert np.isfinite(y).all()
     rms_db = 10 * np.log10(np.mean(y**2))
     assert rms_db > -60.0, f"{name} is nearly silent ({rms_db:.1f} dB RMS)"
@@ -46,7 +48,7 @@ def test_every_preset_sounds_finite_and_below_full_scale(name):
 @pytest.mark.parametrize("kind", PITCHED)
 @pytest.mark.parametrize("f0", [55.0, 220.0, 880.0])
 def test_fundamental_is_at_the_played_pitch(kind, f0):
-    y = T.render_note(kind, _pure(kind), f0, 0.8, 2.0, SR)[:, 0]
+    y = render_note(kind, _pure(kind), f0, 0.8, 2.0, SR)[:, 0]
     x = y[int(0.6 * SR) : int(1.9 * SR)]
     found = _peak_hz(x, f0 * 0.97, f0 * 1.03)
     cents = 1200 * np.log2(found / f0)
@@ -55,8 +57,8 @@ def test_fundamental_is_at_the_played_pitch(kind, f0):
 
 
 def test_unison_pad_is_centred_on_the_pitch_and_spread_in_stereo():
-    patch = T.make_patch(T.PAD, detune_cents=15.0, drift_cents=0.0, voices=7, spread=1.0)
-    y = T.render_note(T.PAD, patch, 220.0, 0.8, 4.0, SR)
+    patch = PT.make_patch(T.PAD, detune_cents=15.0, drift_cents=0.0, voices=7, spread=1.0)
+    y = render_note(T.PAD, patch, 220.0, 0.8, 4.0, SR)
     x = y[int(2.5 * SR) : int(4.0 * SR)]
     mono = x.sum(axis=1)
     n = 1 << 20
@@ -71,10 +73,10 @@ def test_unison_pad_is_centred_on_the_pitch_and_spread_in_stereo():
     assert np.corrcoef(x[:, 0], x[:, 1])[0, 1] < 0.95
 
 
-@pytest.mark.parametrize("name", sorted(T.PRESETS))
+@pytest.mark.parametrize("name", sorted(PT.PRESETS))
 def test_note_starts_from_silence_along_the_attack(name):
-    kind, patch = T.preset(name)
-    y = T.render_note(kind, patch, 330.0, 1.0, 8.0, SR, seed=2)
+    kind, patch = PT.preset(name)
+    y = render_note(kind, patch, 330.0, 1.0, 8.0, SR, seed=2)
     assert y[0, 0] == 0.0 and y[0, 1] == 0.0
     attack_n = int(round(patch[T.P_ATTACK_S] * SR))
     peak = np.abs(y).max()
@@ -89,11 +91,11 @@ def test_note_starts_from_silence_along_the_attack(name):
     assert (level <= 2.0 * bound * peak + 1e-9).all()
 
 
-@pytest.mark.parametrize("name", sorted(T.PRESETS))
+@pytest.mark.parametrize("name", sorted(PT.PRESETS))
 def test_release_lands_on_zero_without_a_jump(name):
-    kind, patch = T.preset(name)
+    kind, patch = PT.preset(name)
     dur = 1.5
-    y = T.render_note(kind, patch, 262.0, 1.0, dur, SR, seed=4, tail_s=0.5)
+    y = render_note(kind, patch, 262.0, 1.0, dur, SR, seed=4, tail_s=0.5)
     off = int(round(dur * SR))
     peak = np.abs(y).max()
     ms = SR // 1000
@@ -117,7 +119,7 @@ def test_release_lands_on_zero_without_a_jump(name):
 
 
 def test_render_reports_the_voice_finished_and_stops_adding():
-    kind, patch = T.preset("rhodes")
+    kind, patch = PT.preset("rhodes")
     state = np.zeros(T.STATE_SIZE)
     T.tonal_start(kind, state, patch, 440.0, 0.7, 4800, SR, 0)
     out_l = np.zeros(48000)
@@ -132,7 +134,7 @@ def test_render_reports_the_voice_finished_and_stops_adding():
 
 @pytest.mark.parametrize("name", ["warm_pad", "fm_bell", "choir_ah", "rain"])
 def test_forced_release_is_clickless_and_frees_the_voice(name):
-    kind, patch = T.preset(name)
+    kind, patch = PT.preset(name)
     state = np.zeros(T.STATE_SIZE)
     n = 5 * SR
     out_l = np.zeros(n)
@@ -152,18 +154,18 @@ def test_forced_release_is_clickless_and_frees_the_voice(name):
     assert not out_l[end + 1 :].any() and not out_r[end + 1 :].any()
 
 
-@pytest.mark.parametrize("name", sorted(T.PRESETS))
+@pytest.mark.parametrize("name", sorted(PT.PRESETS))
 @pytest.mark.parametrize("block", [1, 64, 65, 256, 8193])
 def test_any_block_size_gives_identical_samples(name, block):
-    kind, patch = T.preset(name)
+    kind, patch = PT.preset(name)
     patch[T.P_RELEASE_S] = min(patch[T.P_RELEASE_S], 0.2)
-    whole = T.render_note(kind, patch, 247.0, 0.9, 0.4, SR, seed=9)
-    split = T.render_note(kind, patch, 247.0, 0.9, 0.4, SR, seed=9, block_frames=block)
+    whole = render_note(kind, patch, 247.0, 0.9, 0.4, SR, seed=9)
+    split = render_note(kind, patch, 247.0, 0.9, 0.4, SR, seed=9, block_frames=block)
     assert np.array_equal(whole, split)
 
 
 def test_float32_buffers_and_uneven_splits_match_one_call():
-    kind, patch = T.preset("warm_pad")
+    kind, patch = PT.preset("warm_pad")
     n = 30000
     outs = []
     for cuts in ([n], [1, 63, 64, 1000, 4097, n]):
@@ -180,26 +182,26 @@ def test_float32_buffers_and_uneven_splits_match_one_call():
 
 
 def test_same_seed_same_samples_other_seed_other_texture():
-    kind, patch = T.preset("rain")
-    a = T.render_note(kind, patch, 0.0 + 100.0, 1.0, 1.0, SR, seed=1)
-    b = T.render_note(kind, patch, 100.0, 1.0, 1.0, SR, seed=1)
-    c = T.render_note(kind, patch, 100.0, 1.0, 1.0, SR, seed=2)
+    kind, patch = PT.preset("rain")
+    a = render_note(kind, patch, 0.0 + 100.0, 1.0, 1.0, SR, seed=1)
+    b = render_note(kind, patch, 100.0, 1.0, 1.0, SR, seed=1)
+    c = render_note(kind, patch, 100.0, 1.0, 1.0, SR, seed=2)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
 def test_textures_ignore_pitch_and_velocity_scales_level():
-    kind, patch = T.preset("wind")
-    lo = T.render_note(kind, patch, 100.0, 1.0, 2.0, SR, seed=3)
-    hi = T.render_note(kind, patch, 1000.0, 1.0, 2.0, SR, seed=3)
+    kind, patch = PT.preset("wind")
+    lo = render_note(kind, patch, 100.0, 1.0, 2.0, SR, seed=3)
+    hi = render_note(kind, patch, 1000.0, 1.0, 2.0, SR, seed=3)
     assert np.array_equal(lo, hi)
-    half = T.render_note(kind, patch, 100.0, 0.5, 2.0, SR, seed=3)
+    half = render_note(kind, patch, 100.0, 0.5, 2.0, SR, seed=3)
     assert np.allclose(half, 0.5 * lo, atol=1e-12)
 
 
 def test_ocean_swells_and_falls_back():
-    kind, patch = T.preset("ocean")
-    y = T.render_note(kind, patch, 100.0, 1.0, 40.0, SR, seed=7)[int(8 * SR) : int(40 * SR), 0]
+    kind, patch = PT.preset("ocean")
+    y = render_note(kind, patch, 100.0, 1.0, 40.0, SR, seed=7)[int(8 * SR) : int(40 * SR), 0]
     rms = np.sqrt((y[: len(y) // SR * SR].reshape(-1, SR) ** 2).mean(axis=1))
     # Waves every ~10 s: one-second loudness swings by more than 6 dB, and comes back.
     assert 20 * np.log10(rms.max() / rms.min()) > 6.0
@@ -208,8 +210,8 @@ def test_ocean_swells_and_falls_back():
 
 
 def test_pluck_brighter_partials_die_first():
-    kind, patch = T.preset("pluck")
-    y = T.render_note(kind, patch, 196.0, 1.0, 3.0, SR)[:, 0]
+    kind, patch = PT.preset("pluck")
+    y = render_note(kind, patch, 196.0, 1.0, 3.0, SR)[:, 0]
 
     def high_share(x):
         spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
@@ -228,8 +230,8 @@ def test_extreme_patches_stay_finite():
             fields.update(fm_index=50.0, fm_ratio=32.0, fm_index2=50.0, fm_ratio2=32.0)
         if kind == T.RAIN:
             fields.update(density=5000.0)
-        patch = T.make_patch(kind, **fields)
-        y = T.render_note(kind, patch, 4000.0, 1.0, 0.3, SR)
+        patch = PT.make_patch(kind, **fields)
+        y = render_note(kind, patch, 4000.0, 1.0, 0.3, SR)
         assert np.isfinite(y).all()
         assert np.abs(y).max() < 8.0
 
@@ -237,17 +239,17 @@ def test_extreme_patches_stay_finite():
 @pytest.mark.parametrize(
     "call, error, text",
     [
-        (lambda: T.make_patch("pad", attack_s=-1.0), ParameterError, "patch.attack_s"),
-        (lambda: T.make_patch("pad", voices=2.5), ParameterError, "patch.voices"),
-        (lambda: T.make_patch("organ", drawbars="889000000"), ParameterError, "patch.drawbars"),
-        (lambda: T.make_patch("organ", drawbars="88"), ParameterError, "patch.drawbars"),
-        (lambda: T.make_patch("bell", fm_index=float("nan")), ParameterError, "patch.fm_index"),
-        (lambda: T.make_patch("bell", fm_indx=1.0), UnknownNameError, "fm_indx"),
-        (lambda: T.make_patch("harp"), UnknownNameError, "harp"),
-        (lambda: T.preset("warm_padd"), UnknownNameError, "warm_pad"),
-        (lambda: T.render_note("pad", None, 5.0, 0.5, 1.0, SR), ParameterError, "pitch_hz"),
-        (lambda: T.render_note("pad", None, 220.0, 1.5, 1.0, SR), ParameterError, "velocity"),
-        (lambda: T.render_note("pad", None, 220.0, 0.5, -1.0, SR), ParameterError, "duration_s"),
+        (lambda: PT.make_patch("pad", attack_s=-1.0), ParameterError, "patch.attack_s"),
+        (lambda: PT.make_patch("pad", voices=2.5), ParameterError, "patch.voices"),
+        (lambda: PT.make_patch("organ", drawbars="889000000"), ParameterError, "patch.drawbars"),
+        (lambda: PT.make_patch("organ", drawbars="88"), ParameterError, "patch.drawbars"),
+        (lambda: PT.make_patch("bell", fm_index=float("nan")), ParameterError, "patch.fm_index"),
+        (lambda: PT.make_patch("bell", fm_indx=1.0), UnknownNameError, "fm_indx"),
+        (lambda: PT.make_patch("harp"), UnknownNameError, "harp"),
+        (lambda: PT.preset("warm_padd"), UnknownNameError, "warm_pad"),
+        (lambda: render_note("pad", None, 5.0, 0.5, 1.0, SR), ParameterError, "pitch_hz"),
+        (lambda: render_note("pad", None, 220.0, 1.5, 1.0, SR), ParameterError, "velocity"),
+        (lambda: render_note("pad", None, 220.0, 0.5, -1.0, SR), ParameterError, "duration_s"),
     ],
 )
 def test_bad_settings_fail_with_one_clear_line(call, error, text):
@@ -258,10 +260,10 @@ def test_bad_settings_fail_with_one_clear_line(call, error, text):
 
 
 def test_kind_names_and_slot_constants_agree():
-    assert len(T.KIND_NAMES) == T.N_KINDS
+    assert len(PT.KIND_NAMES) == T.N_KINDS
     assert T.STATE_SIZE <= 64 and T.PATCH_SIZE <= 32
-    assert T.PATCH_FIELDS[T.P_CUTOFF_HZ] == "cutoff_hz"
-    assert T.PATCH_FIELDS[T.P_FM_INDEX] == "fm_index"
-    assert T.PATCH_FIELDS[T.P_VOWEL] == "vowel"
+    assert PT.PATCH_FIELDS[T.P_CUTOFF_HZ] == "cutoff_hz"
+    assert PT.PATCH_FIELDS[T.P_FM_INDEX] == "fm_index"
+    assert PT.PATCH_FIELDS[T.P_VOWEL] == "vowel"
     for kind in range(T.N_KINDS):
-        T.validate_patch(T.default_patch(kind))
+        PT.validate_patch(PT.default_patch(kind))

@@ -15,8 +15,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-from .errors import GrooveboxError, PatternError, RenderError, UnknownNameError  # noqa: E402
-from .model.pattern import Pattern, Step, Track  # noqa: E402
+from groovebox.errors import GrooveboxError, PatternError, RenderError, UnknownNameError  # noqa: E402
+from groovebox.model.pattern import Pattern, Step, Track  # noqa: E402
 
 # name -> "module:attribute", imported on first use so `import groovebox` stays light.
 _LAZY = {
@@ -24,13 +24,14 @@ _LAZY = {
     "play": "groovebox.live:play",
     "stop": "groovebox.live:stop",
     "Player": "groovebox.live:Player",
-    "Audio": "groovebox.audio:Audio",
-    "Engine": "groovebox.engine:Engine",
+    "Audio": "groovebox.io.audio:Audio",
+    "Engine": "groovebox.renderer.engine:Engine",
+    "RenderOptions": "groovebox.model.options:RenderOptions",
     "load": "groovebox.library:load",
     "library": "groovebox.library",
-    "sequencer": "groovebox.sequencer",
-    "events": "groovebox.sequencer:events",
-    "kits": "groovebox.model.kit",
+    "sequencer": "groovebox.renderer.sequencer",
+    "events": "groovebox.renderer.sequencer:events",
+    "kits": "groovebox.kits",
     "Kit": "groovebox.model.kit:Kit",
     "get_kit": "groovebox.model.kit:get_kit",
     "read_pattern": "groovebox.formats.pattern_toml:load",
@@ -45,16 +46,24 @@ _LAZY = {
     "arrange": "groovebox.generators.arrange:arrange",
     "Arrangement": "groovebox.model.arrangement:Arrangement",
     "Progression": "groovebox.model.notes:Progression",
-    "export": "groovebox.arrangement:export",
+    "export": "groovebox.exporter:export",
     "Loop": "groovebox.model.loop:Loop",
-    "Soundscape": "groovebox.model.loop:Soundscape",
-    "Instrument": "groovebox.model.loop:Instrument",
-    "Effect": "groovebox.model.loop:Effect",
-    "LFO": "groovebox.model.loop:LFO",
-    "Walk": "groovebox.model.loop:Walk",
-    "Drums": "groovebox.model.loop:Drums",
+    "Soundscape": "groovebox.model.soundscape:Soundscape",
+    "Instrument": "groovebox.model.patch:Instrument",
+    "Effect": "groovebox.model.effect:Effect",
+    "LFO": "groovebox.model.soundscape:LFO",
+    "Walk": "groovebox.model.soundscape:Walk",
+    "Drums": "groovebox.model.soundscape:Drums",
     "ambient": "groovebox.generators.ambient",
     "viz": "groovebox.viz",
+    "Song": "groovebox.model.song:Song",
+    "SongPart": "groovebox.model.song:SongPart",
+    "Section": "groovebox.model.song:Section",
+    "read_song": "groovebox.formats.song_toml:load",
+    "write_song": "groovebox.formats.song_toml:save",
+    "new_song": "groovebox.generators.templates:new_song",
+    "song_from_loop": "groovebox.generators.song_from_loop:song_from_loop",
+    "working_title": "groovebox.generators.titles:working_title",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

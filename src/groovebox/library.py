@@ -16,9 +16,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import GrooveboxError, PatternError, UnknownNameError
-from .formats import pattern_toml
-from .model.pattern import Pattern
+from groovebox.errors import GrooveboxError, PatternError, UnknownNameError
+from groovebox.formats import pattern_toml
+from groovebox.model.pattern import Pattern
 
 ENV_VAR = "GROOVEBOX_PATTERNS"
 

@@ -11,38 +11,39 @@ Files are streamed block by block (memory does not grow with duration) and writt
 
 from __future__ import annotations
 
-import math
 import os
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .audio import Audio
-from .engine import Engine, Program
-from .errors import GrooveboxError
-from .model.pattern import Pattern
+from groovebox import checks
+from groovebox.dsp.loudness import Meter
+from groovebox.dsp.truepeak import (
+    MASTER_TOLERANCE_LU,
+    TARGET_RANGE_LUFS,
+    Master,
+    master,
+    next_gain_db,
+)
+from groovebox.errors import GrooveboxError, RenderError
+from groovebox.io.audio import Audio
+from groovebox.io.wav import AudioWriter, write_audio
+from groovebox.model.options import split_options
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.plan import plan
+from groovebox.renderer.program import RenderPlan
 
 DEFAULT_SAMPLE_RATE = 48000
 BLOCK_FRAMES = 16384  # offline blocks: big enough that per-call overhead vanishes
 END_FADE_S = 0.010  # a render cut mid-sound ends with this fade, never a click
 MAX_TAIL_S = 12.0
-
-
-@dataclass
-class RenderPlan:
-    """How to render a source: its program, length, and how it ends."""
-
-    program: Program
-    frames: int  # frames of the timeline proper
-    tail: bool  # after `frames`, let sounding voices ring out (no new events)
-    keep_partial: bool = False  # on Ctrl-C keep the file rendered so far
-    engine_options: dict | None = None
-    label: str = ""
-    fade_frames: int = 0  # without a tail: a musical (raised-cosine) fade-out this long at the end
+MASTER_IN_MEMORY_FRAMES_PER_HZ = 180  # a mastered render up to 3 min is rendered once, in memory
+MASTER_PASSES = 4  # longer ones: measured once, then written (again if limiting left it short)
 
 
 class PartialRender(KeyboardInterrupt):
@@ -60,153 +61,99 @@ class PartialRender(KeyboardInterrupt):
         return self.frames / self.sample_rate
 
 
-def _positive(name: str, value, unit: str, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise GrooveboxError(f"{name}: expected a number of {unit}, got {value!r}") from None
-    if not (math.isfinite(v) and 0 < v <= hi):
-        raise GrooveboxError(f"{name}: {value!r} is out of range; expected more than 0 and at most {hi:g} {unit}")
-    return v
-
-
-def check_sample_rate(sample_rate) -> int:
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 384000:
-        raise GrooveboxError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
-    return int(sample_rate)
-
-
-def resolve_pattern(source) -> Pattern:
-    """A Pattern from a Pattern, a library id or a path."""
-    if isinstance(source, Pattern):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        from . import library
-
-        return library.load(source)
-    raise GrooveboxError(f"cannot render a {type(source).__name__}; expected a Pattern, a pattern id or a .toml path")
-
-
-def plan_pattern(
-    pattern: Pattern,
-    *,
-    sample_rate: int,
-    bars: float | None = None,
-    seconds: float | None = None,
-    bpm: float | None = None,
-    kit=None,
-    swing: float | None = None,
-    seed: int = 0,
-    humanize_ms: float = 0.0,
-    humanize_velocity: float = 0.0,
-    mute: tuple[str, ...] = (),
-    tail: bool = True,
-) -> RenderPlan:
-    """Plan a pattern render: ``bars`` bars (default: 4, or the pattern's length if longer) or
-    ``seconds`` seconds."""
-    if bars is not None and seconds is not None:
-        raise GrooveboxError("give bars or seconds, not both")
-    if seconds is not None:
-        seconds = _positive("seconds", seconds, "seconds", 24 * 3600)
-        end_step = -1
-    else:
-        if bars is None:
-            bars = max(Fraction(4), Fraction(math.ceil(pattern.bars)))
-        bars = _positive("bars", bars, "bars", 100_000)
-        end_step = max(1, round(Fraction(bars).limit_denominator(64) * pattern.steps_per_bar))
-    program = Engine.program_for(
-        pattern, sample_rate, kit=kit, bpm=bpm, swing=swing, seed=seed, humanize_ms=humanize_ms,
-        humanize_velocity=humanize_velocity, end_step=end_step, mute=tuple(mute),
-    )  # fmt: skip
-    src = program.sources[0]
-    if seconds is not None:
-        frames = round(seconds * sample_rate)
-        program.events_end = frames
-        tail = False
-    else:
-        frames = src.step_to_sample(end_step)
-    return RenderPlan(program, frames, tail, label=pattern.id or pattern.name)
-
-
-# Other kinds of sources plan themselves; modules are imported only when needed.
-_PLANNERS: dict[str, str] = {}
-
-
-def register_planner(type_name: str, target: str) -> None:
-    """Route sources of class ``type_name`` to ``"module:function"`` (called with the source
-    and the render keyword arguments, returning a RenderPlan)."""
-    _PLANNERS[type_name] = target
-
-
-register_planner("Arrangement", "groovebox.arrangement:plan_arrangement")
-register_planner("Progression", "groovebox.arrangement:plan_progression")
-register_planner("Soundscape", "groovebox.soundscape:plan_soundscape")
-
-
-def _plan(source, sample_rate: int, options: dict) -> RenderPlan:
-    if isinstance(source, RenderPlan):
-        return source
-    name = type(source).__name__
-    if name in _PLANNERS:
-        import importlib
-
-        module, func = _PLANNERS[name].split(":")
-        return getattr(importlib.import_module(module), func)(source, sample_rate=sample_rate, **options)
-    return plan_pattern(resolve_pattern(source), sample_rate=sample_rate, **options)
-
-
 def render(
     source,
     *,
-    bars: float | None = None,
-    seconds: float | None = None,
-    minutes: float | None = None,
-    sample_rate: int = DEFAULT_SAMPLE_RATE,
     path: str | os.PathLike | None = None,
     subtype: str | None = None,
     block_frames: int = BLOCK_FRAMES,
     progress: bool | None = None,
+    loudness: float | str | None = None,
+    stems: str | os.PathLike | None = None,
     **options,
 ) -> Audio | Path:
     """Render a pattern (or another source) offline.
 
     Parameters
     ----------
-    source : Pattern, str or PathLike
-        A pattern, a library id (``"breaks/funky-drummer"``) or a pattern file.
-    bars, seconds, minutes : float, optional
-        Length (one of them). Patterns default to 4 bars (or their own length if longer) and
-        ring out after the last bar.
-    sample_rate : int
-        Output rate in Hz (default 48000).
+    source : Pattern, str, PathLike, Soundscape, Arrangement or Progression
+        A pattern, a library id (``"breaks/funky-drummer"``), a pattern file, or any other
+        source :func:`groovebox.renderer.plan.plan` knows.
     path : str or PathLike, optional
         Stream to this file instead of returning audio (format from the suffix; 24-bit WAV by
         default); written atomically.
+    subtype : str, optional
+        ``"16"``, ``"24"`` or ``"float"`` sample format for files.
+    block_frames : int
+        Frames per engine call (the output does not depend on it).
+    progress : bool, optional
+        A progress bar on stderr (default: on a terminal, for renders over 30 s).
+    loudness : float or "off", optional
+        Master to this integrated loudness in LUFS (-70..0; streaming services play at -14):
+        the whole render is measured (ITU-R BS.1770-4), then brought there by one gain, with a
+        true-peak limiter keeping it at or under -1 dBTP. None or ``"off"`` (the default here;
+        the command line's default is -14): the raw mix through the engine's safety limiter.
+        Songs carry their own target in their master chain; ``loudness`` overrides it.
+    stems : str or PathLike, optional
+        Songs: also write one 24-bit WAV per track and bus that reaches the master (all from
+        time 0, all the same length) and the pre-master mix as ``mix.wav`` into this folder.
     **options
-        ``bpm``, ``kit``, ``swing``, ``seed``, ``humanize_ms``, ``humanize_velocity``, ``mute``,
-        ``tail`` for patterns.
+        :class:`~groovebox.model.options.RenderOptions` fields: ``bars``, ``seconds`` (or
+        ``minutes``), ``bpm``, ``kit``, ``swing``, ``seed``, ``humanize_ms``,
+        ``humanize_velocity``, ``mute``, ``solo``, ``tail``, ``fade_s``, ``sample_rate``.
+        Patterns default to 4 bars (or their own length if longer) and ring out after the last
+        bar; a bare progression also takes ``gb.arrange`` keywords.
 
     Returns
     -------
     Audio or Path
         The audio in memory, or the path written.
     """
-    sample_rate = check_sample_rate(sample_rate)
-    if minutes is not None:
-        if seconds is not None:
-            raise GrooveboxError("give seconds or minutes, not both")
-        seconds = _positive("minutes", minutes, "minutes", 24 * 60) * 60.0
-    if bars is not None:
-        options["bars"] = bars
-    if seconds is not None:
-        options["seconds"] = seconds
-    plan = _plan(source, sample_rate, options)
-    engine = Engine(sample_rate, max_block=block_frames, **(plan.engine_options or {}))
-    engine.load(plan.program)
+    opts, extra = split_options(**options)
+    block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+    if stems is not None and not isinstance(stems, str | os.PathLike):
+        raise GrooveboxError(f"stems: expected a folder name, got {stems!r}")
+    target = loudness_target(loudness)
+    the_plan = plan(source, opts, **extra)
+    if stems is not None and the_plan.program.mixer is None:
+        raise GrooveboxError("stems: only songs have stems (tracks and buses of a mixer)")
+    mastered = target is not None or the_plan.master_stage is not None
+    # A mastered render leaves the peaks to the true-peak limiter of the master stage: the
+    # engine's own limiter (a safety net at -0.3 dBFS) would duck the mix before it is measured.
+    engine = Engine(opts.sample_rate, max_block=block_frames, limiter=not mastered,
+                    **(the_plan.engine_options or {}))
+    engine.load(the_plan.program)
+    if the_plan.master_stage is not None:
+        song_target = "off" if loudness is not None and target is None else target
+        return _render_song(engine, the_plan, None if path is None else Path(path), subtype, block_frames,
+                            progress, None if stems is None else Path(stems), song_target)
+    meta = {"label": the_plan.label, **the_plan.program.meta}
     if path is None:
-        return Audio(_render_to_memory(engine, plan, block_frames), sample_rate,
-                     meta={"label": plan.label, **plan.program.meta})
-    return _render_to_file(engine, plan, Path(path), subtype, block_frames, progress)
+        samples = _render_to_memory(engine, the_plan, block_frames)
+        if target is not None:
+            samples = master(samples, opts.sample_rate, target_lufs=target)
+            meta["loudness_lufs"] = target
+        return Audio(samples, opts.sample_rate, meta=meta)
+    if target is not None and _fits_in_memory(the_plan, opts.sample_rate):
+        # Short renders: render once, master in memory, write (half the work of two passes).
+        samples = master(_render_to_memory(engine, the_plan, block_frames), opts.sample_rate, target_lufs=target)
+        return write_audio(path, samples, opts.sample_rate, subtype=subtype)
+    return _render_to_file(engine, the_plan, Path(path), subtype, block_frames, progress, target)
+
+
+def loudness_target(loudness) -> float | None:
+    """``loudness`` as a target in LUFS (-70..0), or None for ``None``/``"off"``."""
+    if loudness is None or (isinstance(loudness, str) and loudness.strip().lower() == "off"):
+        return None
+    lo, hi = TARGET_RANGE_LUFS
+    return checks.number(loudness, "loudness", lo, hi, f"a loudness in {lo:g}..{hi:g} LUFS, or 'off'")
+
+
+def _fits_in_memory(plan: RenderPlan, sample_rate: int) -> bool:
+    frames = plan.frames + (round(MAX_TAIL_S * sample_rate) if plan.tail else 0)
+    return frames <= MASTER_IN_MEMORY_FRAMES_PER_HZ * sample_rate
 
 
 def _blocks(total: int, block: int):
@@ -276,6 +223,72 @@ def _render_to_memory(engine: Engine, plan: RenderPlan, block_frames: int) -> np
     return np.concatenate([main, *tail]) if tail else main
 
 
+class _MeterSink:
+    """Pass 1 of a mastered render: takes the blocks a file would get and measures them."""
+
+    partial = False
+    frames = 0
+
+    def __init__(self, sample_rate: int):
+        self.meter = Meter(sample_rate, 2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def write(self, block: np.ndarray) -> None:
+        self.meter.feed(block)
+
+    def result(self):
+        return self.meter.result()
+
+
+class _MasteredWriter:
+    """Pass 2: each block through the master stage into the file; the stage's last frames go
+    out when the file is finished (or kept, when an interrupted render keeps what it has)."""
+
+    def __init__(self, writer: AudioWriter, stage: Master):
+        self.writer = writer
+        self.stage = stage
+        self.out_meter = Meter(stage.sample_rate, 2)
+
+    def on_target(self, target_lufs: float) -> bool:
+        """The file so far (all of it, once flushed) is within the tolerance of the target."""
+        short = target_lufs - self.out_meter.result().integrated_lufs
+        return short <= MASTER_TOLERANCE_LU or self.stage.max_reduction_db == 0.0
+
+    @property
+    def partial(self) -> bool:
+        return self.writer.partial
+
+    @property
+    def frames(self) -> int:
+        return self.writer.frames
+
+    def __enter__(self):
+        self.writer.__enter__()
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        out = self.stage.process(block)
+        if len(out):
+            self.writer.write(out)
+            self.out_meter.feed(out)
+
+    def finish(self) -> None:
+        """Write the stage's last frames (before the file is closed)."""
+        out = self.stage.flush()
+        self.writer.write(out)
+        self.out_meter.feed(out)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and self.writer.keep_partial:
+            self.finish()
+        self.writer.__exit__(exc_type, exc, tb)
+
+
 class _Progress:
     """A rich progress bar on a terminal (elapsed, speed in x real time, ETA); silent otherwise."""
 
@@ -291,7 +304,7 @@ class _Progress:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (
+            from rich.progress import (  # rich: ~0.08 s to import; only a visible progress bar pays it
                 BarColumn,
                 Progress,
                 TextColumn,
@@ -320,11 +333,11 @@ class _Progress:
 
 
 def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
-                    progress: bool | None) -> Path:
-    from .io.wav import AudioWriter
-
+                    progress: bool | None, target_lufs: float | None = None) -> Path:
     sr = engine.sample_rate
     writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
+    if target_lufs is not None:
+        return _render_mastered(engine, plan, path, subtype, block_frames, progress, target_lufs)
     try:
         _write_blocks(engine, plan, writer, block_frames, progress, path)
     except KeyboardInterrupt:
@@ -332,6 +345,42 @@ def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block
             raise PartialRender(path, writer.frames, sr) from None
         raise
     return path
+
+
+def _render_mastered(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
+                     progress: bool | None, target_lufs: float) -> Path:
+    """A long render mastered in constant memory: measure the whole render, then render it
+    again (the engine is deterministic: the same samples) through one gain and the true-peak
+    limiter into the file. Where the limiter pulls the result under the target, the file is
+    written once more with the gain raised by the shortfall (rare: long renders are seldom that
+    peaky)."""
+    sr = engine.sample_rate
+    meter = _MeterSink(sr)
+    _write_blocks(engine, replace(plan, keep_partial=False), meter, block_frames, progress, path)
+    gain_db = meter.result().gain_db_to(target_lufs)
+    tries: list[tuple[float, float]] = []
+    for attempt in range(MASTER_PASSES):
+        engine.reset()
+        stage = Master(sr, 2, gain_db=gain_db)
+        writer = _MasteredWriter(AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial), stage)
+        last = attempt == MASTER_PASSES - 1
+        try:
+            _write_blocks(engine, plan, writer, block_frames, progress, path,
+                          keep=lambda w=writer, final=last: final or w.on_target(target_lufs))
+        except _TryAgain:
+            tries.append((gain_db, writer.out_meter.result().integrated_lufs))
+            gain_db = next_gain_db(tries, target_lufs)
+            continue
+        except KeyboardInterrupt:
+            if writer.partial:
+                raise PartialRender(path, writer.frames, sr) from None
+            raise
+        break
+    return path
+
+
+class _TryAgain(Exception):
+    """The mastered file came out under its target: drop it and write it again."""
 
 
 def _write_deferring_signals(writer, block: np.ndarray) -> None:
@@ -342,10 +391,6 @@ def _write_deferring_signals(writer, block: np.ndarray) -> None:
     step, and the kept file would lose its last blocks, fade included. So while writing, the
     two signals are only noted; afterwards the original handler gets them.
     """
-    import os
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
         writer.write(block)
         return
@@ -365,7 +410,8 @@ def _write_deferring_signals(writer, block: np.ndarray) -> None:
             os.kill(os.getpid(), caught[0])
 
 
-def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path) -> None:
+def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path,
+                  keep=None) -> None:
     sr = engine.sample_rate
     buf = np.empty((2, block_frames, 2), np.float32)
     with writer, _Progress(progress, plan.frames, sr, plan.label or path.name) as bar:
@@ -391,8 +437,153 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
                 _write_deferring_signals(writer, ready)
             for block in _tail_blocks(engine, plan, block_frames):
                 writer.write(block)
+            if keep is not None:  # a mastered file: its last frames, and is it on target?
+                writer.finish()
+                if not keep():
+                    raise _TryAgain
         except KeyboardInterrupt:
             if plan.keep_partial and held is not None:
                 _fade_out(held, round(INTERRUPT_FADE_S * sr))
                 writer.write(held)
             raise
+
+
+# --- songs: stems and the loudness stage -------------------------------------------------------------
+class _Stems:
+    """Writers for a mixer's stems and its pre-master mix, fed from the mixer's tap."""
+
+    def __init__(self, folder: Path, mixer, sample_rate: int):
+        names = [*mixer.stem_names, "mix"]
+        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24") for n in names]
+        self.paths = [w.path for w in self.writers]
+
+    def __enter__(self):
+        entered = []
+        try:
+            for w in self.writers:
+                w.__enter__()
+                entered.append(w)
+        except BaseException:
+            for w in entered:
+                w.__exit__(RenderError, RenderError("stems"), None)
+            raise
+        return self
+
+    def tap(self, mixer, m: int) -> None:
+        for w, i in zip(self.writers, mixer.stem_nodes, strict=False):
+            w.write(mixer.buf[i, :, :m].T)
+        self.writers[-1].write(mixer.premaster[:, :m].T)
+
+    def __exit__(self, *exc):
+        first = None
+        for w in self.writers:
+            try:
+                w.__exit__(*exc)
+            except GrooveboxError as err:
+                first = first or err
+        if first is not None and exc[0] is None:
+            raise first
+
+
+def _stem_file(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, block_frames: int, progress,
+                 stems: Path | None, target_lufs: float | str | None = None) -> Audio | Path:
+    """Render a plan whose master has a loudness stage (songs): pass 1 renders the mix (and the
+    stems) while a BS.1770 meter measures it; pass 2 applies one gain to the target loudness
+    and the true-peak limiter. In memory the mix is kept; for a file it goes to a temporary
+    float file beside the target, so memory stays flat however long the song."""
+    import soundfile as sf  # soundfile (libsndfile): the float pre-master file of a long song
+
+    sr = engine.sample_rate
+    st = plan.master_stage
+    target, ceiling = st.get("target_lufs"), st.get("ceiling_dbtp", -1.0)
+    if target_lufs is not None:
+        target = None if target_lufs == "off" else target_lufs
+    meter = Meter(sr, 2)
+    mixer = plan.program.mixer
+    block_frames = min(block_frames, engine.max_block)
+    label = plan.label or (path.name if path is not None else "song")
+    stem_ctx = _Stems(stems, mixer, sr) if stems is not None else None
+    tmp_path = None
+    try:
+        if stem_ctx is not None:
+            stem_ctx.__enter__()
+            mixer.tap = stem_ctx.tap
+        if path is None:
+            mix = np.empty((plan.frames, 2), np.float32)
+            sink = None
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp_path = path.parent / f".{path.name}.premaster.{os.getpid()}.wav"
+            sink = sf.SoundFile(tmp_path, "w", sr, 2, "FLOAT", format="WAV")
+        with _Progress(progress, plan.frames, sr, label) as bar:
+            done = 0
+            for m in _blocks(plan.frames, block_frames):
+                block = engine.render_block(m) if sink is not None else engine.render_block(m, mix[done:done + m])
+                _end_fade(block, done, plan.frames, plan, sr)
+                meter.feed(block)
+                if sink is not None:
+                    sink.write(block)
+                done += m
+                bar.update(done)
+        mixer.tap = None
+        if stem_ctx is not None:
+            stem_ctx.__exit__(None, None, None)
+            stem_ctx = None
+        loud = meter.result()
+        if target is not None and not loud.measurable:
+            raise RenderError(f"{label}: the song is silent (below the -70 LUFS gate); nothing to master")
+        gain_db = 0.0 if target is None else loud.gain_db_to(target)
+        if sink is not None:
+            sink.close()
+            sink = None
+        tries: list[tuple[float, float]] = []
+        for attempt in range(MASTER_PASSES):
+            # One static gain and the true-peak limiter over the kept pre-master mix; where the
+            # limiter leaves it under the target, again with the gain raised (no new render).
+            stage = Master(sr, 2, gain_db=gain_db, ceiling_dbtp=ceiling)
+            out_meter = Meter(sr, 2)
+            if path is None:
+                out = np.concatenate([stage.process(mix), stage.flush()])
+                out_meter.feed(out)
+            else:
+                last = attempt == MASTER_PASSES - 1
+                try:
+                    with AudioWriter(path, sr, subtype=subtype) as writer, sf.SoundFile(tmp_path, "r") as src:
+                        while True:
+                            block = src.read(block_frames, dtype="float32")
+                            if not len(block):
+                                break
+                            done_block = stage.process(block)
+                            writer.write(done_block)
+                            out_meter.feed(done_block)
+                        done_block = stage.flush()
+                        writer.write(done_block)
+                        out_meter.feed(done_block)
+                        got = out_meter.result().integrated_lufs
+                        if not last and target is not None and target - got > MASTER_TOLERANCE_LU \
+                                and stage.max_reduction_db > 0.0:
+                            raise _TryAgain  # the writer drops its temporary file
+                except _TryAgain:
+                    pass
+            got = out_meter.result().integrated_lufs
+            if target is None or target - got <= MASTER_TOLERANCE_LU or stage.max_reduction_db == 0.0:
+                break
+            tries.append((gain_db, got))
+            gain_db = next_gain_db(tries, target)
+        meta = {"label": plan.label, **plan.program.meta, "premaster_lufs": loud.integrated_lufs,
+                "master_gain_db": gain_db}
+        return Audio(out, sr, meta=meta) if path is None else path
+    finally:
+        mixer.tap = None
+        if stem_ctx is not None:
+            stem_ctx.__exit__(RenderError, RenderError("interrupted"), None)
+        if tmp_path is not None:
+            try:
+                if sink is not None:
+                    sink.close()
+            finally:
+                tmp_path.unlink(missing_ok=True)

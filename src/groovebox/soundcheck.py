@@ -10,8 +10,8 @@ and ``notebooks/06_sound.ipynb`` share, so all three say the same thing:
 - :func:`pattern_balance` renders a pattern's per-instrument stems (everything else muted) and
   gives each stem's loudness relative to the whole pattern, in LU; the same pattern on a
   reference kit gives the reference balance;
-- :func:`loudness_lufs` is a small ITU-R BS.1770 integrated loudness (K-weighting, 400 ms
-  blocks, absolute and relative gates) used until the project's streaming meter replaces it.
+- :func:`loudness_lufs` is the integrated loudness of :mod:`groovebox.dsp.loudness` (ITU-R
+  BS.1770-4).
 
 Reference kits are Hydrogen drumkits (Debian's ``hydrogen-data``): :data:`REFERENCE_KITS` names
 the one each built-in kit is compared with, and :func:`reference_path` finds it on disk.
@@ -19,7 +19,6 @@ the one each built-in kit is compared with, and :func:`reference_path` finds it 
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,11 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .drumkit import KitTables, kit_tables
-from .engine import Engine
-from .model.instruments import INSTRUMENT_INDEX
-from .model.pattern import Pattern
-from .offline import plan_pattern
+from groovebox import library
+from groovebox.dsp.loudness import measure
+from groovebox.kits import KitTables, kit_tables
+from groovebox.model.instruments import INSTRUMENT_INDEX
+from groovebox.model.options import RenderOptions
+from groovebox.model.pattern import Pattern
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program, plan_pattern
 
 SAMPLE_RATE = 48000
 HYDROGEN_DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
@@ -168,7 +170,7 @@ def render_hit(kit, instrument: str, velocity: float = 0.8, sample_rate: int = S
     if velocity not in grids:
         raise ValueError(f"velocity: expected one of {sorted(grids)} (the grid's o, x, X), got {velocity!r}")
     pattern = Pattern.from_grid({instrument: grids[velocity]}, bpm=60.0, steps_per_beat=1)
-    program = Engine.program_for(pattern, sample_rate, kit=kt, end_step=1)
+    program = pattern_program(pattern, RenderOptions(kit=kt, sample_rate=sample_rate), end_step=1)
     frames = int((_longest_s(kt, instrument) + 0.05) * sample_rate)
     out = _render(program, frames, sample_rate)
     return out if stereo else 0.5 * (out[:, 0] + out[:, 1])
@@ -178,12 +180,14 @@ def render_pattern(pattern, kit, *, bars: int = 4, mute: tuple[str, ...] = (),
                    sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """``bars`` bars of ``pattern`` on ``kit`` through the engine (no limiter), with ring-out;
     (n, 2) float64."""
-    from .offline import resolve_pattern
-
-    pattern = resolve_pattern(pattern)
-    plan = plan_pattern(pattern, sample_rate=sample_rate, bars=bars, kit=tables(kit, sample_rate),
-                        mute=tuple(mute))
+    pattern = _pattern(pattern)
+    plan = plan_pattern(pattern, RenderOptions(bars=bars, kit=tables(kit, sample_rate), mute=tuple(mute),
+                                               sample_rate=sample_rate))
     return _render(plan.program, plan.frames + sample_rate, sample_rate)
+
+
+def _pattern(pattern) -> Pattern:
+    return pattern if isinstance(pattern, Pattern) else library.load(pattern)
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,79 +301,10 @@ def measure_hit(kit, instrument: str, velocity: float = 0.8,
     return hit_measures(render_hit(kit, instrument, velocity, sample_rate), sample_rate)
 
 
-# ---------------------------------------------------------------------------------------
-# Loudness (BS.1770 integrated; a private stand-in for the project's meter)
-# ---------------------------------------------------------------------------------------
-
-
-def _biquad_ir(b, a, n: int) -> np.ndarray:
-    y = np.zeros(n)
-    x1 = x2 = y1 = y2 = 0.0
-    for i in range(n):
-        x0 = 1.0 if i == 0 else 0.0
-        y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
-        y[i] = y0
-        x2, x1, y2, y1 = x1, x0, y1, y0
-    return y
-
-
-@lru_cache(maxsize=8)
-def _k_weighting_ir(sample_rate: int) -> np.ndarray:
-    """Impulse response of BS.1770's K-weighting (pre-filter shelf then RLB high-pass), as
-    designed for any rate from the analog prototypes; 1 s long (it decays below 1e-12)."""
-    fs = float(sample_rate)
-    # Stage 1: high shelf, +4 dB above ~1.7 kHz.
-    f0, g_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-    k = math.tan(math.pi * f0 / fs)
-    vh = 10.0 ** (g_db / 20.0)
-    vb = vh ** 0.4996667741545416
-    a0 = 1.0 + k / q + k * k
-    b1 = [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
-    a1 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
-    # Stage 2: RLB high-pass at ~38 Hz.
-    f0, q = 38.13547087602444, 0.5003270373238773
-    k = math.tan(math.pi * f0 / fs)
-    a0 = 1.0 + k / q + k * k
-    b2 = [1.0, -2.0, 1.0]
-    a2 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
-    n = sample_rate
-    ir1 = _biquad_ir(b1, a1, n)
-    ir2 = _biquad_ir(b2, a2, n)
-    return np.convolve(ir1, ir2)[:n]
-
-
-def _k_weight(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    ir = _k_weighting_ir(sample_rate)
-    n = len(x) + len(ir)
-    nfft = 1 << (n - 1).bit_length()
-    spec = np.fft.rfft(x, nfft, axis=0) * np.fft.rfft(ir, nfft)[:, None]
-    return np.fft.irfft(spec, nfft, axis=0)[: len(x)]
-
-
 def loudness_lufs(x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
-    """Integrated loudness (ITU-R BS.1770-4) of mono (n,) or stereo (n, 2) audio, in LUFS.
-
-    400 ms blocks with 75 % overlap, an absolute gate at -70 LUFS and a relative gate 10 LU
-    below the absolutely gated level. ``-inf`` for audio with no block above -70 LUFS.
-    """
-    x = np.asarray(x, np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    y = _k_weight(x, sample_rate)
-    block, hop = int(0.4 * sample_rate), int(0.1 * sample_rate)
-    if len(y) < block:
-        y = np.vstack([y, np.zeros((block - len(y), y.shape[1]))])
-    sq = np.concatenate([np.zeros((1, y.shape[1])), np.cumsum(y * y, axis=0)])
-    starts = np.arange(0, len(y) - block + 1, hop)
-    z = ((sq[starts + block] - sq[starts]) / block).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        lk = -0.691 + 10.0 * np.log10(z)
-    gated = z[lk > -70.0]
-    if gated.size == 0:
-        return -math.inf
-    rel = -0.691 + 10.0 * np.log10(gated.mean()) - 10.0
-    gated = z[(lk > -70.0) & (lk > rel)]
-    return float(-0.691 + 10.0 * np.log10(gated.mean()))
+    """Integrated loudness (ITU-R BS.1770-4, the project meter) of mono (n,) or stereo (n, 2)
+    audio, in LUFS; ``-inf`` when nothing passes the -70 LUFS gate."""
+    return measure(np.asarray(x, np.float64), sample_rate).integrated_lufs
 
 
 # ---------------------------------------------------------------------------------------
@@ -386,9 +321,7 @@ def pattern_balance(pattern, kit, instruments: tuple[str, ...] | None = None, *,
     the pattern's is the instrument's balance (0 LU: as loud as the whole groove; a hat at
     -12 LU sits 12 LU under it).
     """
-    from .offline import resolve_pattern
-
-    pattern = resolve_pattern(pattern)
+    pattern = _pattern(pattern)
     own = pattern.instruments
     playing = tuple(i for i in own if instruments is None or i in instruments)
     silent = tuple(i for i in own if i not in playing)
@@ -406,9 +339,7 @@ def balance_against(pattern, kit: str, reference=None, *, bars: int = 4,
                     sample_rate: int = SAMPLE_RATE) -> dict[str, tuple[float, float]]:
     """instrument -> (balance on ``kit``, balance on its reference kit), LU, for the instruments
     of ``pattern`` both kits have. The reference defaults to :func:`reference_path` of ``kit``."""
-    from .offline import resolve_pattern
-
-    pattern = resolve_pattern(pattern)
+    pattern = _pattern(pattern)
     reference = reference if reference is not None else reference_path(kit)
     shared = tuple(i for i in pattern.instruments if has_instrument(reference, i, sample_rate))
     if not shared:

@@ -15,6 +15,7 @@ SHOWCASE = (
     ("blues/slow-blues-12-8", "acoustic", 2),
     ("polymeter/three-over-four", "909", 4),
 )
+DEMO_LUFS = -14.0  # every file mastered to the same loudness (streaming level), so they sit together
 AMBIENT_SECONDS = 45.0  # an excerpt of Music-for-Airports-style loops
 PROGRESSION = ("vi IV I V", "G", "soul/motown-backbeat")  # chords, key, groove
 
@@ -30,8 +31,8 @@ def register(sub) -> None:
 
 def output_device():
     """The default output device, or None when there is no way to play sound."""
-    from ..errors import GrooveboxError
-    from ..io.realtime import find_device
+    from groovebox.errors import GrooveboxError
+    from groovebox.io.realtime import find_device
 
     try:
         return find_device()
@@ -41,9 +42,9 @@ def output_device():
 
 def _extras(out: Path):
     """(label, path, render, play source) of the ambient and the progression showcases."""
-    from ..generators import ambient
-    from ..generators.arrange import arrange
-    from ..harmony import progression
+    from groovebox.generators import ambient
+    from groovebox.generators.arrange import arrange
+    from groovebox.harmony import progression
 
     scape = ambient.preset("airports", seed=1)
     chords, key, groove = PROGRESSION
@@ -57,9 +58,9 @@ def _extras(out: Path):
 
 
 def cmd_demo(args) -> int:
-    from ..library import load
-    from ..live import play
-    from ..offline import render
+    from groovebox.library import load
+    from groovebox.live import play
+    from groovebox.offline import render
 
     out = Path(args.out)
     device = None if args.no_play else output_device()
@@ -69,13 +70,13 @@ def cmd_demo(args) -> int:
     for pattern_id, kit, bars in SHOWCASE:
         path = out / f"{pattern_id.replace('/', '--')}--{kit}.wav"
         t0 = time.perf_counter()
-        render(pattern_id, path=path, bars=bars, kit=kit)
+        render(pattern_id, path=path, bars=bars, kit=kit, loudness=DEMO_LUFS)
         print(f"  {path}  ({pattern_id}, {kit} kit, {bars} bars, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
     extras = _extras(out)
     for label, path, length, source in extras:
         t0 = time.perf_counter()
-        render(source, path=path, **length)
+        render(source, path=path, loudness=DEMO_LUFS, **length)
         print(f"  {path}  ({label}, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
     if device is not None:

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 BASS_CHOICES = ("auto", "roots", "root_fifth", "root-fifth", "walking", "kick")
 ARP_CHOICES = ("up", "down", "updown", "random")
@@ -61,6 +61,7 @@ def _add_arrangement_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--melody", action="store_true", help="add a seeded melody")
     p.add_argument("--seed", type=int, default=0, help="seed for melody, walking bass, drums (default 0)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz for audio output (default 48000)")
+    p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.add_argument("-o", "--output", help="write .wav/.flac/.mid/.musicxml (default: print the chords)")
 
 
@@ -95,8 +96,8 @@ def _check_output(args) -> Path | None:
     """Fail on an unwritable suffix before any work."""
     if not args.output:
         return None
-    from ..arrangement import MIDI_SUFFIXES, MUSICXML_SUFFIXES
-    from ..io.wav import FORMATS
+    from groovebox.exporter import MIDI_SUFFIXES, MUSICXML_SUFFIXES
+    from groovebox.formats.audio import FORMATS
 
     out = Path(args.output)
     known = (*FORMATS, *MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
@@ -108,16 +109,16 @@ def _check_output(args) -> Path | None:
 def _drums(args):
     if not args.drums:
         return None
-    from ..offline import resolve_pattern
+    from groovebox.library import load
 
-    return resolve_pattern(args.drums)
+    return load(args.drums)
 
 
 def _tempo_and_meter(args, drums, default_bpm: float | None) -> tuple[float | None, str]:
     """Quarter-note tempo and signature: given, else the drum pattern's, else the default."""
     signature = args.signature
     if drums is not None:
-        from ..model.arrangement import pattern_beat_quarters
+        from groovebox.model.arrangement import pattern_beat_quarters
 
         q = pattern_beat_quarters(drums)
         if signature is None:
@@ -142,7 +143,7 @@ def _bars_per_chord(text: str | None):
 
 
 def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
-    from ..generators.arrange import arrange
+    from groovebox.generators.arrange import arrange
 
     bass = None if args.bass is None else args.bass.replace("-", "_")
     arr = arrange(progression, chords=args.instrument, voicing=args.voicing, bass=bass, arp=args.arp,
@@ -150,10 +151,11 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     _print_chords(arr)
     if out is None:
         return 0
-    from ..arrangement import MIDI_SUFFIXES, export
+    from groovebox.exporter import MIDI_SUFFIXES, MUSICXML_SUFFIXES, export
 
     t0 = time.perf_counter()
-    export(arr, out, sample_rate=args.sample_rate)
+    audio = out.suffix.lower() not in (*MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
+    export(arr, out, sample_rate=args.sample_rate, loudness=args.loudness if audio else None)
     wall = time.perf_counter() - t0
     suffix = out.suffix.lower()
     if suffix in MIDI_SUFFIXES:
@@ -172,7 +174,7 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
 
 
 def _print_chords(arr) -> None:
-    from ..harmony.chords import is_roman, symbol
+    from groovebox.harmony.chords import is_roman, symbol
 
     prog = arr.progression
     bar = prog.beats_per_bar
@@ -194,7 +196,7 @@ def _print_chords(arr) -> None:
 
 
 def cmd_progression(args) -> int:
-    from ..harmony import progression
+    from groovebox.harmony import progression
 
     out = _check_output(args)
     drums = _drums(args)
@@ -206,7 +208,7 @@ def cmd_progression(args) -> int:
 
 
 def cmd_generate_progression(args) -> int:
-    from ..generators.progressions import generate_progression
+    from groovebox.generators.progressions import generate_progression
 
     out = _check_output(args)
     drums = _drums(args)

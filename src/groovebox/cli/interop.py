@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 HYDROGEN_SUFFIXES = (".h2pattern", ".h2song")
@@ -67,8 +67,8 @@ def _kind(path: Path) -> str:
 
 
 def cmd_import(args) -> int:
-    from ..formats import pattern_toml
-    from ..formats.hydrogen import slug
+    from groovebox.formats import pattern_toml
+    from groovebox.formats.hydrogen import slug
 
     src = Path(args.file)
     if not src.is_file():
@@ -76,12 +76,12 @@ def cmd_import(args) -> int:
     if args.bpm is not None and not 20 <= args.bpm * 1.0 <= 400:
         raise GrooveboxError(f"bpm: {args.bpm!r} is out of range; expected 20..400")
     if _kind(src) == "midi":
-        from ..formats.midi_drums import read_drum_midi
+        from groovebox.formats.midi.drums import read_drum_midi
 
         result = read_drum_midi(src, grid=args.grid, channel=args.channel, name=args.name, bars=args.bars,
                                 keep_timing=args.keep_timing, strict=args.strict)
     else:
-        from ..formats.hydrogen import read_hydrogen
+        from groovebox.formats.hydrogen import read_hydrogen
 
         for flag in ("name", "bars"):
             if getattr(args, flag) is not None:

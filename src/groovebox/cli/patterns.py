@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 
 def _float_range(text: str) -> tuple[float, float]:
@@ -48,6 +48,7 @@ def register(sub) -> None:
     add_render_options(p)
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz (default 48000)")
     p.add_argument("--no-tail", action="store_true", help="stop exactly at the last bar")
+    p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("show", help="show a pattern's grid")
@@ -81,51 +82,32 @@ def _mute_list(text: str) -> tuple[str, ...]:
 
 
 def cmd_render(args) -> int:
-    from ..offline import render
+    # Heavy modules (the engine and its Numba kernels, mido) load inside commands, so `list`,
+    # `genres` and `show` answer without them (importing numba alone costs ~0.3 s).
+    from groovebox.exporter import MIDI_SUFFIXES, export
 
     out = Path(args.output)
-    if out.suffix.lower() in (".mid", ".midi"):
-        return _render_midi(args, out)
     t0 = time.perf_counter()
-    render(
-        args.pattern, path=out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
+    midi = out.suffix.lower() in MIDI_SUFFIXES
+    export(
+        args.pattern, out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
         swing=args.swing, seed=args.seed, humanize_ms=args.humanize, mute=_mute_list(args.mute),
-        sample_rate=args.sample_rate, tail=not args.no_tail,
+        sample_rate=args.sample_rate, tail=not args.no_tail, loudness=None if midi else args.loudness,
     )  # fmt: skip
+    wall = time.perf_counter() - t0
+    if midi:
+        import mido
+
+        mid = mido.MidiFile(str(out))
+        n_notes = sum(1 for m in mid.tracks[0] if m.type == "note_on")
+        print(f"wrote {out} ({n_notes} notes, {mid.length:.2f} s, {mid.ticks_per_beat} ticks per quarter, "
+              f"GM drums on channel 10)")
+        return 0
     import soundfile as sf
 
     info = sf.info(str(out))
-    wall = time.perf_counter() - t0
     print(f"wrote {out} ({info.duration:.2f} s, {info.samplerate} Hz, {info.subtype_info}) "
           f"in {wall:.2f} s")
-    return 0
-
-
-def _render_midi(args, out: Path) -> int:
-    """``render PATTERN -o x.mid``: the pattern's notes on the GM drum map (no audio)."""
-    import math
-
-    import mido
-
-    from ..io.midi import write_pattern_midi
-    from ..library import load
-    from ..sequencer import check_bpm
-
-    pattern = load(args.pattern)
-    steps = None
-    if args.seconds is not None:
-        if not (math.isfinite(args.seconds) and args.seconds > 0):
-            raise GrooveboxError(f"seconds: expected more than 0, got {args.seconds!r}")
-        bpm = check_bpm(pattern.bpm if args.bpm is None else args.bpm)
-        steps = max(1, math.ceil(args.seconds * bpm * pattern.steps_per_beat / 60.0))
-    write_pattern_midi(
-        pattern, out, bars=args.bars, steps=steps, bpm=args.bpm, swing=args.swing, seed=args.seed,
-        humanize_ms=args.humanize, mute=_mute_list(args.mute),
-    )  # fmt: skip
-    mid = mido.MidiFile(str(out))
-    n_notes = sum(1 for m in mid.tracks[0] if m.type == "note_on")
-    print(f"wrote {out} ({n_notes} notes, {mid.length:.2f} s, {mid.ticks_per_beat} ticks per quarter, "
-          f"GM drums on channel 10)")
     return 0
 
 
@@ -137,7 +119,7 @@ _SHOW = {"X": "X", "x": "x", "o": "o", ".": "·"}
 def cmd_show(args) -> int:
     from rich.text import Text
 
-    from ..library import load
+    from groovebox.library import load
 
     p = load(args.pattern)
     con = _console()
@@ -152,6 +134,10 @@ def cmd_show(args) -> int:
     if p.variation_of:
         con.print(f"variation of {p.variation_of}", style="dim")
     con.print(p.description, style="italic")
+    if p.record:
+        con.print(f"record: {p.record}", style="dim")
+    if p.source:
+        con.print(f"transcription: {p.source}", style="dim")
     con.print()
     width = max(len(t.instrument) for t in p.tracks)
     spb = p.steps_per_beat
@@ -233,14 +219,14 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozense
 
 
 def cmd_list(args) -> int:
-    from .. import library
+    from groovebox import library
 
     errors: list[GrooveboxError] = []
     found = library.search(genre=args.genre, bpm_range=args.bpm, text=args.search, errors=errors)
     for err in errors:
         print(f"groovebox: skipped {err}", file=sys.stderr)
     if args.genre and not found and args.genre.lower() not in {g.lower() for g in library.genres()}:
-        from ..errors import UnknownNameError
+        from groovebox.errors import UnknownNameError
 
         raise UnknownNameError("genre", args.genre, library.genres(), hint="see `groovebox genres`")
     rows = [[p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}", f"{p.swing:g}",
@@ -251,7 +237,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_genres(args) -> int:
-    from .. import library
+    from groovebox import library
 
     errors: list[GrooveboxError] = []
     counts = library.genres(errors=errors)
@@ -265,7 +251,7 @@ def cmd_genres(args) -> int:
 def cmd_kits(args) -> int:
     from rich.table import Table
 
-    from ..model.kit import BUILTIN_KITS
+    from groovebox.model.kit import BUILTIN_KITS
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("kit")

@@ -41,11 +41,11 @@ import math
 import numpy as np
 from numba import njit
 
-from .filters import BANDPASS, HIGHPASS, LOWPASS, svf_coefficients, svf_tick
-from .oscillators import fast_sin_2pi, square_tick
-from .rng import hash_unit, next_state, seed_state, state_to_bipolar
-from .shaping import flush as _flush
-from .shaping import soft_clip as _soft_clip
+from groovebox.dsp.filters import BANDPASS, HIGHPASS, LOWPASS, svf_coefficients, svf_tick
+from groovebox.dsp.oscillators import fast_sin_2pi, square_tick
+from groovebox.dsp.rng import hash_unit, next_state, seed_state, state_to_bipolar
+from groovebox.dsp.shaping import flush as _flush
+from groovebox.dsp.shaping import soft_clip as _soft_clip
 
 # White noise spreads its power over 0..sr/2, so a fixed band holds less of it at higher rates;
 # noise amplitudes are scaled by sqrt(sr / NOISE_REF_RATE) to keep the tone/noise balance.

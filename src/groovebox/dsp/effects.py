@@ -2,9 +2,10 @@
 
 Each effect instance is one float64 *state array* that holds its settings (as ready-made
 coefficients), its memory (filter states, LFOs) and its delay lines. Build one with
-:func:`make_effect` (validated parameters in musical units, allocated once), process audio in
-place with :func:`effect_process` (or the effect's own kernel), change settings later with
-:func:`update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
+:func:`groovebox.renderer.effects.make_effect` (parameters checked against
+:data:`groovebox.model.effect.EFFECT_PARAMS`, allocated once; it calls :func:`setup` here),
+process audio in place with :func:`effect_process` (or the effect's own kernel), change
+settings later with :func:`groovebox.renderer.effects.update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control
@@ -715,6 +716,40 @@ def compressor_process(left, right, start, stop, state):
     state[E_N] = n
 
 
+@njit(cache=True)
+def compressor_keyed_process(left, right, key_l, key_r, start, stop, state):
+    """A compressor whose detector listens to ``key_l/key_r[start:stop]`` (a sidechain, e.g. the
+    kick) while its gain acts on ``left/right[start:stop]`` in place: ducking. Same state and
+    parameters as :func:`compressor_process`."""
+    n = np.int64(state[E_N])
+    att = state[_CP_ATT]
+    rel = state[_CP_REL]
+    makeup = state[_CP_MAKEUP]
+    env = state[_CP_ENV]
+    i = start
+    while i < stop:
+        off = n % CTRL
+        if off == 0:
+            env = _flush(env)
+            g_now = state[_CP_GA] + CTRL * state[_CP_GS]
+            target = _cp_gain(state, env)
+            state[_CP_GA] = g_now
+            state[_CP_GS] = (target - g_now) * (1.0 / CTRL)
+        m = min(stop - i, CTRL - off)
+        ga = state[_CP_GA]
+        gs = state[_CP_GS]
+        for k in range(m):
+            x = max(abs(key_l[i + k]), abs(key_r[i + k]))
+            env += (att if x > env else rel) * (x - env)
+            gm = (ga + (off + k) * gs) * makeup
+            left[i + k] = left[i + k] * gm
+            right[i + k] = right[i + k] * gm
+            n += 1
+        i += m
+    state[_CP_ENV] = env
+    state[E_N] = n
+
+
 # =====================================================================================
 # Saturation: drive into a bounded tanh-like curve, blended with the dry signal.
 # =====================================================================================
@@ -759,159 +794,13 @@ def effect_process(left, right, start, stop, state):
 # =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================
-_FILTER_MODES = {
+FILTER_MODE_IDS = {
     "lowpass": LOWPASS,
     "highpass": HIGHPASS,
     "bandpass": BANDPASS,
     "notch": NOTCH,
     "peak": PEAK,
 }
-
-# name -> (default, lo, hi, allowed range as an error message says it); None in a default
-# or an "or None" in the text marks parameters that may be switched off with None.
-EFFECT_PARAMS: dict[str, dict[str, tuple]] = {
-    "reverb": {
-        "decay_s": (6.0, 0.1, 100.0, "0.1 to 100 s"),
-        "size": (70.0, 0.0, 100.0, "0 to 100 %"),
-        "damping_hz": (6000.0, 500.0, 20000.0, "500 to 20000 Hz, or None for no damping"),
-        "predelay_s": (0.02, 0.0, 0.5, "0 to 0.5 s"),
-        "width": (100.0, 0.0, 100.0, "0 to 100 %"),
-        "mix": (100.0, 0.0, 100.0, "0 to 100 %"),
-        "modulation": (30.0, 0.0, 100.0, "0 to 100 %"),
-        "diffusion": (60.0, 0.0, 100.0, "0 to 100 %"),
-    },
-    "tape_delay": {
-        "time_s": (0.5, 0.001, 20.0, "0.001 to 20 s"),
-        "feedback": (45.0, 0.0, 100.0, "0 to 100 %"),
-        "wow_depth": (0.15, 0.0, 2.0, "0 to 2 % speed deviation"),
-        "wow_rate_hz": (0.6, 0.05, 5.0, "0.05 to 5 Hz"),
-        "flutter_depth": (0.05, 0.0, 1.0, "0 to 1 % speed deviation"),
-        "flutter_rate_hz": (7.0, 1.0, 25.0, "1 to 25 Hz"),
-        "lowcut_hz": (120.0, 20.0, 2000.0, "20 to 2000 Hz, or None for off"),
-        "highcut_hz": (4500.0, 500.0, 20000.0, "500 to 20000 Hz, or None for off"),
-        "mix": (35.0, 0.0, 100.0, "0 to 100 %"),
-        "ping_pong": (False, None, None, "True or False"),
-        "max_time_s": (None, 0.001, 20.0, "0.001 to 20 s, at least time_s, or None"),
-    },
-    "chorus": {
-        "rate_hz": (0.3, 0.01, 10.0, "0.01 to 10 Hz"),
-        "depth_ms": (3.0, 0.0, 10.0, "0 to 10 ms"),
-        "delay_ms": (12.0, 1.0, 40.0, "1 to 40 ms, more than depth_ms"),
-        "mix": (50.0, 0.0, 100.0, "0 to 100 %"),
-    },
-    "filter": {
-        "mode": ("lowpass", None, None, "one of " + ", ".join(_FILTER_MODES)),
-        "cutoff_hz": (1000.0, 20.0, 20000.0, "20 to 20000 Hz, below half the sample rate"),
-        "q": (0.707, 0.1, 20.0, "0.1 to 20"),
-    },
-    "eq": {
-        "low_hz": (120.0, 20.0, 1000.0, "20 to 1000 Hz"),
-        "low_db": (0.0, -24.0, 24.0, "-24 to 24 dB"),
-        "mid_hz": (1000.0, 50.0, 16000.0, "50 to 16000 Hz, below half the sample rate"),
-        "mid_db": (0.0, -24.0, 24.0, "-24 to 24 dB"),
-        "mid_q": (0.9, 0.1, 10.0, "0.1 to 10"),
-        "high_hz": (8000.0, 1000.0, 20000.0, "1000 to 20000 Hz, below half the sample rate"),
-        "high_db": (0.0, -24.0, 24.0, "-24 to 24 dB"),
-    },
-    "compressor": {
-        "threshold_db": (-18.0, -60.0, 0.0, "-60 to 0 dB"),
-        "ratio": (4.0, 1.0, 50.0, "1 to 50"),
-        "attack_s": (0.01, 0.0001, 1.0, "0.0001 to 1 s"),
-        "release_s": (0.15, 0.005, 5.0, "0.005 to 5 s"),
-        "makeup_db": (0.0, -24.0, 24.0, "-24 to 24 dB"),
-        "knee_db": (6.0, 0.0, 24.0, "0 to 24 dB"),
-    },
-    "saturation": {
-        "drive_db": (12.0, 0.0, 48.0, "0 to 48 dB"),
-        "mix": (100.0, 0.0, 100.0, "0 to 100 %"),
-        "output_db": (0.0, -48.0, 12.0, "-48 to 12 dB"),
-    },
-}
-_NONE_OK = {("reverb", "damping_hz"), ("tape_delay", "lowcut_hz"), ("tape_delay", "highcut_hz"),
-            ("tape_delay", "max_time_s")}
-
-
-def effect_kind(kind: int | str) -> str:
-    """The effect's name for an effect constant or name."""
-    from groovebox.errors import UnknownNameError
-
-    if isinstance(kind, str):
-        if kind not in EFFECT_NAMES:
-            raise UnknownNameError("effect", kind, EFFECT_NAMES)
-        return kind
-    if isinstance(kind, bool) or not isinstance(kind, int | np.integer) or not 0 <= kind < len(EFFECT_NAMES):
-        raise UnknownNameError("effect", str(kind), EFFECT_NAMES)
-    return EFFECT_NAMES[int(kind)]
-
-
-def _check_sample_rate(sample_rate) -> float:
-    from groovebox.errors import ParameterError
-
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | float | np.number):
-        raise ParameterError("sample_rate", sample_rate, "8000 to 384000 Hz")
-    if not 8000 <= sample_rate <= 384000:
-        raise ParameterError("sample_rate", sample_rate, "8000 to 384000 Hz")
-    return float(sample_rate)
-
-
-def validate_effect_params(kind: int | str, sample_rate: float = 48000.0, **params) -> dict:
-    """Check effect parameters; return the full set (defaults filled in).
-
-    Raises
-    ------
-    groovebox.errors.UnknownNameError
-        For an unknown effect or parameter name.
-    groovebox.errors.ParameterError
-        For a value out of range; the message names ``effect.parameter`` and the range.
-    """
-    from groovebox.errors import ParameterError, UnknownNameError
-
-    name = effect_kind(kind)
-    sr = _check_sample_rate(sample_rate)
-    spec = EFFECT_PARAMS[name]
-    out = {}
-    for key in params:
-        if key not in spec:
-            raise UnknownNameError(f"{name} parameter", key, spec)
-    for key, (default, lo, hi, text) in spec.items():
-        value = params.get(key, default)
-        label = f"{name}.{key}"
-        if value is None:
-            if (name, key) not in _NONE_OK:
-                raise ParameterError(label, value, text)
-            out[key] = None
-            continue
-        if key == "mode":
-            if value not in _FILTER_MODES:
-                raise ParameterError(label, value, text)
-            out[key] = value
-            continue
-        if key == "ping_pong":
-            if not isinstance(value, bool | np.bool_):
-                raise ParameterError(label, value, text)
-            out[key] = bool(value)
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise ParameterError(label, value, text)
-        value = float(value)
-        if not (math.isfinite(value) and lo <= value <= hi):
-            raise ParameterError(label, value, text)
-        out[key] = value
-    # Ranges that depend on the sample rate or on other parameters.
-    nyq = 0.49 * sr
-    for key in ("cutoff_hz", "mid_hz", "high_hz", "low_hz", "damping_hz", "highcut_hz"):
-        if key not in params and out.get(key) is not None and out[key] >= nyq:
-            out[key] = 0.45 * sr  # a default above a low sample rate's Nyquist moves down
-        if out.get(key) is not None and out[key] >= nyq:
-            lo, text = spec[key][1], spec[key][3]
-            raise ParameterError(f"{name}.{key}", out[key], f"{lo:g} to {nyq:g} Hz at {sr:g} Hz")
-    if name == "chorus" and out["delay_ms"] - out["depth_ms"] < max(1.0, 3000.0 / sr):
-        raise ParameterError("chorus.delay_ms", out["delay_ms"], "more than depth_ms + 1 ms")
-    if name == "tape_delay" and out["max_time_s"] is not None and out["max_time_s"] < out["time_s"]:
-        raise ParameterError("tape_delay.max_time_s", out["max_time_s"], "at least time_s")
-    if name == "tape_delay" and out["time_s"] * sr < 4.0:
-        raise ParameterError("tape_delay.time_s", out["time_s"], f"at least {4.0 / sr:g} s at {sr:g} Hz")
-    return out
 
 
 def _pow2_at_least(n: float) -> int:
@@ -942,11 +831,7 @@ def _tape_size(sr: float, p: dict) -> int:
     return _pow2_at_least(t * sr + wob * sr + 8.0)
 
 
-def effect_state_size(kind: int | str, sample_rate: float = 48000.0, **params) -> int:
-    """Length of the float64 state array the effect needs (delay memory included)."""
-    name = effect_kind(kind)
-    sr = _check_sample_rate(sample_rate)
-    p = validate_effect_params(name, sr, **params)
+def _state_size(name: str, sr: float, p: dict) -> int:
     if name == "reverb":
         line, pre, ap = _reverb_sizes(sr)
         scratch = 2 * RV_BLOCK + 2 + RV_LINES * _RV_ROW
@@ -958,71 +843,60 @@ def effect_state_size(kind: int | str, sample_rate: float = 48000.0, **params) -
     return 40
 
 
-def make_effect(kind: int | str, sample_rate: float = 48000.0, **params) -> np.ndarray:
-    """A ready state array for one effect instance (silent memory, parameters set).
+def state_size(name: str, sample_rate: float, params: dict) -> int:
+    """Length of the float64 state array an effect needs (delay memory included).
 
-    Parameters
-    ----------
-    kind : int or str
-        ``"reverb"``, ``"tape_delay"``, ``"chorus"``, ``"filter"``, ``"eq"``,
-        ``"compressor"``, ``"saturation"`` (or the constants REVERB, ...).
-    sample_rate : float
-        Samples per second.
-    **params
-        Parameters in musical units; see :data:`EFFECT_PARAMS` and the module docstring.
-
-    Returns
-    -------
-    ndarray, shape (effect_state_size(...),), float64
+    ``params`` is the complete, checked parameter set of
+    :func:`groovebox.model.effect.validate_effect_params` (the validated entry points are in
+    :mod:`groovebox.renderer.effects`).
     """
-    state = np.zeros(effect_state_size(kind, sample_rate, **params))
-    init_effect(state, kind, sample_rate, **params)
-    return state
+    _known(name, params)
+    return _state_size(name, float(sample_rate), params)
 
 
-def init_effect(state: np.ndarray, kind: int | str, sample_rate: float = 48000.0, **params) -> None:
-    """Set up an effect in a state array the caller allocated (silences its memory).
+def setup(state: np.ndarray, name: str, sample_rate: float, params: dict, fresh: bool = True) -> None:
+    """Write an effect's coefficients into ``state``: all of it when ``fresh`` (memory
+    silenced), else only the parameters (memory and LFO phases kept).
 
-    ``state`` must be float64 with at least :func:`effect_state_size` elements for the same
-    kind, sample rate and parameters.
+    ``params`` as for :func:`state_size`; a tape delay cannot grow beyond the memory it was
+    made with (``too_long`` says when a change would need more).
     """
-    from groovebox.errors import ParameterError
-
-    name = effect_kind(kind)
-    sr = _check_sample_rate(sample_rate)
-    p = validate_effect_params(name, sr, **params)
-    need = effect_state_size(name, sr, **params)
-    if state.dtype != np.float64 or state.ndim != 1 or state.shape[0] < need:
-        raise ParameterError("state", f"{state.dtype} array of shape {state.shape}",
-                             f"a float64 array of at least {need} elements")
-    state[:] = 0.0
-    state[E_KIND] = EFFECT_NAMES.index(name)
-    state[E_SR] = sr
-    _SETUP[name](state, sr, p, True)
+    _known(name, params)
+    sr = float(sample_rate)
+    if fresh:
+        need = _state_size(name, sr, params)
+        if state.dtype != np.float64 or state.ndim != 1 or state.shape[0] < need:
+            raise ValueError(f"effect state: a float64 array of at least {need} elements is needed")
+        state[:] = 0.0
+        state[E_KIND] = EFFECT_NAMES.index(name)
+        state[E_SR] = sr
+    _SETUP[name](state, sr, params, fresh)
 
 
-def update_effect(state: np.ndarray, **params) -> None:
-    """Change some parameters of an effect in place; its memory (the tail) is kept.
+def kind_of(state: np.ndarray) -> tuple[str, float]:
+    """(effect name, sample rate) of a state array made by :func:`setup`."""
+    return EFFECT_NAMES[int(state[E_KIND])], float(state[E_SR])
 
-    Parameters not given keep their current values. A tape delay cannot grow beyond the
-    memory it was made with (``max_time_s``). Changes apply at once: a new reverb size or
-    pre-delay, or a new delay time, reads the memory at new places (a jump in the wet signal),
-    so automate those with a crossfade; gains, decay, damping and mix change cleanly.
-    """
-    from groovebox.errors import ParameterError
 
-    name = EFFECT_NAMES[int(state[E_KIND])]
-    sr = float(state[E_SR])
+def tape_capacity_s(state: np.ndarray) -> float:
+    """Seconds of delay a tape delay's memory holds (wow and flutter swing included)."""
+    return (int(state[_TD_MASK]) + 1) / float(state[E_SR])
+
+
+def tape_needs_s(sample_rate: float, params: dict) -> float:
+    """Seconds of memory a tape delay with ``params`` needs."""
+    return _tape_size(float(sample_rate), params) / float(sample_rate)
+
+
+def configured(state: np.ndarray) -> dict:
+    """The parameters ``state`` was last set up with (empty if unknown)."""
     current = _CURRENT.get(id(state))
-    merged = dict(current[1]) if current is not None and current[0]() is state else {}
-    merged.update(params)
-    p = validate_effect_params(name, sr, **merged)
-    if name == "tape_delay":
-        have = int(state[_TD_MASK]) + 1
-        if _tape_size(sr, p) > have:
-            raise ParameterError("tape_delay.time_s", p["time_s"],
-                                 f"at most {have / sr:.3g} s for this instance (set max_time_s when making it)")
-    _SETUP[name](state, sr, p, False)
+    return dict(current[1]) if current is not None and current[0]() is state else {}
+
+
+def _known(name: str, params: dict) -> None:
+    if name not in _SETUP:
+        raise ValueError(f"unknown effect {name!r}")
 
 
 # Parameters each live state array was last set with, so update_effect can change a few
@@ -1141,7 +1015,7 @@ def _setup_chorus(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
 
 
 def _setup_filter(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
-    state[_FL_MODE] = _FILTER_MODES[p["mode"]]
+    state[_FL_MODE] = FILTER_MODE_IDS[p["mode"]]
     state[_FL_COEF : _FL_COEF + 4] = svf_coefficients(p["cutoff_hz"], p["q"], sr)
     _remember(state, p)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from ..errors import GrooveboxError
+from groovebox.errors import GrooveboxError
 
 
 def write_atomic(

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import GrooveboxError
-from ..model.instruments import INSTRUMENT_INDEX
-from ..model.pattern import BPM_RANGE, DENOMINATORS, MAX_STEPS, Pattern, Step, Track
+from groovebox.errors import GrooveboxError
+from groovebox.model.instruments import INSTRUMENT_INDEX
+from groovebox.model.pattern import BPM_RANGE, DENOMINATORS, MAX_STEPS, Pattern, Step, Track
 
 GRIDS = (8, 12, 16, 24, 32)
 AUTO_GRIDS = (16, 12, 8, 24, 32)

@@ -11,6 +11,9 @@ name; both are mapped to our instruments by name keywords
 installed is read with the ids of Hydrogen's default kit, GMRockKit. The grid is the coarsest
 that holds the notes (sixteenths 12 ticks, triplet eighths 16, ...), off-grid notes and
 lead/lag keep their offset as a nudge, velocity becomes ghost/hit/accent, probability a chance.
+Notes that play nothing in Hydrogen (note-off markers, which only stop the instrument's
+ringing sound, and probability 0) are not hits: they are named in the remarks, as are notes of
+one instrument on one tick that become one hit.
 
 A 144-tick pattern on a 12-tick grid is ambiguous: a 3/4 bar of sixteenths, or a 4/4 bar of
 triplet eighths written with one tick-step per triplet (as transcriptions of shuffles and jazz
@@ -19,7 +22,7 @@ ride patterns often are). The notes decide: whichever reading puts more of them 
 wins, so a shuffle comes back as 4/4 with ``steps_per_beat = 3`` and a waltz as 3/4.
 
 **Drumkits** (:func:`read_drumkit`) give their instruments, velocity layers and settings to
-:func:`groovebox.samplekit.load_sample_kit`.
+:func:`groovebox.kits.samples.load_sample_kit`.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import GrooveboxError, KitError
-from ..model.instruments import match_instrument
-from ..model.pattern import Pattern
-from .drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.errors import GrooveboxError, KitError
+from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.model.instruments import match_instrument
+from groovebox.model.pattern import Pattern
 
 TICKS_PER_QUARTER = 48
 LEAD_LAG_TICKS = 5  # Hydrogen moves a note by lead/lag (-1..1) times this many ticks
@@ -162,30 +165,51 @@ def _pattern_from_notes(
 
 
 def _collect_notes(pattern_el: ET.Element, names_by_id: dict[str, str], path: Path,
-                   unmapped: dict[str, int]) -> list[_Note]:
+                   unmapped: dict[str, int], silent: list[str]) -> list[_Note]:
+    """The sounding notes of a pattern; each note that plays nothing (a note-off marker, a
+    probability of 0) is described in ``silent`` instead, so the user hears why it is gone."""
     out = []
     for note in pattern_el.iter("note"):
-        if _text(note, "note_off").lower() == "true":
-            continue
         iid = _text(note, "instrument")
         label = _text(note, "type") or names_by_id.get(iid) or (f"instrument id {iid}" if iid else "")
         if not label:
             raise HydrogenError(f"{path}: a <note> names no instrument")
+        tick = _number(note, "position", -1, path, int)
+        if tick < 0:
+            raise HydrogenError(f"{path}: a <note> has no <position>")
+        if _text(note, "note_off").lower() == "true":
+            # Hydrogen's sampler releases the instrument's ringing notes on a note-off and
+            # plays nothing: it is no hit, and a groovebox pattern has no note-off to keep.
+            silent.append(f"note-off '{label}' at tick {tick}")
+            continue
         ours = match_instrument(label)
         if ours is None:
             unmapped[label] = unmapped.get(label, 0) + 1
             continue
-        tick = _number(note, "position", -1, path, int)
-        if tick < 0:
-            raise HydrogenError(f"{path}: a <note> has no <position>")
         prob = _number(note, "probability", 1.0, path)
         if prob <= 0:
+            silent.append(f"'{label}' at tick {tick} (probability 0)")
             continue
         out.append(_Note(
             tick=tick, leadlag=min(1.0, max(-1.0, _number(note, "leadlag", 0.0, path))),
             velocity=min(1.0, max(0.0, _number(note, "velocity", 0.8, path))),
             probability=min(1.0, prob), name=ours,
         ))  # fmt: skip
+    return out
+
+
+def _dropped_remarks(title: str, pnotes: list[_Note], silent: list[str]) -> list[str]:
+    """One-line remarks for the notes of a pattern that do not become a grid hit of their own:
+    silent ones (note-offs, probability 0) and doubles of one instrument on one tick."""
+    out = []
+    if silent:
+        out.append(f"'{title}': {len(silent)} silent note(s) not imported (Hydrogen plays no sound for them): {', '.join(silent)}")
+    seen: dict[tuple[int, str], int] = {}
+    for n in pnotes:
+        seen[(n.tick, n.name)] = seen.get((n.tick, n.name), 0) + 1
+    doubles = [f"{name} at tick {tick} (x{count})" for (tick, name), count in sorted(seen.items()) if count > 1]
+    if doubles:
+        out.append(f"'{title}': notes of one instrument on one tick played as one hit: {', '.join(doubles)}")
     return out
 
 
@@ -246,7 +270,9 @@ def read_hydrogen(
             raise HydrogenError(f"{path}: no <pattern> in this Hydrogen pattern file")
         names_by_id, remark = _kit_names(kit_name)
         title = _text(pattern_el, "name") or _text(pattern_el, "pattern_name") or path.stem
-        pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped)
+        silent: list[str] = []
+        pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
+        notes.extend(_dropped_remarks(title, pnotes, silent))
         if remark and any(n.find("type") is None for n in pattern_el.iter("note")):
             notes.append(remark)
             kit_remark = remark
@@ -276,7 +302,9 @@ def read_hydrogen(
         empty = 0
         for pattern_el in plist.findall("pattern"):
             pname = _text(pattern_el, "name") or f"pattern {len(found) + 1}"
-            pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped)
+            silent = []
+            pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
+            notes.extend(_dropped_remarks(f"{song}: {pname}", pnotes, silent))
             if not pnotes:
                 empty += 1
                 continue

@@ -7,17 +7,19 @@ can point at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import PatternError
-from ..model.pattern import GridError, Pattern, Track, parse_signature
+from groovebox.errors import PatternError
+from groovebox.formats.atomic import write_atomic
+from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
 REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
-OPTIONAL = ("tags", "kit", "variation_of")
+OPTIONAL = ("tags", "kit", "variation_of", "record", "source")
 TRACK_KEYS = ("grid", "chance", "ratchet", "flam", "nudge", "gain_db", "pan")
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -130,8 +132,6 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
     known = set(REQUIRED) | set(OPTIONAL) | {"tracks"}
     for key in data:
         if key not in known:
-            import difflib
-
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(sorted(known))}"
             raise loc.error(f"unknown field '{key}'{hint}", key)
@@ -166,6 +166,8 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
         tags=tuple(data.get("tags", ())),
         kit=data.get("kit"),
         variation_of=data.get("variation_of"),
+        record=data.get("record"),
+        source=data.get("source"),
         tracks=tuple(tracks),
         id=pattern_id,
         path=path,
@@ -275,6 +277,10 @@ def dumps(pattern: Pattern) -> str:
         out.append(f"kit = {_str(pattern.kit)}")
     if pattern.variation_of is not None:
         out.append(f"variation_of = {_str(pattern.variation_of)}")
+    if pattern.record is not None:
+        out.append(f"record = {_str(pattern.record)}")
+    if pattern.source is not None:
+        out.append(f"source = {_str(pattern.source)}")
     group = pattern.steps_per_beat
     # Short form (`kick = "x..."`) for plain tracks up to the first track that needs the long
     # form; TOML puts [tracks.x] sub-tables after the short keys, so every later track goes long
@@ -303,6 +309,4 @@ def dumps(pattern: Pattern) -> str:
 
 def dump(pattern: Pattern, path: str | Path) -> Path:
     """Write ``pattern`` to ``path`` atomically (temp file + rename); missing folders are made."""
-    from .atomic import write_atomic
-
     return write_atomic(path, dumps(pattern), error=PatternError)

@@ -29,8 +29,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..errors import UnknownNameError
-from ..model.loop import LFO, Drums, Effect, Instrument, Loop, Soundscape, Walk
+from groovebox import library
+from groovebox.errors import UnknownNameError
+from groovebox.generators.parts import arpeggio, bass, pad
+from groovebox.generators.progressions import generate_progression
+from groovebox.model.effect import Effect
+from groovebox.model.loop import Loop
+from groovebox.model.patch import Instrument
+from groovebox.model.soundscape import LFO, Drums, Soundscape, Walk
 
 
 @dataclass(frozen=True)
@@ -238,8 +244,6 @@ CHILLWAVE_CHAIN_SEED = 1
 
 def chillwave_progression():
     """The chillwave preset's progression: 8 bars in D major, two bars per chord."""
-    from .progressions import generate_progression
-
     return generate_progression("ambient", bars=8, key="D", seed=CHILLWAVE_CHAIN_SEED,
                                 bars_per_chord=2, cadence=False, bpm=CHILLWAVE_BPM)
 
@@ -253,9 +257,6 @@ def chillwave() -> Soundscape:
     voice-led on a warm pad through a chorus, a sub bass on the roots, a pluck arpeggio into a
     dotted-eighth tape delay, and a soft lo-fi chillhop pattern that enters after four bars, all
     at 84 bpm. Music21 is used only while the preset is built."""
-    from .. import library
-    from .parts import arpeggio, bass, pad
-
     prog = chillwave_progression()
     length = float(prog.length_beats)
     pad_part = pad(prog, voicing="open", low=50, high=78, n_voices=4, velocity=0.7)

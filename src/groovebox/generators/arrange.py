@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from groovebox.errors import GrooveboxError, HarmonyError
 from groovebox.generators import parts as _parts
+from groovebox.library import load
 from groovebox.model.arrangement import Arrangement, instrument, pattern_beat_quarters
 from groovebox.model.notes import Note, Part, Progression
 from groovebox.model.pattern import SWING_RANGE, Pattern
@@ -75,7 +76,7 @@ def swing_part(part: Part, drums: Pattern, swing: float | None = None) -> Part:
     lo, hi = SWING_RANGE
     if isinstance(swing, bool) or not isinstance(swing, int | float) or not lo <= swing <= hi:
         raise GrooveboxError(f"swing: {swing!r} is out of range; expected {lo:g}..{hi:g} (50 = straight)")
-    # The sequencer's rule (groovebox.sequencer): 600 ticks a step, odd steps late by this many.
+    # The sequencer's rule (groovebox.renderer.sequencer): 600 ticks a step, odd steps late by this many.
     ticks = round((swing - 50.0) / 50.0 * 600) if drums.steps_per_beat % 2 == 0 else 0
     if ticks == 0:
         return part
@@ -177,8 +178,6 @@ def arrange(
             f"got {type(progression).__name__}"
         )
     if isinstance(drums, str):
-        from groovebox.library import load
-
         drums = load(drums)
     if drums is not None and not isinstance(drums, Pattern):
         raise GrooveboxError(f"drums: expected a Pattern or a library id, got {type(drums).__name__}")

@@ -28,7 +28,14 @@ import re
 from functools import lru_cache
 
 from groovebox.errors import HarmonyError
-from groovebox.harmony.keys import KEY_MODES, key_name, key_scale_pitch_classes, parse_key, scale
+from groovebox.harmony.keys import (
+    KEY_MODES,
+    key_name,
+    key_scale_pitch_classes,
+    m21_key,
+    parse_key,
+    scale,
+)
 from groovebox.model.notes import Chord
 
 _NUMERAL = r"(?:VII|VI|V|IV|III|II|I|vii|vi|v|iv|iii|ii|i)"
@@ -141,9 +148,7 @@ def roman_error(token: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _roman_cached(figure: str, key: str) -> Chord:
-    from music21 import roman
-
-    from groovebox.harmony.keys import m21_key
+    from music21 import roman  # music21: ~0.25 s and a corpus index to import; loaded on first use
 
     try:
         rn = roman.RomanNumeral(figure.replace("°", "o"), m21_key(key))
@@ -171,8 +176,6 @@ def roman(figure: str, key: str = "C") -> Chord:
     """
     norm_key = key_name(key)
     if parse_key(norm_key).mode not in KEY_MODES:
-        from groovebox.harmony.keys import m21_key
-
         m21_key(norm_key)  # raises the "scale, not a key" error
     if not is_roman(figure):
         raise HarmonyError(roman_error(figure))
@@ -192,7 +195,9 @@ def _normalise_symbol(token: str) -> str | None:
 
 
 def _symbol_kinds() -> list[str]:
-    from music21 import harmony
+    from music21 import (
+        harmony,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     kinds = {abbr for _, (_, abbrs) in harmony.CHORD_TYPES.items() for abbr in abbrs}
     kinds |= set(_KIND_ALIASES) | {"add9", "m7b5", "7b9", "7#9", "7#11", "madd9", "6add9"}
@@ -212,7 +217,9 @@ def symbol_error(token: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _symbol_cached(token: str) -> Chord:
-    from music21 import harmony
+    from music21 import (
+        harmony,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     text = _normalise_symbol(token)
     if text is None:

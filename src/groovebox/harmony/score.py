@@ -2,7 +2,7 @@
 
 :func:`music21_score` is the one place a music21 object leaves groovebox's harmony package, on
 purpose: it is what a notebook shows (``score.show()``) and what
-:mod:`groovebox.formats.musicxml` writes. Everything else here returns plain Parts.
+:mod:`groovebox.harmony.musicxml` writes. Everything else here returns plain Parts.
 
 How parts become notation: notes that start and end together become one chord; a part whose
 notes overlap otherwise (a pad holding common tones across chords) is split into as few
@@ -54,11 +54,20 @@ def music21_score(
     programs : sequence of int, optional
         General MIDI program (0..127) per part, naming the staff's instrument.
     """
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import chord as m21chord
+
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import instrument as m21instrument
-    from music21 import key as m21key
+    from music21 import (
+        key as m21key,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
+
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import metadata, meter, stream, tempo
-    from music21 import note as m21note
+    from music21 import (
+        note as m21note,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     parse_signature(signature)
     score = stream.Score()
@@ -109,10 +118,12 @@ def parts_from_score_file(path: str) -> tuple[Part, ...]:
     """Read a MusicXML (or any music21-readable) score back into Parts.
 
     Voices are separated and tied notes joined again before reading, so a file written by
-    :func:`groovebox.formats.musicxml.write_musicxml` reads back to the notes it was given
+    :func:`groovebox.harmony.musicxml.write_musicxml` reads back to the notes it was given
     (on the thirty-second / sixteenth-triplet grid).
     """
-    from music21 import converter
+    from music21 import (
+        converter,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     try:
         score = converter.parse(str(path))

@@ -15,45 +15,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import wave
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import RenderError
-
-# suffix -> (soundfile format, default subtype)
-FORMATS: dict[str, tuple[str, str]] = {
-    ".wav": ("WAV", "PCM_24"),
-    ".flac": ("FLAC", "PCM_24"),
-    ".ogg": ("OGG", "VORBIS"),
-    ".aif": ("AIFF", "PCM_24"),
-    ".aiff": ("AIFF", "PCM_24"),
-}
-SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT", "float": "FLOAT"}
-
-
-def audio_format(path: str | os.PathLike, subtype: str | None = None) -> tuple[str, str]:
-    """(soundfile format, subtype) for ``path``'s suffix.
-
-    Raises
-    ------
-    RenderError
-        For a suffix we cannot write.
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise RenderError(
-            f"{path}: cannot write '{suffix or 'no suffix'}' audio; use one of {', '.join(FORMATS)}"
-        )
-    fmt, default = FORMATS[suffix]
-    if subtype is None:
-        return fmt, default
-    sub = SUBTYPES.get(str(subtype).lower(), str(subtype).upper())
-    import soundfile as sf
-
-    if not sf.check_format(fmt, sub):
-        raise RenderError(f"{path}: {fmt} files cannot hold '{subtype}' samples")
-    return fmt, sub
+from groovebox.dsp.pcm import pack_pcm
+from groovebox.errors import RenderError
+from groovebox.formats.audio import audio_format
 
 
 def _reason(exc: BaseException) -> str:
@@ -102,7 +71,7 @@ class AudioWriter:
         self._bytes = np.zeros(0, np.uint8)
 
     def __enter__(self) -> AudioWriter:
-        import soundfile as sf
+        import soundfile as sf  # soundfile (libsndfile): ~0.2 s to import; the wave fast path needs none
 
         folder = self.path.parent
         try:
@@ -114,8 +83,6 @@ class AudioWriter:
         self._tmp = Path(tmp)
         try:
             if self._pcm_width:
-                import wave
-
                 self._file = wave.open(tmp, "wb")
                 self._file.setnchannels(self.channels)
                 self._file.setsampwidth(self._pcm_width)
@@ -142,8 +109,6 @@ class AudioWriter:
         self.frames += len(block)
 
     def _write_pcm(self, block: np.ndarray) -> None:
-        from ..dsp.pcm import pack_pcm
-
         block = np.ascontiguousarray(block, dtype=np.float32)
         if block.ndim != 2 or block.shape[1] != self.channels:
             raise RenderError(f"{self.path}: expected blocks of shape (n, {self.channels}), got {block.shape}")

@@ -2,7 +2,7 @@
 
 A plain immutable value like :class:`~groovebox.model.notes.Progression`: no music21, numba,
 audio or files. :func:`groovebox.generators.arrange.arrange` builds one from a progression
-(composition time, where music21 may be used); :mod:`groovebox.arrangement` turns it into an
+(composition time, where music21 may be used); :mod:`groovebox.renderer.arrangement` turns it into an
 engine program (plain numpy arrays) and renders or exports it; ``gb.render(arrangement)`` works
 like rendering a pattern.
 
@@ -48,7 +48,7 @@ class Instrument:
     Parameters
     ----------
     preset : str
-        A :data:`groovebox.dsp.tonal.PRESETS` name.
+        A :data:`groovebox.model.patch.PRESETS` name.
     fields : tuple of (str, float)
         Patch fields changed from the preset (``attack_s``, ``release_s``, ...).
     trim_db : float

@@ -2,7 +2,7 @@
 
 A :class:`Kit` maps every instrument of :data:`~groovebox.model.instruments.INSTRUMENTS` to
 a :class:`VoiceParams`: a voice *model* (a named analog-style recipe such as ``"808_kick"``,
-rendered by :mod:`groovebox.drumsynth`) plus the knobs a drum machine has on its panel (tune,
+rendered by :mod:`groovebox.kits.synth`) plus the knobs a drum machine has on its panel (tune,
 decay, tone, level) and a few model-specific ones. Kits and voices are immutable, hashable
 values; ``Kit.with_voice`` makes a changed copy.
 
@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from groovebox import checks
 from groovebox.errors import KitError, UnknownNameError
+from groovebox.model.frozen import FrozenMap
 from groovebox.model.instruments import INSTRUMENTS
 
 # Voice model -> synthesis family (see groovebox.dsp.drums for what each family does).
@@ -122,54 +124,14 @@ DECAY_MAX = 8.0  # 8x: short machine toms and claps still reach long, boomy sett
 LEVEL_RANGE_DB = (-60.0, 0.0)
 
 
-class FrozenMap(Mapping[str, Any]):
-    """A small immutable, hashable mapping (so kits and voices can key a cache)."""
-
-    __slots__ = ("_data", "_hash")
-
-    def __init__(self, data: Mapping[str, Any] | None = None):
-        self._data = dict(data or {})
-        self._hash: int | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-
 def _number(field_name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise KitError(f"field '{field_name}': expected a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise KitError(f"field '{field_name}': expected a finite number, got {value}")
-    return value
+    return checks.number(value, f"field '{field_name}'", -math.inf, math.inf, "a finite number", error=KitError,
+                         strings=False)
 
 
 def _in_range(field_name: str, value: Any, low: float, high: float, unit: str = "") -> float:
-    value = _number(field_name, value)
-    if not low <= value <= high:
-        raise KitError(
-            f"field '{field_name}': must be between {low:g} and {high:g}{unit}, got {value:g}"
-        )
-    return value
+    return checks.number(value, f"field '{field_name}'", low, high, f"{low:g}..{high:g}{unit}", error=KitError,
+                         strings=False)
 
 
 @dataclass(frozen=True)

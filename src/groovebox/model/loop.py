@@ -1,21 +1,19 @@
-"""Generative ambient music as values: loops of differing lengths, instruments, effects, evolution.
+"""Loops as values: one event every period, from a start, with seeded variation.
 
 A :class:`Loop` sounds one *event* (a note, a chord, a short phrase or a texture) every
 ``period`` from a ``start`` offset, through its own instrument, level, pan and envelope, with
 seeded variation (skipped events, a choice of pitches, slowly drifting velocity and tone
-colour). A :class:`Soundscape` holds loops whose periods differ, so they overlap in ever-new
-ways and the piece never repeats, plus the effect buses they send to, a master chain, slow
-evolution (:class:`LFO`, :class:`Walk`) and optional drum patterns (:class:`Drums`).
+colour). Loops of differing lengths drift in and out of phase inside a
+:class:`~groovebox.model.soundscape.Soundscape`.
 
 Time is exact until the last moment: periods, starts and phrase offsets are read as the decimal
 numbers they were written as (``19.7`` is 197/10 s), and the k-th event of a loop lands on
 sample ``round((start + k * period) * sample_rate)`` computed from k, so nothing drifts over
 hours. ``unit="beats"`` measures a loop in beats of its own ``bpm`` or the soundscape's.
 
-These are plain immutable values: nothing here renders. ``groovebox.soundscape`` compiles a
-soundscape into an engine program. Settings are checked when a value is made, with one line
-naming the loop and field; instrument and effect parameters are checked by the voice and effect
-modules' own validators (imported on first use, so ``import groovebox`` stays light).
+These are plain immutable values: nothing here renders (``groovebox.renderer.loops`` turns loops
+into note events). Settings are checked when a value is made, with one line naming the loop
+and field.
 
 >>> import groovebox as gb
 >>> loop = gb.Loop("F4", period=19.7, start=4.0, instrument="choir_ah")
@@ -27,40 +25,24 @@ modules' own validators (imported on first use, so ``import groovebox`` stays li
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..errors import SoundscapeError, UnknownNameError
-from .kit import FrozenMap
-from .pattern import BPM_RANGE, Pattern
+from groovebox import checks
+from groovebox.errors import SoundscapeError, UnknownNameError
+from groovebox.model.frozen import FrozenMap
+from groovebox.model.patch import Instrument, make_patch
+from groovebox.model.pattern import BPM_RANGE
 
-__all__ = [
-    "LFO",
-    "Drums",
-    "Effect",
-    "Hit",
-    "Instrument",
-    "Loop",
-    "Soundscape",
-    "Walk",
-    "midi_to_hz",
-    "note_name",
-    "note_number",
-]
+__all__ = ["Hit", "Loop", "check_sends", "midi_to_hz", "note_name", "note_number"]
 
 NoteLike = str | int
 ENVELOPE_FIELDS = ("attack_s", "decay_s", "sustain", "release_s")
 UNITS = ("s", "beats")
 MAX_PERIOD_S = 24 * 3600.0
-MAX_LOOPS = 40
-MAX_BUSES = 8  # engine.MAX_BUSES
-# Patch fields evolution may not move: they shape a voice when it starts (number of unison
-# voices, drawbar registration), so moving them under a sounding voice is meaningless.
-FIXED_FIELDS = frozenset({"voices", "drawbars"})
 
 # --- note names ------------------------------------------------------------------------------
 _NOTE_RE = re.compile(r"^\s*([A-Ga-g])([#b\u266f\u266d]{0,2})(-?\d{1,2})\s*$")
@@ -109,44 +91,18 @@ def midi_to_hz(number: float) -> float:
     return 440.0 * 2.0 ** ((number - 69.0) / 12.0)
 
 
-# --- small checks ----------------------------------------------------------------------------
-def _exact(value: Any, where: str, what: str) -> Fraction:
-    """A number as an exact Fraction of what it was written as (floats by their shortest repr)."""
-    if isinstance(value, bool):
-        raise SoundscapeError(f"{where}: expected {what}, got {value!r}")
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise SoundscapeError(f"{where}: expected {what}, got {value!r}")
-        return Fraction(repr(value))
-    if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            pass
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise SoundscapeError(f"{where}: expected {what}, got {value!r}") from None
-    return _exact(f, where, what)
-
+# --- checks ---------------------------------------------------------------------------------
 
 def _number(value: Any, where: str, lo: float, hi: float, expected: str) -> float:
-    if isinstance(value, bool):
-        raise SoundscapeError(f"{where}: expected {expected}, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SoundscapeError(f"{where}: expected {expected}, got {value!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise SoundscapeError(f"{where}: {value!r} is out of range; expected {expected}")
-    return v
+    return checks.number(value, where, lo, hi, expected, error=SoundscapeError)
 
 
-def _sends(sends: Mapping[str, float] | None, where: str) -> FrozenMap:
+def _exact(value: Any, where: str, what: str) -> Fraction:
+    return checks.exact(value, where, what, error=SoundscapeError)
+
+
+def check_sends(sends: Mapping[str, float] | None, where: str) -> FrozenMap:
+    """Send levels by bus name (dB, -60..12; None leaves a bus out) as a FrozenMap."""
     if sends is None:
         return FrozenMap()
     if not isinstance(sends, Mapping):
@@ -159,136 +115,6 @@ def _sends(sends: Mapping[str, float] | None, where: str) -> FrozenMap:
             continue
         out[bus] = _number(level, f"{where}: send to '{bus}'", -60.0, 12.0, "a level of -60..12 dB")
     return FrozenMap(out)
-
-
-def _tonal():
-    from ..dsp import tonal
-
-    return tonal
-
-
-# --- instruments -----------------------------------------------------------------------------
-class Instrument:
-    """A tonal voice: a named preset (or a voice kind) with some patch fields changed.
-
-    Parameters
-    ----------
-    preset : str
-        A tonal preset (``"choir_ah"``, ``"warm_pad"``, ``"fm_bell"``, ``"soft_piano"``,
-        ``"rain"``, ... see ``groovebox.dsp.tonal.PRESETS``) or a voice kind (``"pad"``,
-        ``"bell"``, ...), whose default patch is used.
-    **fields : float
-        Patch fields in their units (``attack_s=2.0``, ``cutoff_hz=800``, ``vowel=1.0``...).
-
-    >>> Instrument("choir_ah", attack_s=0.3).fields["attack_s"]
-    0.3
-    """
-
-    __slots__ = ("preset", "fields")
-
-    def __init__(self, preset: str, **fields: float):
-        tonal = _tonal()
-        if not isinstance(preset, str) or (preset not in tonal.PRESETS and preset not in tonal.KIND_NAMES):
-            raise UnknownNameError("instrument", str(preset), [*tonal.PRESETS, *tonal.KIND_NAMES])
-        kind = tonal.PRESETS[preset][0] if preset in tonal.PRESETS else tonal.KIND_NAMES.index(preset)
-        checked = tonal.make_patch(kind, **fields)  # ParameterError / UnknownNameError, one line
-        values = {name: float(checked[tonal.PATCH_FIELDS.index(name)]) for name in fields}
-        object.__setattr__(self, "preset", preset)
-        object.__setattr__(self, "fields", FrozenMap(values))
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Instrument is immutable")
-
-    def __eq__(self, other):
-        return isinstance(other, Instrument) and (self.preset, self.fields) == (other.preset, other.fields)
-
-    def __hash__(self):
-        return hash((self.preset, self.fields))
-
-    def __repr__(self):
-        extra = "".join(f", {k}={v!r}" for k, v in self.fields.items())
-        return f"Instrument({self.preset!r}{extra})"
-
-    def with_fields(self, **fields: float) -> Instrument:
-        """The same instrument with more fields changed."""
-        return Instrument(self.preset, **{**dict(self.fields), **fields})
-
-    def patch(self):
-        """``(kind, patch)``: the voice kind (int) and its patch row (float64, PATCH_SIZE)."""
-        tonal = _tonal()
-        if self.preset in tonal.PRESETS:
-            kind, patch = tonal.preset(self.preset)
-        else:
-            kind = tonal.KIND_NAMES.index(self.preset)
-            patch = tonal.default_patch(kind)
-        for name, value in self.fields.items():
-            patch[tonal.PATCH_FIELDS.index(name)] = value
-        return kind, patch
-
-    @property
-    def is_texture(self) -> bool:
-        """True for unpitched textures (rain, wind, ocean, hiss)."""
-        tonal = _tonal()
-        kind = tonal.PRESETS[self.preset][0] if self.preset in tonal.PRESETS else tonal.KIND_NAMES.index(self.preset)
-        return kind in tonal.TEXTURES
-
-
-# --- effects ---------------------------------------------------------------------------------
-class Effect:
-    """One effect with its parameters in musical units (checked by the effect's own validator).
-
-    Parameters
-    ----------
-    kind : str
-        ``"reverb"``, ``"tape_delay"``, ``"chorus"``, ``"filter"``, ``"eq"``, ``"compressor"``,
-        ``"saturation"``.
-    **params
-        The effect's parameters (see ``groovebox.dsp.effects``): seconds, Hz, dB, percent.
-        A tape delay also takes ``time_beats`` (its time in beats of the soundscape's tempo)
-        instead of ``time_s``.
-
-    >>> Effect("reverb", decay_s=10.0, size=90).params["decay_s"]
-    10.0
-    """
-
-    __slots__ = ("kind", "params")
-
-    def __init__(self, kind: str, **params):
-        from ..dsp import effects
-
-        name = effects.effect_kind(kind)
-        check = dict(params)
-        if "time_beats" in check:
-            if name != "tape_delay":
-                raise UnknownNameError(f"{name} parameter", "time_beats", effects.EFFECT_PARAMS[name])
-            if "time_s" in check:
-                raise SoundscapeError("tape_delay: give time_s or time_beats, not both")
-            _number(check.pop("time_beats"), "tape_delay.time_beats", 1e-3, 64.0, "0.001 to 64 beats")
-        effects.validate_effect_params(name, 48000.0, **check)  # one line naming effect.param
-        object.__setattr__(self, "kind", name)
-        object.__setattr__(self, "params", FrozenMap(params))
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Effect is immutable")
-
-    def __eq__(self, other):
-        return isinstance(other, Effect) and (self.kind, self.params) == (other.kind, other.params)
-
-    def __hash__(self):
-        return hash((self.kind, self.params))
-
-    def __repr__(self):
-        extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"Effect({self.kind!r}{extra})"
-
-    def resolved(self, bpm: float | None) -> dict:
-        """Parameters for ``make_effect``: ``time_beats`` turned into ``time_s`` at ``bpm``."""
-        p = dict(self.params)
-        if "time_beats" in p:
-            if bpm is None:
-                raise SoundscapeError("tape_delay.time_beats needs a soundscape tempo (bpm)")
-            p["time_s"] = float(p.pop("time_beats")) * 60.0 / bpm
-        return p
 
 
 # --- loops -----------------------------------------------------------------------------------
@@ -429,15 +255,14 @@ class Loop:
         if self.envelope is not None:
             if not isinstance(self.envelope, Mapping):
                 raise SoundscapeError(f"{where}: envelope: expected a mapping like {{'attack_s': 2.0}}")
-            tonal = _tonal()
             env = {}
             for key, value in self.envelope.items():
                 if key not in ENVELOPE_FIELDS:
                     raise UnknownNameError("envelope field", str(key), ENVELOPE_FIELDS)
-                tonal.make_patch("pad", **{key: value})  # ParameterError naming patch.<key>
+                make_patch("pad", **{key: value})  # ParameterError naming patch.<key>
                 env[key] = float(value)
             object.__setattr__(self, "envelope", FrozenMap(env))
-        object.__setattr__(self, "sends", _sends(self.sends, where))
+        object.__setattr__(self, "sends", check_sends(self.sends, where))
         duration = None
         if self.duration is not None:
             duration = _number(self.duration, f"{where}: duration", 1e-3, MAX_PERIOD_S, f"{unit_text} > 0")
@@ -549,322 +374,3 @@ class Loop:
                 return out
             out.append(t)
             k += 1
-
-
-# --- evolution -------------------------------------------------------------------------------
-def _evolution_fields(obj, what: str) -> None:
-    where = f"{what} {obj.target}.{obj.param}"
-    if not isinstance(obj.target, str) or not obj.target:
-        raise SoundscapeError(f"{what}: target: expected a loop, bus or 'master' name, got {obj.target!r}")
-    if not isinstance(obj.param, str) or not obj.param:
-        raise SoundscapeError(f"{where}: param: expected a parameter name, got {obj.param!r}")
-    object.__setattr__(obj, "depth", _number(obj.depth, f"{where}: depth", -1e4, 1e4, "a finite number"))
-
-
-@dataclass(frozen=True)
-class LFO:
-    """A slow sine on a parameter: ``value = base + depth * sin(2 pi (t / period_s + phase))``.
-
-    ``target`` is a loop name, a bus name or ``"master"``. Parameters: on a loop ``gain_db``,
-    ``pan``, ``send:<bus>`` (dB) or a patch field (``cutoff_hz``, ``detune_cents``,
-    ``brightness``, ``vowel``, ``fm_index``...); on a bus ``send`` (every send into it, dB, so
-    the reverb's share of the mix) or an effect parameter (``feedback``, ``decay_s``,
-    ``reverb.mix``); on ``master`` an effect parameter of the master chain. ``depth`` is in the
-    parameter's unit, except frequencies (``..._hz``), which move by ``depth`` octaves.
-    """
-
-    target: str
-    param: str
-    depth: float
-    period_s: float
-    phase: float = 0.0
-
-    def __post_init__(self) -> None:
-        _evolution_fields(self, "LFO")
-        where = f"LFO {self.target}.{self.param}"
-        object.__setattr__(self, "period_s", _number(self.period_s, f"{where}: period_s", 0.05, 1e6, "seconds > 0"))
-        object.__setattr__(self, "phase", _number(self.phase, f"{where}: phase", -1e6, 1e6, "a number of cycles"))
-
-
-@dataclass(frozen=True)
-class Walk:
-    """A seeded random walk on a parameter: ``value = base + depth * w(t)``.
-
-    ``w`` wanders smoothly within -1..1, changing direction about every ``step_s`` seconds
-    (smooth noise of three octaves from counter hashes of the seed, so it is the same for any
-    block size). Targets, parameters and units as for :class:`LFO`.
-    """
-
-    target: str
-    param: str
-    depth: float
-    step_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        _evolution_fields(self, "Walk")
-        where = f"Walk {self.target}.{self.param}"
-        object.__setattr__(self, "step_s", _number(self.step_s, f"{where}: step_s", 0.05, 1e6, "seconds > 0"))
-
-
-# --- drums -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Drums:
-    """A drum pattern playing in a soundscape (tracks of different lengths make polymeter).
-
-    Parameters
-    ----------
-    pattern : Pattern
-        The pattern (``gb.load("downtempo/ambient-pulse")`` or ``Pattern.from_grid``).
-    kit : str, optional
-        Kit name (default: the pattern's, else 808). All drum parts of a soundscape share it.
-    gain_db : float
-        Added to every track's own level.
-    sends : mapping, optional
-        Bus name -> send level in dB, for every drum track.
-    start : float
-        When step 0 lands, in seconds (or beats with ``unit="beats"``).
-    swing, humanize_ms : float, optional
-        As for pattern renders; the tempo is the soundscape's ``bpm`` (else the pattern's).
-    name : str
-        Prefix of the drum track names (``"drums.kick"``...).
-    """
-
-    pattern: Pattern
-    kit: str | None = None
-    gain_db: float = 0.0
-    sends: Mapping[str, float] | None = None
-    start: float = 0.0
-    unit: str = "s"
-    swing: float | None = None
-    humanize_ms: float = 0.0
-    name: str = "drums"
-
-    def __post_init__(self) -> None:
-        where = f"drums '{self.name}'"
-        if not isinstance(self.pattern, Pattern):
-            raise SoundscapeError(f"{where}: pattern: expected a Pattern (load one with gb.load('genre/slug')), got {type(self.pattern).__name__}")
-        if self.kit is not None and not isinstance(self.kit, str):
-            raise SoundscapeError(f"{where}: kit: expected a kit name, got {self.kit!r}")
-        if self.unit not in UNITS:
-            raise SoundscapeError(f"{where}: unit: expected 's' or 'beats', got {self.unit!r}")
-        _number(self.gain_db, f"{where}: gain_db", -60.0, 12.0, "-60..12 dB")
-        start = _exact(self.start, f"{where}: start", "a time >= 0")
-        if start < 0:
-            raise SoundscapeError(f"{where}: start: expected a time >= 0, got {self.start!r}")
-        _number(self.humanize_ms, f"{where}: humanize_ms", 0.0, 50.0, "0..50 ms")
-        object.__setattr__(self, "sends", _sends(self.sends, where))
-
-
-# --- soundscape ------------------------------------------------------------------------------
-Evolution = LFO | Walk
-
-
-@dataclass(frozen=True)
-class Soundscape:
-    """Loops, instruments, effect buses, a master chain, slow evolution and optional drums.
-
-    Parameters
-    ----------
-    loops : sequence of Loop
-    name, description : str
-        Shown by ``groovebox presets`` and used as the render label.
-    bpm : float, optional
-        Tempo for loops in beats, tempo-synced delays and drum patterns.
-    instruments : mapping, optional
-        Name -> :class:`Instrument`, for loops that name an instrument.
-    buses : mapping, optional
-        Bus name -> an :class:`Effect` or a chain (list) of them; loops and drums send to buses
-        by name, and the bus outputs join the master.
-    master : sequence of Effect
-        The chain on the master before the limiter.
-    evolve : sequence of LFO or Walk
-        Slow changes over time.
-    drums : sequence of Drums
-    seed : int
-        Seeds every variation (skips, choices, drifts, walks); never the structure.
-    length_s : float
-        Default render length when none is given.
-    fade_out_s : float
-        The fade at the end of a render (at most a quarter of the render).
-    """
-
-    loops: Sequence[Loop] = ()
-    _: KW_ONLY
-    name: str = "soundscape"
-    description: str = ""
-    bpm: float | None = None
-    instruments: Mapping[str, Instrument] | None = None
-    buses: Mapping[str, Effect | Sequence[Effect]] | None = None
-    master: Sequence[Effect] = ()
-    evolve: Sequence[Evolution] = ()
-    drums: Sequence[Drums] = ()
-    seed: int = 0
-    length_s: float = 300.0
-    fade_out_s: float = 8.0
-
-    def __post_init__(self) -> None:
-        where = f"soundscape '{self.name}'"
-        loops = (self.loops,) if isinstance(self.loops, Loop) else tuple(self.loops)
-        drums = (self.drums,) if isinstance(self.drums, Drums) else tuple(self.drums)
-        evolve = (self.evolve,) if isinstance(self.evolve, LFO | Walk) else tuple(self.evolve)
-        master = (self.master,) if isinstance(self.master, Effect) else tuple(self.master)
-        for x in loops:
-            if not isinstance(x, Loop):
-                raise SoundscapeError(f"{where}: loops: expected Loop values, got {type(x).__name__}")
-        for x in drums:
-            if not isinstance(x, Drums):
-                raise SoundscapeError(f"{where}: drums: expected Drums values, got {type(x).__name__}")
-        for x in evolve:
-            if not isinstance(x, LFO | Walk):
-                raise SoundscapeError(f"{where}: evolve: expected LFO or Walk values, got {type(x).__name__}")
-        for x in master:
-            if not isinstance(x, Effect):
-                raise SoundscapeError(f"{where}: master: expected Effect values, got {type(x).__name__}")
-        if not loops and not drums:
-            raise SoundscapeError(f"{where}: no loops and no drums; expected at least one loop")
-        if len(loops) > MAX_LOOPS:
-            raise SoundscapeError(f"{where}: {len(loops)} loops; at most {MAX_LOOPS}")
-        if self.bpm is not None:
-            object.__setattr__(self, "bpm", _number(self.bpm, f"{where}: bpm", *BPM_RANGE, f"{BPM_RANGE[0]:g}..{BPM_RANGE[1]:g} bpm"))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise SoundscapeError(f"{where}: seed: expected a whole number >= 0, got {self.seed!r}")
-        object.__setattr__(self, "length_s", _number(self.length_s, f"{where}: length_s", 0.01, 24 * 3600.0, "seconds > 0"))
-        object.__setattr__(self, "fade_out_s", _number(self.fade_out_s, f"{where}: fade_out_s", 0.0, 600.0, "0..600 s"))
-
-        # Instruments and buses.
-        instruments = dict(self.instruments or {})
-        for name, inst in instruments.items():
-            if not isinstance(inst, Instrument):
-                raise SoundscapeError(f"{where}: instrument '{name}': expected an Instrument, got {inst!r}")
-        buses: dict[str, tuple[Effect, ...]] = {}
-        for name, chain in (self.buses or {}).items():
-            chain = (chain,) if isinstance(chain, Effect) else tuple(chain)
-            if not chain or not all(isinstance(e, Effect) for e in chain):
-                raise SoundscapeError(f"{where}: bus '{name}': expected an Effect or a list of Effects")
-            if name == "master":
-                raise SoundscapeError(f"{where}: bus 'master': the name is taken by the master chain")
-            buses[name] = chain
-        if len(buses) > MAX_BUSES:
-            raise SoundscapeError(f"{where}: {len(buses)} buses; the engine has {MAX_BUSES}")
-        for chain in [*buses.values(), master]:
-            for e in chain:
-                if "time_beats" in e.params and self.bpm is None:
-                    raise SoundscapeError(f"{where}: tape_delay.time_beats needs the soundscape's bpm")
-
-        # Loops: unique names, instruments that exist, sends to buses that exist.
-        tonal = _tonal()
-        # Names given by the user must be unique; default names (from the notes) get -2, -3...
-        explicit = [lp.name for lp in loops if lp.name != lp._default_name()]
-        for name in explicit:
-            if explicit.count(name) > 1:
-                raise SoundscapeError(f"{where}: two loops are named '{name}'; loop names must be unique")
-        seen = set(explicit)
-        named: list[Loop] = []
-        for lp in loops:
-            if lp.name == lp._default_name():
-                name, n = lp.name, 1
-                while name in seen:
-                    n += 1
-                    name = f"{lp.name}-{n}"
-                if name != lp.name:
-                    lp = replace(lp, name=name)
-                seen.add(name)
-            inst = lp.instrument
-            if isinstance(inst, str) and inst not in instruments and inst not in tonal.PRESETS and inst not in tonal.KIND_NAMES:
-                raise UnknownNameError("instrument", inst, [*instruments, *tonal.PRESETS, *tonal.KIND_NAMES],
-                                       hint=f"loop '{lp.name}'")
-            for bus in lp.sends:
-                if bus not in buses:
-                    raise UnknownNameError("bus", bus, buses, hint=f"loop '{lp.name}' sends to it")
-            if lp.unit == "beats" and lp.bpm is None and self.bpm is None:
-                raise SoundscapeError(f"{where}: loop '{lp.name}' counts in beats but neither it nor the soundscape has a bpm")
-            # (Textures ignore pitch, so a pitched event on a texture is harmless.)
-            if lp.is_texture and self._kind_of(lp, instruments, tonal) not in tonal.TEXTURES:
-                raise SoundscapeError(f"{where}: loop '{lp.name}': notes=None is for texture instruments (rain, wind, ocean, hiss)")
-            named.append(lp)
-        drum_names = set()
-        kits = {d.kit or d.pattern.kit or "808" for d in drums}
-        if len(kits) > 1:
-            raise SoundscapeError(f"{where}: drum parts play one kit; got {', '.join(sorted(kits))}")
-        for d in drums:
-            if d.name in drum_names or d.name in seen:
-                raise SoundscapeError(f"{where}: two parts are named '{d.name}'; names must be unique")
-            drum_names.add(d.name)
-            for bus in d.sends:
-                if bus not in buses:
-                    raise UnknownNameError("bus", bus, buses, hint=f"drums '{d.name}' send to it")
-        object.__setattr__(self, "loops", tuple(named))
-        object.__setattr__(self, "drums", drums)
-        object.__setattr__(self, "evolve", evolve)
-        object.__setattr__(self, "master", master)
-        object.__setattr__(self, "instruments", FrozenMap(instruments))
-        object.__setattr__(self, "buses", FrozenMap(buses))
-        for ev in evolve:
-            self._check_evolution(ev, tonal)
-
-    @staticmethod
-    def _kind_of(lp: Loop, instruments, tonal) -> int:
-        inst = lp.instrument
-        if isinstance(inst, str):
-            inst = instruments[inst] if inst in instruments else Instrument(inst)
-        return tonal.PRESETS[inst.preset][0] if inst.preset in tonal.PRESETS else tonal.KIND_NAMES.index(inst.preset)
-
-    def instrument_of(self, loop: Loop) -> Instrument:
-        """The loop's :class:`Instrument` with its envelope overrides applied."""
-        inst = loop.instrument
-        if isinstance(inst, str):
-            inst = self.instruments[inst] if inst in self.instruments else Instrument(inst)
-        if loop.envelope:
-            inst = inst.with_fields(**dict(loop.envelope))
-        return inst
-
-    def _check_evolution(self, ev: Evolution, tonal) -> None:
-        from ..dsp import effects
-
-        what = type(ev).__name__
-        where = f"{what} {ev.target}.{ev.param}"
-        loops = {lp.name: lp for lp in self.loops}
-        if ev.target in loops:
-            p = ev.param
-            if p in ("gain_db", "pan"):
-                return
-            if p.startswith("send:"):
-                bus = p[5:]
-                if bus not in loops[ev.target].sends:
-                    raise SoundscapeError(f"{where}: loop '{ev.target}' does not send to '{bus}' (its sends: {', '.join(loops[ev.target].sends) or 'none'})")
-                return
-            if p in tonal.PATCH_FIELDS and p not in FIXED_FIELDS:
-                return
-            known = ["gain_db", "pan", *(f"send:{b}" for b in loops[ev.target].sends),
-                     *(f for f in tonal.PATCH_FIELDS if f not in FIXED_FIELDS)]
-            raise UnknownNameError("loop parameter", p, known, hint=where)
-        if ev.target in self.buses or ev.target == "master":
-            chain = self.master if ev.target == "master" else self.buses[ev.target]
-            if ev.param == "send" and ev.target != "master":
-                return
-            kind, _, param = ev.param.rpartition(".")
-            candidates = [e for e in chain if (not kind or e.kind == kind) and param in effects.EFFECT_PARAMS[e.kind]]
-            if not candidates:
-                known = [*(("send",) if ev.target != "master" else ()),
-                         *(f"{e.kind}.{q}" for e in chain for q in effects.EFFECT_PARAMS[e.kind])]
-                raise UnknownNameError(f"parameter of '{ev.target}'", ev.param, known, hint=where)
-            if param in ("mode", "ping_pong", "max_time_s"):
-                raise SoundscapeError(f"{where}: '{param}' is a setting, not a number to evolve")
-            return
-        targets = [*loops, *self.buses, "master"]
-        raise UnknownNameError("evolution target", ev.target, targets, hint=f"{what} {ev.param}")
-
-    # -- convenience ----------------------------------------------------------------------------
-    def with_seed(self, seed: int) -> Soundscape:
-        """The same soundscape with another seed (same structure, other variation)."""
-        return replace(self, seed=seed)
-
-    @property
-    def loop_names(self) -> tuple[str, ...]:
-        return tuple(lp.name for lp in self.loops)
-
-    def program(self, sample_rate: int = 48000, seed: int | None = None):
-        """Compile into an engine :class:`~groovebox.engine.Program` (see ``groovebox.soundscape``)."""
-        from ..soundscape import build_program
-
-        return build_program(self, sample_rate, seed=seed)

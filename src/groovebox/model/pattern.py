@@ -12,13 +12,14 @@ events and ``groovebox.formats.pattern_toml`` reads and writes it.
 from __future__ import annotations
 
 import dataclasses
-import math
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import PatternError
-from .instruments import INSTRUMENTS
+from groovebox import checks
+from groovebox.errors import PatternError, UnknownNameError
+from groovebox.model.instruments import INSTRUMENTS
 
 HIT_CHARS = ".xXo"
 # Velocities (0..1) of the grid characters; MIDI = round(127 * v).
@@ -124,12 +125,8 @@ def _kind(value: object) -> str:
 
 
 def _number(value: object, field: str, lo: float, hi: float, what: str = "a number") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PatternError(f"expected {what} in {lo:g}..{hi:g}, got {_kind(value)}", field=field)
-    v = float(value)
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise PatternError(f"{value!r} is out of range; expected {what} in {lo:g}..{hi:g}", field=field)
-    return v
+    return checks.number(value, "", lo, hi, f"{what} in {lo:g}..{hi:g}", strings=False, describe=_kind,
+                         error=lambda message: PatternError(message, field=field))
 
 
 def _lane(
@@ -211,8 +208,6 @@ class Track:
     def __post_init__(self):
         field_name = f"tracks.{self.instrument}"
         if self.instrument not in INSTRUMENTS:
-            from ..errors import UnknownNameError
-
             err = UnknownNameError("instrument", str(self.instrument), INSTRUMENTS)
             raise PatternError(str(err), field=field_name)
         if not self.steps:
@@ -319,6 +314,12 @@ class Pattern:
         Grid resolution: 4 = 16ths, 3 = triplet 8ths.
     swing : float
         MPC-style percent, 50 (straight) .. 75.
+    record : str, optional
+        The record the groove is taken from (artist, title, year), for patterns of one
+        recorded performance rather than a style.
+    source : str, optional
+        The published transcription the grooves' hits follow (book or site, what it is, a URL
+        when there is one); every pattern with a ``record`` names one.
     """
 
     name: str
@@ -332,6 +333,8 @@ class Pattern:
     tags: tuple[str, ...] = ()
     kit: str | None = None
     variation_of: str | None = None
+    record: str | None = None
+    source: str | None = None
     id: str | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False, repr=False)
 
@@ -361,10 +364,16 @@ class Pattern:
         object.__setattr__(self, "tags", tuple(self.tags))
         if not all(isinstance(t, str) for t in self.tags):
             raise PatternError("expected an array of strings", field="tags")
-        for name in ("kit", "variation_of"):
+        for name in ("kit", "variation_of", "record", "source"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise PatternError(f"expected a string, got {_kind(v)}", field=name)
+        for name in ("record", "source"):
+            v = getattr(self, name)
+            if v is not None and not v.strip():
+                raise PatternError(f"empty {name}: leave the field out or name the "
+                                   + ("record (artist, title, year)" if name == "record" else
+                                      "transcription (book or site, what it is, a URL)"), field=name)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -428,8 +437,6 @@ class Pattern:
         for t in self.tracks:
             if t.instrument == instrument:
                 return t
-        from ..errors import UnknownNameError
-
         raise UnknownNameError("track", instrument, [t.instrument for t in self.tracks])
 
     @property
@@ -457,8 +464,6 @@ class Pattern:
         return lines
 
     def _repr_html_(self) -> str:
-        import html
-
         head = html.escape(repr(self))
         body = html.escape("\n".join(self.grid_lines()))
         return f"<div><b>{head}</b><pre>{body}</pre></div>"
