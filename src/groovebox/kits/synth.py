@@ -546,8 +546,9 @@ RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
         noise_tau_s=0.006, noise_hp_hz=7000.0, hp_hz=1000.0,
     ),
     "acoustic_hat_pedal": Cymbal(
-        80, 600.0, 20000.0, tilt=0.6, tau_s=0.05, tau_exp=0.0, structure=5, noise=0.3,
-        noise_tau_s=0.01, noise_hp_hz=6000.0, hp_hz=800.0, bloom_s=0.004,
+        # The foot closes the hats: a softer, lower "chick" than the stick's.
+        80, 400.0, 20000.0, tilt=0.55, tau_s=0.05, tau_exp=0.0, structure=5, noise=0.3,
+        noise_tau_s=0.01, noise_hp_hz=6000.0, hp_hz=400.0, bloom_s=0.004,
     ),
     "acoustic_hat_open": Cymbal(
         # The plate's modes and a wash of noise that fills between them as long.
