@@ -410,17 +410,21 @@ def cymbal_hit(out, p, sample_rate, seed):
     st_h1 = np.zeros(2)
     st_h2 = np.zeros(2)
     st_l = np.zeros(2)
+    wash = mix2 > 0.0
     rng = seed_state(seed)
     for i in range(n):
         plate = 0.0
         for k in range(n_modes):
-            plate += zi[k] + wi[k]
+            plate += zi[k]
             r = zr[k] * rot_r[k] - zi[k] * rot_i[k]
             zi[k] = _flush(zr[k] * rot_i[k] + zi[k] * rot_r[k])
             zr[k] = _flush(r)
-            r = wr[k] * wrot_r[k] - wi[k] * wrot_i[k]
-            wi[k] = _flush(wr[k] * wrot_i[k] + wi[k] * wrot_r[k])
-            wr[k] = _flush(r)
+        if wash:  # the slower second decay, only when the voice has one
+            for k in range(n_modes):
+                plate += wi[k]
+                r = wr[k] * wrot_r[k] - wi[k] * wrot_i[k]
+                wi[k] = _flush(wr[k] * wrot_i[k] + wi[k] * wrot_r[k])
+                wr[k] = _flush(r)
         acc = plate * norm * (1.0 - bloom)
         bloom = _flush(bloom * bloom_mult)
         if noise != 0.0:

@@ -100,16 +100,19 @@ class PatternSession:
 
     def tracks(self, muted) -> list[TrackSettings]:
         """The mixer: each bank's pattern tracks (``muted(name)`` says which are silent), placed
-        where their kit puts them unless the pattern pans them, sending to the kit's room."""
+        where their kit puts them unless the pattern pans them; the banks of a kit in the playing
+        kit's room send to it (a ringing hit of another kit keeps its own, dry, mix)."""
         tracks = [TrackSettings("", mute=True) for _ in range(N_BANKS * N_INSTRUMENTS)]
-        _, sends = self.room()
+        bus, sends = self.room()
+        playing_room = self._room_key if bus else None
         for b, bank in enumerate(self.t.banks):
             if bank is not None:
-                pans, _ = placement(bank.kit)
+                pans, room = placement(bank.kit)
+                bank_sends = sends if room is not None and room == playing_room else ()
                 for i, tr in enumerate(bank.pattern.tracks):
                     pan = tr.pan if tr.pan is not None else pans.get(tr.instrument, 0.0)
                     tracks[b * N_INSTRUMENTS + i] = TrackSettings(tr.instrument, tr.gain_db, pan, muted(tr.instrument),
-                                                                  sends=sends)
+                                                                  sends=bank_sends)
         return tracks
 
     def room(self) -> tuple[list, tuple[float, ...]]:

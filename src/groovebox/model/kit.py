@@ -394,9 +394,12 @@ def _placed(voices: dict[str, VoiceParams], width: float) -> dict[str, VoicePara
     return {i: replace(v, pan=round(width * AUDIENCE_PAN.get(i, 0.0), 3)) for i, v in voices.items()}
 
 
-def _leveled(voices: dict[str, VoiceParams], levels: dict[str, float]) -> dict[str, VoiceParams]:
-    """``voices`` with the peak levels in ``levels`` (dB) replacing theirs."""
-    return {i: replace(v, level_db=levels.get(i, v.level_db)) for i, v in voices.items()}
+def _leveled(voices: dict[str, VoiceParams], levels: dict[str, float],
+             headroom_db: float) -> dict[str, VoiceParams]:
+    """``voices`` with the peak levels in ``levels`` (dB) replacing theirs, every voice then
+    lowered by ``headroom_db`` (the balance stays; the loudest groove stays off the limiter)."""
+    return {i: replace(v, level_db=round(levels.get(i, v.level_db) - headroom_db, 2))
+            for i, v in voices.items()}
 
 
 def _v(
@@ -459,6 +462,9 @@ def _machine(prefix: str) -> dict[str, VoiceParams]:
 
 # Peak levels (dB) that balance each kit like its reference kit plays the library's patterns
 # (benchmarks/sound_report.py measures it; tests/test_kit_sound.py holds it to +-3 LU).
+# The headroom lowers a whole kit so that no library groove (hits landing together) peaks
+# above -1 dBFS: the engine's limiter (at -0.3 dBFS) never acts at default levels.
+_HEADROOM_DB = {"808": 2.4, "909": 2.8, "lofi": 1.5, "acoustic": 1.7}
 # Instruments the reference lacks follow their nearest relative: the machines' ride, bell,
 # splash and china sit with the TR-808's (quiet) cymbal, the acoustic splash and china with
 # the crash.
@@ -494,7 +500,7 @@ _KIT_808 = Kit(
     "Congas, claves, cowbell (two squares, two-stage decay) and maracas follow the same "
     "circuits; the rest of the Latin percussion is voiced to sit with them. Panned like a "
     "producer spreads the machine's outputs: hats and crash a little right, low tom left.",
-    _placed(_leveled({**_machine("808"), **_percussion()}, _LEVELS_808), 0.8),
+    _placed(_leveled({**_machine("808"), **_percussion()}, _LEVELS_808, _HEADROOM_DB["808"]), 0.8),
 )
 
 _KIT_909 = Kit(
@@ -505,7 +511,7 @@ _KIT_909 = Kit(
     "sweep; and crisp, sizzling hats, crash and ride in place of the 909's 6-bit cymbal "
     "samples. Percussion is the 808 set, tuned up, brighter and tighter. Panned like the 808.",
     _placed(_leveled({**_machine("909"), **_percussion(tune=1.0, decay=0.85, tone=0.62)},
-                     _LEVELS_909), 0.8),
+                     _LEVELS_909, _HEADROOM_DB["909"]), 0.8),
 )
 
 # A 12-bit, 26 kHz sampler playing back dusty 808-ish sounds: the tape-fed, band-limited,
@@ -551,7 +557,7 @@ _KIT_LOFI = Kit(
     "(the grainy sound of the late-80s E-mu SP-1200 era) and band-limited to ~9 kHz (hats "
     "~12-13 kHz) like a sampled record. For boom-bap, lo-fi hip-hop and chilled beats. A "
     "narrow stereo picture in a small, dark room, like a break lifted from a record.",
-    _placed(_leveled(_lofi_voices, _LEVELS_LOFI), 0.6),
+    _placed(_leveled(_lofi_voices, _LEVELS_LOFI, _HEADROOM_DB["lofi"]), 0.6),
     Room(send_db=-18.0, decay_s=0.35, size=15.0, damping_hz=4000.0, predelay_s=0.004),
 )
 
@@ -563,7 +569,8 @@ _KIT_ACOUSTIC = Kit(
     "hats and cymbals as plates of dense inharmonic modes (a dark, wide crash; a bright, "
     "sizzling ride). For live-feel grooves (funk, rock, jazz, breaks). Heard "
     "from the audience (hi-hat and crash right, ride and floor tom left) in a short room.",
-    _placed(_leveled({**_machine("acoustic"), **_percussion(tone=0.6)}, _LEVELS_ACOUSTIC), 1.0),
+    _placed(_leveled({**_machine("acoustic"), **_percussion(tone=0.6)}, _LEVELS_ACOUSTIC,
+                     _HEADROOM_DB["acoustic"]), 1.0),
     Room(send_db=-16.0, decay_s=0.5, size=22.0, damping_hz=6000.0, predelay_s=0.006),
 )
 
