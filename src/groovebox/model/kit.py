@@ -487,7 +487,7 @@ _LEVELS_LOFI: dict[str, float] = {
 }  # fmt: skip
 _LEVELS_ACOUSTIC: dict[str, float] = {
     "kick": -5.6, "snare": -2.1, "rim": -6.9, "clap": -9.5, "low_tom": -5.6, "mid_tom": -6.3,
-    "high_tom": -5.3, "closed_hat": -6.6, "pedal_hat": -13.0, "open_hat": -10.9, "crash": -14.3,
+    "high_tom": -5.3, "closed_hat": -8.8, "pedal_hat": -13.0, "open_hat": -10.9, "crash": -14.3,
     "ride": -16.1, "cowbell": -9.5, "splash": -16.0, "china": -15.0,
 }  # fmt: skip
 
