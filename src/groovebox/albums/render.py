@@ -47,7 +47,7 @@ from groovebox.formats.song_toml import loads as loads_song
 from groovebox.generators.album import song_file_name
 from groovebox.generators.templates import new_song
 from groovebox.io.cover import COVER_PX, cover_png, fingerprint
-from groovebox.io.tags import TrackTags, rg_gain, write_tags
+from groovebox.io.tags import TrackTags, rg_gain, set_ogg_serial, write_tags
 from groovebox.io.wav import AudioWriter
 from groovebox.model.album import Album, AlbumError, layout, track_frames
 from groovebox.model.options import RenderOptions
@@ -289,6 +289,7 @@ class EncodeJob:
     frames: int
     sample_rate: int
     outputs: list[str]
+    serial: int = 0  # Ogg stream serial (reproducible files)
 
     def run(self) -> None:
         src = np.memmap(self.raw, np.float32, "r", shape=(self.frames, 2))
@@ -296,6 +297,8 @@ class EncodeJob:
             with AudioWriter(path, self.sample_rate, subtype=None if path.endswith((".ogg", ".mp3")) else "24") as w:
                 for i in range(0, self.frames, WRITE_CHUNK):
                     w.write(np.asarray(src[i:i + WRITE_CHUNK]))
+            if path.endswith(".ogg"):
+                set_ogg_serial(path, self.serial)
         del src
 
 
@@ -436,7 +439,8 @@ def render_album(album: Album | str | os.PathLike, out: str | os.PathLike, *, wo
             say(f"  the limiter left the album {short:.2f} LU short; again with {gain_db:+.2f} dB")
         clock["master"] = time.perf_counter() - t
         t = time.perf_counter()
-        run_jobs([EncodeJob(raw_outs[i], bounds[i + 1] - bounds[i], sr, outs[i]) for i in range(n)], workers)
+        run_jobs([EncodeJob(raw_outs[i], bounds[i + 1] - bounds[i], sr, outs[i], (album.seed * 1009 + i + 1) & 0xFFFFFFFF)
+                  for i in range(n)], workers)
         clock["encode"] = time.perf_counter() - t
         say(f"album: {before.integrated_lufs:.2f} LUFS before, gain {gain_db:+.2f} dB, "
             f"{after.integrated_lufs:.2f} LUFS after, true peak {after.true_peak_dbtp:.2f} dBTP")

@@ -23,12 +23,13 @@ import mutagen
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TRCK, TXXX
 from mutagen.mp3 import MP3
+from mutagen.ogg import OggPage
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from groovebox.errors import GrooveboxError
 
-__all__ = ["RG_REFERENCE_LUFS", "TrackTags", "read_tags", "rg_gain", "write_tags"]
+__all__ = ["RG_REFERENCE_LUFS", "TrackTags", "read_tags", "rg_gain", "set_ogg_serial", "write_tags"]
 
 RG_REFERENCE_LUFS = -18.0
 _RG_KEYS = ("REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK", "REPLAYGAIN_ALBUM_GAIN", "REPLAYGAIN_ALBUM_PEAK")
@@ -170,3 +171,28 @@ def read_tags(path: str | os.PathLike) -> dict:
         apic = [v for k, v in t.items() if k.startswith("APIC")]
         out["cover"] = apic[0].data if apic else None
     return out
+
+
+def set_ogg_serial(path: str | os.PathLike, serial: int) -> None:
+    """Give an Ogg file's logical stream this serial number (CRCs recomputed).
+
+    libsndfile picks a random serial for each Ogg file it writes, so two encodes of the same
+    audio differ in those four bytes of every page; a serial from the album's seed makes the
+    file reproducible. (Any serial is valid for a single-stream file.)
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        pages = []
+        while True:
+            try:
+                pages.append(OggPage(fh))
+            except EOFError:
+                break
+    if not pages or len({p.serial for p in pages}) != 1:
+        raise GrooveboxError(f"{path}: expected one Ogg stream")
+    for p in pages:
+        p.serial = int(serial) & 0xFFFFFFFF
+    data = b"".join(p.write() for p in pages)
+    tmp = path.with_name(f".{path.name}.serial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
