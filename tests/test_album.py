@@ -320,3 +320,24 @@ def test_cli_new_album_script_runs_without_a_terminal(tmp_path):
                         "--minutes", "4", "-o", str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "x" / "album.toml").exists() and len(list((tmp_path / "x").glob("0*.toml"))) == 2
+
+
+def test_crossfade_timeline_is_equal_power_and_cut_anywhere(tmp_path):
+    from groovebox.albums.render import _timeline
+
+    rng = np.random.default_rng(0)
+    frames = [4000, 3000, 5000]
+    paths = []
+    for i, f in enumerate(frames):
+        p = tmp_path / f"{i}.f32"
+        rng.standard_normal((f, 2)).astype(np.float32).tofile(p)
+        paths.append(str(p))
+    starts, bounds = layout(frames, crossfade=1000)
+    placed = list(zip(paths, starts, frames, strict=True))
+    whole = _timeline(placed, 0, bounds[-1], 1000)
+    pieces = np.concatenate([_timeline(placed, a, b, 1000) for a, b in zip(bounds, bounds[1:], strict=False)])
+    assert np.array_equal(whole, pieces)
+    a = np.fromfile(paths[0], np.float32).reshape(-1, 2)
+    assert np.array_equal(whole[:3000], a[:3000])  # before the overlap: track 1 untouched
+    over = whole[3000:4000]  # two uncorrelated tracks, equal-power fades: the power holds
+    assert 0.8 < np.mean(over ** 2) / np.mean(whole[:3000] ** 2) < 1.25

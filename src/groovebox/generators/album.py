@@ -332,10 +332,9 @@ def new_album(guidelines, *, tracks: int = 6, minutes: float = 22.0, seed: int =
     bpms = plan_tempos(n, g.bpm, rng)
     with_drums = plan_drums(n, g.drums, rng)
     bars = _plan_bars(n, song_s, bpms, rng)
-    leads = [g.leads[(i + int(rng.integers(len(g.leads)))) % len(g.leads)] for i in range(n)]
-    if n >= len(g.leads):  # the album plays every lead instrument
-        offset = int(rng.integers(len(g.leads)))
-        leads = [g.leads[(i + offset) % len(g.leads)] for i in range(n)]
+    # The album plays every lead instrument (when it has as many tracks), neighbours differ.
+    lead_order = rng.permutation(len(g.leads))
+    leads = [g.leads[int(lead_order[i % len(g.leads)])] for i in range(n)]
     kits = [g.kits[int(k) % len(g.kits)] for k in rng.permutation(max(n, len(g.kits)))[:n]]
     pats = [g.drum_patterns[int(k) % len(g.drum_patterns)] for k in rng.permutation(max(n, len(g.drum_patterns)))[:n]] \
         if g.drum_patterns else [""] * n
