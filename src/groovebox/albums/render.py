@@ -292,9 +292,15 @@ class EncodeJob:
     serial: int = 0  # Ogg stream serial (reproducible files)
 
     def run(self) -> None:
+        import soundfile as sf  # libsndfile: the MP3 encoder (the album's staging folder is its atomicity)
+
         src = np.memmap(self.raw, np.float32, "r", shape=(self.frames, 2))
         for path in self.outputs:
-            with AudioWriter(path, self.sample_rate, subtype=None if path.endswith((".ogg", ".mp3")) else "24") as w:
+            if path.endswith(".mp3"):
+                w = sf.SoundFile(path, "w", self.sample_rate, 2, format="MP3", subtype="MPEG_LAYER_III")
+            else:
+                w = AudioWriter(path, self.sample_rate, subtype=None if path.endswith(".ogg") else "24")
+            with w:
                 for i in range(0, self.frames, WRITE_CHUNK):
                     w.write(np.asarray(src[i:i + WRITE_CHUNK]))
             if path.endswith(".ogg"):

@@ -1,4 +1,4 @@
-"""Audio file formats by suffix: what soundfile (libsndfile) writes for .wav, .flac, .ogg, .mp3, .aiff.
+"""Audio file formats by suffix: what soundfile (libsndfile) writes for .wav, .flac, .ogg, .aiff.
 
 >>> audio_format("x.flac")
 ('FLAC', 'PCM_24')
@@ -18,7 +18,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".wav": ("WAV", "PCM_24"),
     ".flac": ("FLAC", "PCM_24"),
     ".ogg": ("OGG", "VORBIS"),
-    ".mp3": ("MP3", "MPEG_LAYER_III"),  # libsndfile >= 1.1
     ".aif": ("AIFF", "PCM_24"),
     ".aiff": ("AIFF", "PCM_24"),
 }
