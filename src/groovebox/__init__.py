@@ -56,6 +56,7 @@ _LAZY = {
     "Drums": "groovebox.model.soundscape:Drums",
     "ambient": "groovebox.generators.ambient",
     "viz": "groovebox.viz",
+    "grid": "groovebox.studio.widget:grid",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

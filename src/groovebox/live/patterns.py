@@ -24,7 +24,7 @@ from groovebox.renderer.pattern import DEFAULT_KIT
 from groovebox.renderer.program import Program, TrackSettings
 from groovebox.renderer.sequencer import PatternProgram
 
-__all__ = ["N_BANKS", "PatternSession", "Timeline"]
+__all__ = ["N_BANKS", "PatternSession", "Timeline", "same_grid"]
 
 N_BANKS = 3
 RECLAIM_ABOVE = 1 << 24  # samples of kit tables in use before unused kits are given back
@@ -56,6 +56,13 @@ class Timeline:
             self, banks=[dataclasses.replace(b) if b is not None else None for b in self.banks],
             out=list(self.out), segments=list(self.segments),
         )  # fmt: skip
+
+
+def same_grid(old: Pattern, new: Pattern) -> bool:
+    """True when ``new`` can take over from ``old`` on any step: the same bar and the same
+    tracks in the same mixer slots (tracks may be added at the end)."""
+    return (old.signature == new.signature and old.steps_per_beat == new.steps_per_beat
+            and new.instruments[: len(old.instruments)] == old.instruments)
 
 
 class PatternSession:
@@ -165,6 +172,31 @@ class PatternSession:
         t.cur, t.cur_bank = new, bank
         self._add_segment(new)
         return start, start - new.lead_samples
+
+    def edit(self, pattern: Pattern, not_before: int) -> tuple[int, int]:
+        """Play an edited version of the current pattern from the first step after
+        ``not_before``; returns (start sample, deadline).
+
+        The edit keeps the current step count, tempo, bank and kit, so the next step simply
+        comes from the new grid (no restart, no gap): hits already sounding ring on. An edit that
+        changes the bar (signature, steps per beat) or removes or reorders tracks cannot line up
+        step for step; it is queued on the next bar line in a bank of its own instead.
+        """
+        t = self.t
+        cur = t.cur
+        old = cur.pattern
+        if not same_grid(old, pattern):
+            return self.queue(pattern, not_before)
+        new = self._compile(t, pattern, t.cur_bank, start_sample=0)
+        at = cur.next_step(not_before + max(cur.lead_samples, new.lead_samples))
+        new = dataclasses.replace(new, anchor_sample=cur.step_to_sample(at), anchor_step=at)
+        t.out = self._live_out(not_before)
+        if at > cur.anchor_step:
+            t.out.append((cur.until(at), t.cur_bank))
+        t.banks[t.cur_bank].pattern = pattern
+        t.cur = new
+        self._add_segment(new)
+        return new.anchor_sample, new.anchor_sample - new.lead_samples
 
     def _live_out(self, position: int) -> list[tuple[PatternProgram, int]]:
         return [(p, b) for p, b in self.t.out if p.end_sample < 0 or p.end_sample > position]
