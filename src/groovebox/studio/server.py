@@ -8,7 +8,8 @@ Routes:
 ``GET /api/library``   library patterns (``genre``, ``q``, ``bpm=90-110``), ``/api/genres``
 ``GET /api/state``     the session (``Studio.view``); ``/api/pattern.toml`` the pattern as saved
 ``POST /api/op``       one message (JSON), the reply as JSON: what scripts and tests use
-``WS /ws``             the page's channel: messages in, replies and pushed state out
+``WS /ws``             the page's channel: messages in (``ref`` pairs a reply), replies and
+                       pushed state out
 ``WS /ws/audio``       browser audio: float32 stereo blocks out, play reports in
 ``GET /download/N``    an exported file, by name, from the output folder
 =====================  ===========================================================================
@@ -213,9 +214,9 @@ def make_app(studio: Studio, port_of=lambda: 0) -> Starlette:
                 except ValueError as exc:
                     q.put_nowait(json.dumps({"type": "reply", **_error(f"not JSON: {exc}")}))
                     continue
-                ident = msg.get("id") if isinstance(msg, dict) else None
+                ref = msg.pop("ref", None) if isinstance(msg, dict) else None  # pairs the reply
                 reply = await handle(msg)
-                q.put_nowait(json.dumps({"type": "reply", "id": ident, **reply}))
+                q.put_nowait(json.dumps({"type": "reply", "ref": ref, **reply}))
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:

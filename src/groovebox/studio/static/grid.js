@@ -110,6 +110,8 @@ export function createGrid(root, { send, mixable = true, onSelect = null } = {})
     }
   }
   grid.addEventListener("keydown", onKey);
+  // A focused button also "clicks" on the keyup of space: the keydown already made the edit.
+  grid.addEventListener("keyup", (ev) => { if (ev.key === " " && ev.target.classList.contains("gb-cell")) ev.preventDefault(); });
 
   function trackHead(t, i) {
     const name = t.instrument;

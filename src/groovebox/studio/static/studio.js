@@ -34,10 +34,10 @@ function connect() {
 }
 
 function send(msg) {
-  const id = app.nextId++;
+  const ref = app.nextId++;
   return new Promise((resolve) => {
-    app.pending.set(id, resolve);
-    app.ws.send(JSON.stringify({ ...msg, id }));
+    app.pending.set(ref, resolve);
+    app.ws.send(JSON.stringify({ ...msg, ref }));
   }).then(async (reply) => {
     if (reply.ok === false && reply.ask) {
       if (window.confirm(reply.ask)) return send({ ...msg, overwrite: true });
@@ -52,8 +52,8 @@ app.send = send;
 
 function onEvent(ev) {
   if (ev.type === "reply") {
-    const resolve = app.pending.get(ev.id);
-    app.pending.delete(ev.id);
+    const resolve = app.pending.get(ev.ref);
+    app.pending.delete(ev.ref);
     if (resolve) resolve(ev);
     else if (ev.ok === false) status(ev.error, "error");
   } else if (ev.type === "state") {
@@ -126,6 +126,17 @@ function heardFrame() {
   if (!app.clock) return null;
   return app.clock.frame + ((performance.now() - app.clock.at) / 1000) * tl.sample_rate;
 }
+
+// Steps (with the fraction) since the playing pattern started, at the speakers now.
+app.heardStep = () => {
+  const f = heardFrame();
+  const segs = app.timeline.segments;
+  if (f === null || !segs || !segs.length) return null;
+  const local = f - (app.timeline.origin || 0);
+  let seg = segs[0];
+  for (const s of segs) if (s.anchor_sample <= local) seg = s;
+  return seg.anchor_step + (local - seg.anchor_sample) / seg.step_samples;
+};
 
 function frameLoop() {
   const f = heardFrame();
