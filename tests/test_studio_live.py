@@ -31,6 +31,10 @@ OLD = gb.Pattern.from_grid({"kick": "x... .... x... ....", "snare": ".... x... .
 NEW = OLD.replace(tracks=(Track.from_grid("kick", "x... .... x.x. ...."),
                           Track.from_grid("snare", ".... x... .... x.o."), OLD.tracks[2]), name="New")
 
+# early hits: a flam and a negative nudge land before their steps, so they need lead time
+EARLY = OLD.replace(tracks=(OLD.tracks[0], Track.from_grid("snare", ".... x... .... x...", flam="f... f... f... f..."),
+                            Track.from_grid("closed_hat", "x.x. x.x. x.x. x.xx", nudge=-20)), name="Early")
+
 
 def spliced(old, new, at_step: int, n_steps: int):
     """One long pattern that plays ``old`` up to step ``at_step`` and ``new`` from there: what
@@ -62,7 +66,8 @@ def check_seamless(player: Player, old, new, start: int, steps_after: int = 32):
     n_steps = at + steps_after
     wait_for(lambda: player.deck.frames > n_steps * STEP + SR // 2, what="the new version to play")
     played = player.replay(n_steps * STEP)
-    expected = gb.render(spliced(old, new, at, n_steps), bars=n_steps / 16, kit="808").samples[: n_steps * STEP]
+    # (a few steps more, so an early hit of the next step is in the reference too)
+    expected = gb.render(spliced(old, new, at, n_steps + 4), bars=(n_steps + 4) / 16, kit="808").samples[: n_steps * STEP]
     np.testing.assert_allclose(played, expected, rtol=0, atol=1e-6)
     before = gb.render(old, bars=n_steps / 16, kit="808").samples[: n_steps * STEP]
     first_new = np.flatnonzero(np.any(np.abs(played - before) > 1e-6, axis=1))[0]
@@ -71,23 +76,26 @@ def check_seamless(player: Player, old, new, start: int, steps_after: int = 32):
     return first_new
 
 
-def test_an_edited_grid_is_heard_from_the_next_step_without_a_gap_or_click(jack):
+@pytest.mark.parametrize("new", [NEW, EARLY], ids=["hits", "flam-and-early-nudge"])
+def test_an_edited_grid_is_heard_from_the_next_step_without_a_gap_or_click(jack, new):
     _, device = jack
     player = Player(OLD, device=device, blocksize=256, record=True, kit="808", on_message=lambda m: None)
     with player:
         wait_for(lambda: player.deck.frames > SR // 2, what="the stream")
         posted_at = player.deck.frames
-        start = player.edit(NEW)
-        # the next step far enough ahead to be on time: within a step of the hand-off guard plus
-        # the lead a hit may take before its step (a flam, a negative nudge)
-        assert 0 < start - posted_at <= STEP + player._guard() + player.timeline[-1].lead_samples
-        assert player.timeline[-1].anchor_sample == start and player.pattern == NEW
-        first_new = check_seamless(player, OLD, NEW, start)
+        start = player.edit(new)
+        # the next step far enough ahead to be on time: within a step of the hand-off guard
+        # plus what the new grid's early hits need (a 20 ms flam, a nudge of -20 % of a step)
+        early = 0 if new is NEW else round(0.020 * SR) + STEP // 5
+        assert 0 < start - posted_at <= STEP + player._guard() + early + 2
+        assert player.timeline[-1].anchor_sample == start and player.pattern == new
+        first_new = check_seamless(player, OLD, new, start)
         assert player.stats()["late_changes"] == 0
     # the first new hit is the first step at or after the switch that the edit changed
     changed = [g for g in range(start // STEP, start // STEP + 16)
-               if any(a.steps[g % 16] != b.steps[g % 16] for a, b in zip(OLD.tracks, NEW.tracks, strict=True))]
-    assert first_new == changed[0] * STEP
+               if any(a.steps[g % 16] != b.steps[g % 16] for a, b in zip(OLD.tracks, new.tracks, strict=True))]
+    lead = 0 if new is NEW else round(0.020 * SR) if new.track("snare").steps[changed[0] % 16].flam else STEP // 5
+    assert first_new == changed[0] * STEP - lead
 
 
 def test_studio_edits_play_on_the_sound_card(jack, tmp_path):

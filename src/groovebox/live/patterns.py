@@ -22,7 +22,7 @@ from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
 from groovebox.renderer.pattern import DEFAULT_KIT
 from groovebox.renderer.program import Program, TrackSettings
-from groovebox.renderer.sequencer import PatternProgram
+from groovebox.renderer.sequencer import FLAM_S, HUMANIZE_CLIP, PatternProgram
 
 __all__ = ["N_BANKS", "PatternSession", "Timeline", "same_grid"]
 
@@ -63,6 +63,18 @@ def same_grid(old: Pattern, new: Pattern) -> bool:
     tracks in the same mixer slots (tracks may be added at the end)."""
     return (old.signature == new.signature and old.steps_per_beat == new.steps_per_beat
             and new.instruments[: len(old.instruments)] == old.instruments)
+
+
+def early_samples(prog: PatternProgram) -> int:
+    """How far before its step's start a hit of ``prog`` can land: its most negative nudge, the
+    flam lead if it has flams, the humanize clip (a bound like ``lead_samples``, but from what
+    the grid holds)."""
+    ticks = max(0, -int(prog.nudge_ticks.min())) if len(prog.nudge_ticks) else 0
+    early = ticks * prog.num / prog.den
+    if prog.flam.any():
+        early += FLAM_S * prog.sample_rate
+    early += HUMANIZE_CLIP * prog.humanize_ms * 1e-3 * prog.sample_rate
+    return math.ceil(early) + 2
 
 
 class PatternSession:
@@ -188,7 +200,10 @@ class PatternSession:
         if not same_grid(old, pattern):
             return self.queue(pattern, not_before)
         new = self._compile(t, pattern, t.cur_bank, start_sample=0)
-        at = cur.next_step(not_before + max(cur.lead_samples, new.lead_samples))
+        # Only the new grid's own early hits (flams, negative nudges, humanize) need lead time:
+        # steps before the switch keep playing from the old program, late hits included.
+        lead = early_samples(new)
+        at = cur.next_step(not_before + lead)
         new = dataclasses.replace(new, anchor_sample=cur.step_to_sample(at), anchor_step=at)
         t.out = self._live_out(not_before)
         if at > cur.anchor_step:
@@ -196,7 +211,7 @@ class PatternSession:
         t.banks[t.cur_bank].pattern = pattern
         t.cur = new
         self._add_segment(new)
-        return new.anchor_sample, new.anchor_sample - new.lead_samples
+        return new.anchor_sample, new.anchor_sample - lead
 
     def _live_out(self, position: int) -> list[tuple[PatternProgram, int]]:
         return [(p, b) for p, b in self.t.out if p.end_sample < 0 or p.end_sample > position]
