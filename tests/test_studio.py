@@ -329,3 +329,33 @@ def test_widget_syncs_both_ways():
     with pytest.raises(gb.GrooveboxError):
         w.pattern = "not a pattern"
 
+
+
+def test_the_open_file_reloads_when_saved_elsewhere_and_a_broken_save_is_reported(folders, tmp_path):
+    pytest.importorskip("watchfiles")
+    path = tmp_path / "groove.toml"
+    beat = BEAT.replace(genre="mine", description="A test.")
+    path.write_text(pattern_toml.dumps(beat))
+    s = Studio(str(path), audio="browser", patterns_dir=folders[0], out_dir=folders[1])
+    events = []
+    s.listeners.append(events.append)
+    try:
+        assert s.path == path
+        changed = beat.replace(bpm=111)
+        path.write_text(pattern_toml.dumps(changed))
+        deadline = time.monotonic() + 10
+        while s.pattern.bpm != 111 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert s.pattern == changed and s.history[-1][1] == "reload from disk"
+        assert any(e["type"] == "state" and e["pattern"]["bpm"] == 111 for e in events)
+        path.write_text("bpm = ")
+        while not any("still playing" in m for m in s.messages) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert any(m.startswith(f"{path}:") and "not valid TOML" in m for m in s.messages), s.messages
+        assert s.pattern == changed  # the last good version stays
+        path.unlink()
+        while not any("gone" in m for m in s.messages) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert any(e["type"] == "message" and "gone" in e["message"] for e in events)
+    finally:
+        s.close()
