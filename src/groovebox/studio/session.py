@@ -30,7 +30,7 @@ from groovebox.model.pattern import Pattern, Step, Track
 from groovebox.renderer.pattern import DEFAULT_KIT
 from groovebox.studio import edits, files
 from groovebox.studio.edits import StudioError
-from groovebox.studio.transport import MODES, Transport
+from groovebox.studio.transport import MODES, Transport, pick_mode
 
 __all__ = ["Studio", "blank_pattern"]
 
@@ -64,8 +64,6 @@ class Studio:
 
     def __init__(self, pattern=None, *, audio: str = "auto", device=None, out_dir=None, patterns_dir=None,
                  blocksize: int | None = None, watch: bool = True):
-        from groovebox.studio.transport import pick_mode
-
         mode, self.audio_where = pick_mode(audio, device)
         self.device = device
         self.out_dir = Path(out_dir if out_dir is not None else Path.cwd()).expanduser().absolute()
@@ -408,8 +406,6 @@ class Studio:
             raise StudioError(f"audio: mode: expected one of {', '.join(MODES)}, got {mode!r}")
         if mode == self.transport.mode:
             return None
-        from groovebox.studio.transport import pick_mode
-
         was_playing = self.transport.playing
         try:
             _, where = pick_mode(mode, self.device)
