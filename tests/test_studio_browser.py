@@ -3,13 +3,15 @@
 One server and one browser serve the whole module. The tests load a library pattern, click
 cells, save, change tempo and swing, play and stop, watch the playhead keep time, make an edit
 with the keyboard alone, check that the streamed audio the page plays (Web Audio) is the
-engine's own render, sample for sample, and load the widget's front-end. They also write the
-README's screenshots (docs/studio.png, docs/notebook-grid.png).
+engine's own render, sample for sample, and load the widget's front-end. They also take the
+README's screenshots (GROOVEBOX_UPDATE_SCREENSHOTS=1 writes them to docs/studio.png and
+docs/notebook-grid.png).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -29,7 +31,10 @@ from groovebox.studio.widget import widget_esm  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-DOCS = ROOT / "docs"
+# The README's screenshots: taken on every run, written over docs/ only when asked (like the
+# golden event lists), so a test run leaves the repository as it was.
+UPDATE = bool(os.environ.get("GROOVEBOX_UPDATE_SCREENSHOTS"))
+DOCS = ROOT / "docs" if UPDATE else Path(tempfile.mkdtemp(prefix="groovebox-screenshots-"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--autoplay-policy=no-user-gesture-required"]

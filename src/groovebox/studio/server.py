@@ -296,9 +296,10 @@ class StudioServer:
     """Serve a :class:`Studio` on 127.0.0.1 in a background thread (or in the foreground with
     :meth:`run`).
 
-    >>> server = StudioServer(Studio(audio="browser", watch=False)).start()   # doctest: +SKIP
-    >>> server.url                                                           # doctest: +SKIP
-    'http://127.0.0.1:43817/'
+    >>> server = StudioServer(Studio(audio="browser", watch=False)).start()
+    >>> server.url.startswith("http://127.0.0.1:")
+    True
+    >>> server.stop()
     """
 
     def __init__(self, studio: Studio, port: int = 0):

@@ -8,9 +8,8 @@ are immutable, so "the Python pattern changes" means ``widget.pattern`` is the n
 in the kernel and plays the result inline (Web Audio in the notebook page).
 
 >>> import groovebox as gb
->>> w = gb.grid(gb.Pattern.from_grid({"kick": "x... x...", "snare": ".... x..."}))  # doctest: +SKIP
->>> w.edit({"op": "cell", "track": "snare", "step": 6, "state": "ghost"})           # doctest: +SKIP
->>> w.pattern.track("snare").grid                                                   # doctest: +SKIP
+>>> w = gb.grid(gb.Pattern.from_grid({"kick": "x... x...", "snare": ".... x..."}))
+>>> w.edit({"op": "cell", "track": "snare", "step": 6, "state": "ghost"}).track("snare").grid
 '....x.o.'
 """
 
