@@ -90,6 +90,14 @@ AIRPORTS_LOOPS = (
 )
 
 
+# The choir sings every note equally loud (whatever its pitch and vowel); these trims even out
+# what is left in the mix (a longer loop sounds less often, the hall does not ring every note
+# alike): measured per loop, soloed, over the preset's 10 minutes without drift or walks
+# (BS.1770 integrated loudness), each trimmed to the mean. tests/test_tonal_sound.py measures it.
+AIRPORTS_GAIN_DB = -1.5
+AIRPORTS_TRIMS_DB = (-0.4, 0.2, 0.6, -0.1, -0.2, -0.1, 0.0)
+
+
 def airports() -> Soundscape:
     """Seven sung notes: an "ah" with a piano-like shape (quick swell, long decay into a soft
     sustain), each on its own loop, panned across the stereo field, in a long, dark reverb. The
@@ -99,13 +107,10 @@ def airports() -> Soundscape:
         vibrato_hz=4.8, drift_cents=3.0, noise=0.12, gain_db=-3.0,
     )  # fmt: skip
     pans = (-0.5, 0.45, -0.25, 0.3, -0.45, 0.2, 0.1)
-    # Equal loudness (the "ah" is loudest where a note meets its first formant, near F5 and
-    # Ab5, weakest around C5), then the top note a little softer, as sung.
-    gains = (-2.5, -1.7, 4.3, 1.5, -1.2, -6.3, -8.1)
     loops = [
-        Loop(note, period, start, instrument="voice", duration=4.2, pan=pan, gain_db=gain,
+        Loop(note, period, start, instrument="voice", duration=4.2, pan=pan, gain_db=AIRPORTS_GAIN_DB + trim,
              sends={"hall": -2.0}, velocity=0.8, velocity_drift=0.3, timbre_drift=0.35)
-        for (note, period, start), pan, gain in zip(AIRPORTS_LOOPS, pans, gains, strict=True)
+        for (note, period, start), pan, trim in zip(AIRPORTS_LOOPS, pans, AIRPORTS_TRIMS_DB, strict=True)
     ]  # fmt: skip
     evolve = [Walk(lp.name, "gain_db", 2.0, step_s=47.0 + 3.0 * i) for i, lp in enumerate(loops)]
     evolve.append(Walk("hall", "send", 2.5, step_s=60.0))
