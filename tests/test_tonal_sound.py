@@ -7,14 +7,18 @@
   the note does not have, within 60 dB of its strongest, for any note up to C8, at 48 and
   44.1 kHz;
 - the seven loops of ``airports`` sit within 1.5 LU of each other in the mix (BS.1770
-  integrated loudness, each loop soloed, measured with pyloudnorm).
+  integrated loudness, each loop soloed, measured with pyloudnorm);
+- ``chillwave`` evolves over minutes instead of repeating one block.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyloudnorm as pyln
 import pytest
+from scipy.signal import lfilter
 
 import groovebox as gb
 from groovebox.dsp import tonal as T
@@ -219,3 +223,93 @@ def test_airports_loops_sit_within_1_5_lu_of_each_other():
     levels = _solo_loudness(scape, scape.length_s)  # the preset's 10 minutes, as rendered
     spread = max(levels) - min(levels)
     assert spread <= 1.5, dict(zip(scape.loop_names, np.round(levels, 1), strict=True))
+
+
+# --- chillwave evolves -----------------------------------------------------------------------------
+# BS.1770-4 K-weighting at 48 kHz (the standard's coefficients): high shelf, then high-pass.
+_K_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
+_K_HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
+
+
+def _third_octave_db(x: np.ndarray) -> np.ndarray:
+    """Levels of the 31 third-octave bands from 20 Hz to 20 kHz (dB)."""
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1.0 / SR)
+    centres = 1000.0 * 2.0 ** (np.arange(-17, 14) / 3.0)
+    return np.array([10.0 * np.log10(spec[(freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))].sum() + 1e-20)
+                     for c in centres])  # fmt: skip
+
+
+def _spectral_distance_db(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of the third-octave band levels of two excerpts."""
+    return float(np.mean(np.abs(_third_octave_db(a) - _third_octave_db(b))))
+
+
+def _octave_band_frames(x: np.ndarray, frame_s: float = 1.0) -> np.ndarray:
+    """Octave-band energies (dB, 31.5 Hz .. 16 kHz) of consecutive frames, one row a frame."""
+    n = int(frame_s * SR)
+    frames = x[: len(x) // n * n].reshape(-1, n)
+    spec = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(n, 1.0 / SR)
+    centres = 1000.0 * 2.0 ** np.arange(-5, 5)
+    return np.stack([10.0 * np.log10(spec[:, (freqs >= c / math.sqrt(2)) & (freqs < c * math.sqrt(2))].sum(axis=1) + 1e-12)
+                     for c in centres], axis=1)  # fmt: skip
+
+
+def _max_autocorrelation(features: np.ndarray, min_lag: int, min_overlap: int) -> tuple[float, int]:
+    """Largest Pearson correlation between the feature rows and the same rows ``lag`` later,
+    over lags from ``min_lag`` that leave at least ``min_overlap`` rows to compare."""
+    best = (-1.0, 0)
+    for lag in range(min_lag, len(features) - min_overlap + 1):
+        a = features[:-lag] - features[:-lag].mean(axis=0)
+        b = features[lag:] - features[lag:].mean(axis=0)
+        r = float(np.sum(a * b) / math.sqrt(np.sum(a * a) * np.sum(b * b)))
+        best = max(best, (r, lag))
+    return best
+
+
+def _loudness_range_lu(x: np.ndarray) -> float:
+    """EBU Tech 3342 loudness range: spread (10th to 95th percentile) of the gated short-term
+    (3 s) loudness, here every 0.5 s."""
+    k = lfilter(*_K_HIGHPASS, lfilter(*_K_SHELF, x, axis=0), axis=0)
+    power = np.concatenate([[0.0], np.cumsum(np.sum(k**2, axis=1))])
+    win, hop = 3 * SR, SR // 2
+    st = np.array([-0.691 + 10.0 * np.log10((power[i + win] - power[i]) / win + 1e-30)
+                   for i in range(0, len(x) - win + 1, hop)])  # fmt: skip
+    st = st[st > -70.0]
+    st = st[st > 10.0 * np.log10(np.mean(10.0 ** (st / 10.0))) - 20.0]
+    return float(np.percentile(st, 95) - np.percentile(st, 10))
+
+
+@pytest.fixture(scope="module")
+def chillwave_five_minutes() -> np.ndarray:
+    """The preset's default five minutes, without the closing fade (so the end is music)."""
+    scape = gb.ambient.preset("chillwave")
+    return gb.render(scape, seconds=scape.length_s, fade_s=0).samples.astype(np.float64)
+
+
+@pytest.mark.slow
+def test_chillwave_sounds_different_at_the_end(chillwave_five_minutes):
+    mono = chillwave_five_minutes.mean(axis=1)
+    ten = 10 * SR
+    assert _spectral_distance_db(mono[:ten], mono[-ten:]) >= 3.0
+    # Not only because of the opening: half a minute in, it still differs from the end.
+    assert _spectral_distance_db(mono[30 * SR : 30 * SR + ten], mono[-ten:]) >= 3.0
+
+
+@pytest.mark.slow
+def test_chillwave_does_not_repeat(chillwave_five_minutes):
+    body = chillwave_five_minutes[30 * SR :].mean(axis=1)  # after the opening, where parts enter
+    bands = _octave_band_frames(body)
+    level = 10.0 * np.log10(np.mean(body[: len(body) // SR * SR].reshape(-1, SR) ** 2, axis=1) + 1e-12)
+    # No lag of 30 s or more (with at least a minute to compare) brings the band energies, or
+    # the level, back to what they were: no repeated block.
+    for features in (bands, level[:, None]):
+        r, lag = _max_autocorrelation(features, min_lag=30, min_overlap=60)
+        assert r < 0.8, f"correlation {r:.2f} at a lag of {lag} s"
+
+
+@pytest.mark.slow
+def test_chillwave_level_moves(chillwave_five_minutes):
+    # Quiet sections and full ones (0.5 LU before this change; the drift preset has 5.7).
+    assert _loudness_range_lu(chillwave_five_minutes) >= 3.0
