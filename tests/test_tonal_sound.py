@@ -115,10 +115,10 @@ def test_epiano_has_upper_partials_that_last(name):
     y = _epiano(0.8, name)
     attack = _harmonics_db(y[480 : 480 + 8192], _hz(60), SR, 12)
     later = _harmonics_db(y[SR // 2 : SR // 2 + 8192], _hz(60), SR, 12)
-    # Harmonics 2..6 within 40 dB of the fundamental in the attack, 2..4 half a second on
-    # (before: 2..4, and only the 2nd later).
+    # Harmonics 2..6 within 40 dB of the fundamental in the attack, 2 and 3 within 30 dB half a
+    # second on (before: 2..4 in the attack; -17 and -40 dB later).
     assert (attack[1:6] > -40.0).all(), attack.round(1)
-    assert (later[1:4] > -40.0).all(), later.round(1)
+    assert (later[1:3] > -30.0).all(), later.round(1)
     # Still a tone with its fundamental on top (not an FM spectrum with a hollow fundamental).
     assert (attack[1:] < 0.0).all()
 

@@ -182,7 +182,7 @@ _PRESET_SPECS: dict[str, tuple[int, dict[str, float]]] = {
                          fm_index2=0.4, fm_decay2_s=4.0, velocity_sens=0.4)),
     "rhodes": (EPIANO, dict(attack_s=0.002, decay_s=5.0, sustain=0.0, release_s=0.4, gain_db=1.0, fm_ratio=1.0,
                             fm_index=3.0, fm_decay_s=2.5, fm_sustain=0.3, fm_ratio2=6.27,
-                            fm_index2=0.5, fm_decay2_s=0.1, velocity_sens=0.8)),
+                            fm_index2=0.5, fm_decay2_s=0.1, velocity_sens=0.9)),
     "pluck": (PLUCK, dict(attack_s=0.002, decay_s=3.5, sustain=0.0, release_s=0.3, brightness=0.6,
                           position=0.18, velocity_sens=0.6)),
     "soft_piano": (PIANO, dict(attack_s=0.003, decay_s=7.0, sustain=0.0, release_s=0.5,
