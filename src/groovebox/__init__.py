@@ -56,6 +56,7 @@ _LAZY = {
     "Drums": "groovebox.model.soundscape:Drums",
     "ambient": "groovebox.generators.ambient",
     "viz": "groovebox.viz",
+    "batch": "groovebox.batch",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",
