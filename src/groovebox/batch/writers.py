@@ -19,8 +19,8 @@ import io
 import json
 import os
 import shutil
+import struct
 import tempfile
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -40,28 +40,29 @@ LABEL_FIELDS = ("sample", "seconds", "instrument", "gm_note", "velocity", "midi_
                 "grid_sample", "offset_samples", "offset_ms")
 
 
-def encode_audio(samples: np.ndarray, sample_rate: int, fmt: str, sample_format: str) -> bytes:
-    """A whole stereo file as bytes: integer WAV by the Numba packer (as :mod:`groovebox.io.wav`
-    does), float WAV and FLAC by libsndfile."""
+def _wav_header(n_bytes: int, channels: int, sample_rate: int, width: int) -> bytes:
+    """The 44-byte header of a PCM WAV file (what the standard library's ``wave`` writes)."""
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + n_bytes, b"WAVE", b"fmt ", 16, 1, channels,
+                       sample_rate, sample_rate * channels * width, channels * width, 8 * width, b"data", n_bytes)
+
+
+def encode_audio(samples: np.ndarray, sample_rate: int, fmt: str, sample_format: str) -> tuple:
+    """A whole stereo file as a tuple of byte buffers (written and hashed in order, never
+    joined): integer WAV by the Numba packer (as :mod:`groovebox.io.wav` does), float WAV and
+    FLAC by libsndfile."""
     samples = np.ascontiguousarray(samples, dtype=np.float32)
     if fmt == "wav" and sample_format in ("16", "24"):
         width = 2 if sample_format == "16" else 3
         q = np.empty(samples.size, np.int32)
         data = np.empty(samples.size * width, np.uint8)
         pack_pcm(samples, width, q, data)
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as w:
-            w.setnchannels(samples.shape[1])
-            w.setsampwidth(width)
-            w.setframerate(sample_rate)
-            w.writeframesraw(data.tobytes())
-        return buf.getvalue()
+        return (_wav_header(data.size, samples.shape[1], sample_rate, width), memoryview(data))
     import soundfile as sf  # libsndfile: ~30 ms to import, only float WAV and FLAC need it
 
     subtype = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}[sample_format]
     buf = io.BytesIO()
     sf.write(buf, samples, sample_rate, subtype=subtype, format=fmt.upper())
-    return buf.getvalue()
+    return (buf.getbuffer(),)
 
 
 def _labels_json(item: RenderedItem) -> bytes:
@@ -91,8 +92,8 @@ def _midi(item: RenderedItem) -> bytes:
     return buf.getvalue()
 
 
-def item_files(item: RenderedItem) -> dict[str, bytes]:
-    """File name (relative to the item's folder) -> content, for the item's outputs."""
+def item_files(item: RenderedItem) -> dict[str, tuple]:
+    """File name (relative to the item's folder) -> content (a tuple of byte buffers)."""
     p = item.plan
     ext = p.format
     files: dict[str, bytes] = {}
@@ -101,10 +102,10 @@ def item_files(item: RenderedItem) -> dict[str, bytes]:
     for name, stem in item.stems.items():
         files[f"stems/{name}.{ext}"] = encode_audio(stem, p.sample_rate, ext, p.sample_format)
     if "labels" in p.outputs:
-        files["labels.json"] = _labels_json(item)
-        files["labels.csv"] = _labels_csv(item)
+        files["labels.json"] = (_labels_json(item),)
+        files["labels.csv"] = (_labels_csv(item),)
     if "midi" in p.outputs:
-        files["drums.mid"] = _midi(item)
+        files["drums.mid"] = (_midi(item),)
     return files
 
 
@@ -112,7 +113,7 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def write_item(root: Path, folder: str, files: dict[str, bytes]) -> dict[str, str]:
+def write_item(root: Path, folder: str, files: dict[str, tuple]) -> dict[str, str]:
     """Write ``files`` as ``root/folder`` atomically; returns file name -> sha256.
 
     Raises
@@ -133,9 +134,12 @@ def write_item(root: Path, folder: str, files: dict[str, bytes]) -> dict[str, st
         for name, data in files.items():
             path = tmp / name
             path.parent.mkdir(exist_ok=True)
+            h = hashlib.sha256()
             with open(path, "wb") as fh:
-                fh.write(data)
-            hashes[name] = hashlib.sha256(data).hexdigest()
+                for part in data:
+                    fh.write(part)
+                    h.update(part)
+            hashes[name] = h.hexdigest()
         os.chmod(tmp, 0o777 & ~_umask())
         if final.exists():  # an older, different version of the item: swap it out
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}{PART}old-", dir=parent))
