@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         args.spec, "-o", args.out, *(["--workers", str(args.workers)] if args.workers is not None else []),
         *(["--scheduler", args.scheduler] if args.scheduler else [])])
     result = make_dataset(spec, args.out, workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk,
-                          progress=False if args.quiet else None, command=command)
+                          progress=not args.quiet, command=command)
     speed = result.audio_s / result.wall_s if result.wall_s > 0 else 0.0
     print(f"{result.folder}: {result.items} items ({result.rendered} rendered, {result.resumed} resumed), "
           f"{result.hours:.2f} h of audio rendered in {result.wall_s:.1f} s ({speed:,.0f}x real time) "
