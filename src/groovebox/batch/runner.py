@@ -8,7 +8,8 @@ leaving enough tasks to keep every worker busy until the end.
 
 - ``workers=N`` starts a :class:`distributed.LocalCluster` of N single-threaded worker
   *processes* (spawned, so the task function and the items' classes live in importable
-  modules), bound to 127.0.0.1 with no dashboard, and closes it afterwards.
+  modules), bound to 127.0.0.1 with no dashboard, and closes it afterwards (about 1-2 s to
+  start: reported through ``on_cluster``).
 - ``scheduler="tcp://host:8786"`` uses a running cluster (``dask scheduler`` and
   ``dask worker`` processes, on this machine or many; see ``datasets/README.md``).
 - ``workers=0`` runs the items here, one after the other, without Dask (for debugging).
@@ -207,7 +208,11 @@ class _client:
         else:
             self.cluster = LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                # Loopback only, no dashboard. The scheduler's small HTTP server (health and
+                # metrics) runs even without a dashboard, at 127.0.0.1:8787 unless told
+                # otherwise: a free loopback port instead, so runs never collide.
+                host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                silence_logs=logging.ERROR,
                 memory_limit=0,  # renders are small; Dask's memory pausing would only stall them
             )  # fmt: skip
             self.client = Client(self.cluster, set_as_default=False)
