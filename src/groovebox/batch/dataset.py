@@ -89,7 +89,8 @@ class DatasetResult:
     resumed: int = 0
     failures: list[dict] = field(default_factory=list)
     audio_s: float = 0.0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # the whole run: planning, warming, cluster start-up, rendering
+    render_s: float = 0.0  # from the moment the cluster was up to the last item
     startup_s: float = 0.0
     workers: int = 0
 
@@ -237,8 +238,11 @@ def make_dataset(
             journal.write(record_line(rec))
             journal.flush()
 
+    cluster_up = [0.0]
+
     def on_cluster(n: int, startup_s: float) -> None:
         result.workers, result.startup_s = n, startup_s
+        cluster_up[0] = time.perf_counter()
         bar.restart()
 
     warm_item = next((t.plan for t in tasks if t.expect is None), None)
@@ -253,7 +257,9 @@ def make_dataset(
         except GrooveboxError:
             pass
         raise
-    result.wall_s = time.perf_counter() - start
+    end = time.perf_counter()
+    result.wall_s = end - start
+    result.render_s = end - cluster_up[0] if cluster_up[0] else 0.0
     journal.close()
     _finish(root, spec, records, result, command, final=True)
     if result.failures:

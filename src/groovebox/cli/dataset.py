@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
         *(["--scheduler", args.scheduler] if args.scheduler else [])])
     result = make_dataset(spec, args.out, workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk,
                           progress=not args.quiet, command=command)
-    speed = result.audio_s / result.wall_s if result.wall_s > 0 else 0.0
+    speed = result.audio_s / result.render_s if result.render_s > 0 else 0.0
     print(f"{result.folder}: {result.items} items ({result.rendered} rendered, {result.resumed} resumed), "
-          f"{result.hours:.2f} h of audio rendered in {result.wall_s:.1f} s ({speed:,.0f}x real time) "
-          f"on {result.workers} workers; cluster start-up {result.startup_s:.1f} s")
+          f"{result.hours:.2f} h of audio rendered in {result.render_s:.1f} s ({speed:,.0f}x real time) "
+          f"on {result.workers} workers; {result.wall_s:.1f} s in all, cluster start-up {result.startup_s:.1f} s")
     return 0
