@@ -38,7 +38,7 @@ def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None 
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib: ~0.7 s to import; only plots pay it
 
     if minutes is not None and seconds is not None:
         raise GrooveboxError("give minutes or seconds, not both")

@@ -2,9 +2,10 @@
 
 Each effect instance is one float64 *state array* that holds its settings (as ready-made
 coefficients), its memory (filter states, LFOs) and its delay lines. Build one with
-:func:`make_effect` (validated parameters in musical units, allocated once), process audio in
-place with :func:`effect_process` (or the effect's own kernel), change settings later with
-:func:`update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
+:func:`groovebox.renderer.effects.make_effect` (parameters checked against
+:data:`groovebox.model.effect.EFFECT_PARAMS`, allocated once; it calls :func:`setup` here),
+process audio in place with :func:`effect_process` (or the effect's own kernel), change
+settings later with :func:`groovebox.renderer.effects.update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control
@@ -759,7 +760,7 @@ def effect_process(left, right, start, stop, state):
 # =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================
-_FILTER_MODES = {
+FILTER_MODE_IDS = {
     "lowpass": LOWPASS,
     "highpass": HIGHPASS,
     "bandpass": BANDPASS,
@@ -980,7 +981,7 @@ def _setup_chorus(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
 
 
 def _setup_filter(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
-    state[_FL_MODE] = _FILTER_MODES[p["mode"]]
+    state[_FL_MODE] = FILTER_MODE_IDS[p["mode"]]
     state[_FL_COEF : _FL_COEF + 4] = svf_coefficients(p["cutoff_hz"], p["q"], sr)
     _remember(state, p)
 

@@ -48,7 +48,7 @@ class TrackSettings:
 class Program:
     """What an engine plays: event sources, the kit their hits use, and the track mix.
 
-    Build programs outside the audio thread (``Engine.program_for``); swapping one in is a
+    Build programs outside the audio thread (``renderer.pattern.pattern_program``, ``plan()``); swapping one in is a
     single reference assignment.
     """
 
