@@ -59,18 +59,24 @@ def test_items_per_core(benchmark, report, stems):
     for it in items[:3]:  # kit tables and kernels: built before timing
         write_item(root / "warm", it.folder, item_files(render_item(it)))
 
+    cpu = []
+
     def run():
         frames = 0
+        c0 = time.process_time()
         for it in items:
             r = render_item(it)
             write_item(root, it.folder, item_files(r))
             frames += r.frames
+        cpu.append(time.process_time() - c0)
         return frames
 
     frames = benchmark.pedantic(run, rounds=2, iterations=1)
     seconds = benchmark.stats.stats.mean
-    report(benchmark, items_per_s=len(items) / seconds, x_real_time_per_core=frames / 48000 / seconds,
-           audio_s_per_item=frames / 48000 / len(items))
+    cpu_s = sum(cpu) / len(cpu)
+    # Wall time suffers when other jobs share the cores; CPU time is what one core costs.
+    report(benchmark, items_per_s=len(items) / seconds, x_real_time_wall=frames / 48000 / seconds,
+           x_real_time_per_cpu_second=frames / 48000 / cpu_s, audio_s_per_item=frames / 48000 / len(items))
 
 
 @pytest.fixture(scope="module")
