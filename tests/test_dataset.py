@@ -330,3 +330,21 @@ def test_a_full_disk_stops_the_run_cleanly_with_a_consistent_manifest(reference,
         assert (out / MANIFEST).read_bytes() == (reference / MANIFEST).read_bytes()
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+# -- render_many for any renders (albums) -----------------------------------------------------------
+def test_render_many_renders_jobs_on_a_local_cluster_in_order_and_names_a_failing_one(tmp_path):
+    import groovebox as gb
+    from groovebox.batch import BatchError, RenderJob, render_many
+
+    jobs = [RenderJob("funk/cissy-strut", str(tmp_path / "a.wav"), {"bars": 1, "seed": 1}),
+            RenderJob("house/chicago-house", str(tmp_path / "b.wav"), {"bars": 2, "kit": "909"}),
+            RenderJob(gb.load("rock/straight-eighths"), str(tmp_path / "c.flac"), {"bars": 1})]
+    seen = []
+    results = render_many(jobs, workers=1, on_done=lambda i, r: seen.append(i))
+    assert [Path(r["path"]).name for r in results] == ["a.wav", "b.wav", "c.flac"]
+    assert sorted(seen) == [0, 1, 2]
+    direct = gb.render("funk/cissy-strut", bars=1, seed=1, path=tmp_path / "direct.wav")
+    assert Path(direct).read_bytes() == (tmp_path / "a.wav").read_bytes()  # a worker renders the same bytes
+    with pytest.raises(BatchError, match=r"funk/no-such-groove -> .*unknown pattern 'funk/no-such-groove'"):
+        render_many([RenderJob("funk/no-such-groove", str(tmp_path / "x.wav"))], workers=0)
