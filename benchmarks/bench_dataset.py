@@ -18,6 +18,7 @@ Run: make bench, or .venv/bin/python -m pytest benchmarks/bench_dataset.py --ben
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -53,9 +54,10 @@ def _spec(items: int, stems: bool = True):
 
 
 @pytest.mark.parametrize("stems", [True, False], ids=["mix+stems", "mix-only"])
-def test_items_per_core(benchmark, report, stems):
+def test_items_per_core(benchmark, report, request, stems):
     items = plan_items(_spec(48, stems))
     root = Path(tempfile.mkdtemp())
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
     for it in items[:3]:  # kit tables and kernels: built before timing
         write_item(root / "warm", it.folder, item_files(render_item(it)))
 
@@ -82,10 +84,13 @@ def test_items_per_core(benchmark, report, stems):
 @pytest.fixture(scope="module")
 def scaling():
     out = {}
-    spec = _spec(240)
+    spec = _spec(160)
     for workers in (1, 2):
-        result = make_dataset(spec, tempfile.mkdtemp(), workers=workers, progress=False)
-        out[workers] = result
+        folder = tempfile.mkdtemp()
+        try:
+            out[workers] = make_dataset(spec, folder, workers=workers, progress=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return out
 
 
