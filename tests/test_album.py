@@ -177,10 +177,21 @@ def _make(folder: Path, seed: int = 1) -> Path:
     return folder / "album.toml"
 
 
+def _quieter(song_map: Path, db: float = -6.0) -> None:
+    """Leave one track's mix ``db`` quieter (a broad master EQ cut), so the album has tracks of
+    clearly different loudness whose difference the album gain must keep."""
+    text = song_map.read_text()
+    start = text.index("[master]\neq = {")
+    end = text.index("\n", start + len("[master]\n"))
+    cut = f"eq = {{ highpass_hz = 25, low_db = {db}, mid_db = {db}, mid_q = 0.1, high_db = {db} }}"
+    song_map.write_text(text[:start] + "[master]\n" + cut + text[end:])
+
+
 @pytest.fixture(scope="module")
 def ep(tmp_path_factory):
     d = tmp_path_factory.mktemp("ep")
     album = _make(d / "src")
+    _quieter(sorted((d / "src").glob("02-*.toml"))[0])
     assert main(["album", str(album), "-o", str(d / "out")]) == 0
     return d
 
@@ -276,6 +287,7 @@ def test_tracklist_cue_and_gapless_master(ep):
 
 def test_same_guidelines_and_seed_give_identical_bytes(ep, tmp_path):
     album = _make(tmp_path / "src")
+    _quieter(sorted((tmp_path / "src").glob("02-*.toml"))[0])  # the same edit as the fixture's
     assert main(["album", str(album), "-o", str(tmp_path / "out"), "--workers", "0"]) == 0
     a, b = ep / "out", tmp_path / "out"
     names = sorted(p.name for p in a.iterdir())
