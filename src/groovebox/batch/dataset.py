@@ -313,7 +313,7 @@ def _card(spec: DatasetSpec, records: dict[str, dict], result: DatasetResult, co
         ", ".join(f"{name} {n}" for name, n in sorted(kits.items())), "",
         "## Files", "",
         "- `manifest.jsonl`: one line per item: `id`, `split`, `folder`, `params` (pattern, kit and "
-        "variant with its tune/decay jitter, bars, bpm, swing, seed, humanize, gain, pans, room "
+        "variant with its tune/decay jitter, bars, bpm, swing, seed, humanize, gain, pan offsets, room "
         "send), `frames`, `seconds`, `hits`, `instruments` and the sha256 of every file.",
         f"- `<split>/<id>/mix.{ext}`: the mix (master limiter off; headroom from the item gain).",
         f"- `<split>/<id>/stems/<instrument>.{ext}`: one stem per instrument that plays; the stems "

@@ -146,7 +146,8 @@ def _program(base: Program, item: ItemPlan, solo: str | None) -> Program:
                 gain_db = -math.inf  # triggers its voices (chokes them) but adds nothing
             else:
                 mute = True
-        tracks.append(dataclasses.replace(t, gain_db=gain_db, pan=pans.get(t.name, t.pan), mute=mute,
+        pan = min(max(t.pan + pans.get(t.name, 0.0), -1.0), 1.0)
+        tracks.append(dataclasses.replace(t, gain_db=gain_db, pan=pan, mute=mute,
                                           sends=(item.room,) if item.room > 0 else ()))
     buses = [[make_effect("reverb", item.sample_rate, **ROOM)]] if item.room > 0 else []
     return Program(sources=base.sources, kit=base.kit, tracks=tracks, meta=base.meta, buses=buses)

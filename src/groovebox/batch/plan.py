@@ -75,7 +75,7 @@ class ItemPlan:
     humanize_ms: float
     humanize_velocity: float
     gain_db: float
-    pan: tuple[tuple[str, float], ...]  # instrument -> pan after augmentation
+    pan: tuple[tuple[str, float], ...]  # instrument -> pan offset (augmentation), -1..1
     room: float  # send level to the room reverb (0: dry)
     sample_rate: int
     format: str
@@ -103,7 +103,7 @@ class ItemPlan:
             "humanize_ms": self.humanize_ms,
             "humanize_velocity": self.humanize_velocity,
             "gain_db": self.gain_db,
-            "pan": dict(self.pan),
+            "pan_offset": dict(self.pan),
             "room": self.room,
             "sample_rate": self.sample_rate,
             "grid": {t.instrument: t.grid for t in self.pattern.tracks} if self.mutated else None,
@@ -178,8 +178,9 @@ class _Planner:
         humanize_velocity = _uniform(rng, spec.humanize_velocity, 3)
         gain_db = _uniform(rng, spec.gain_db, 2)
         room = _uniform(rng, spec.room, 3)
-        pan = tuple((t.instrument, round(min(max(t.pan + spec.pan * (2.0 * rng.random() - 1.0), -1.0), 1.0), 3)
-                     if spec.pan > 0 else t.pan) for t in source.tracks)
+        # Offsets from where the pattern (or else the kit) places each instrument.
+        pan = tuple((t.instrument, round(spec.pan * (2.0 * rng.random() - 1.0), 3)) for t in source.tracks) \
+            if spec.pan > 0 else ()
         pattern, mutated = source, False
         if spec.mutate > 0:
             pattern = _mutate(source, spec.mutate, rng)
