@@ -455,7 +455,7 @@ def chillwave(seed: int = 0) -> Soundscape:
         loops, name="chillwave", description=PRESETS["chillwave"].description, bpm=CHILLWAVE_BPM,
         instruments={"lush": lush, "sub": sub, "pluck": pluck}, buses=buses, drums=[drums],
         master=[Effect("eq", low_hz=35.0, low_db=-3.0, high_hz=7000.0, high_db=-4.0),
-                Effect("compressor", threshold_db=-20.0, ratio=2.0, attack_s=0.03, release_s=0.3, makeup_db=1.0),
+                Effect("compressor", threshold_db=-20.0, ratio=2.0, attack_s=0.03, release_s=0.3, makeup_db=4.0),
                 Effect("saturation", drive_db=3.0, mix=30.0)],
         evolve=evolve, length_s=PRESETS["chillwave"].minutes * 60.0, fade_out_s=10.0,
     )  # fmt: skip
