@@ -756,6 +756,12 @@ def effect_process(left, right, start, stop, state):
         saturation_process(left, right, start, stop, state)
 
 
+# Each kind's kernel, indexed by kind: a caller that dispatches here in Python loads only the
+# kernels of the effects it uses (calling effect_process loads all of them).
+EFFECT_KERNELS = (reverb_process, tape_delay_process, chorus_process, filter_process, eq_process,
+                  compressor_process, saturation_process)
+
+
 # =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================

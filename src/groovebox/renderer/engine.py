@@ -25,41 +25,16 @@ from numba import njit
 
 from groovebox import checks
 from groovebox.dsp import limiter as _lim
-from groovebox.dsp.effects import effect_process
-from groovebox.dsp.rng import mix64
-from groovebox.dsp.tables import (
-    FADING,
-    FREE,
-    N_VF,
-    N_VI,
-    PLAYING,
-    VF_FADE,
-    VF_FADE_STEP,
-    VF_GAIN,
-    VF_POS,
-    VF_RATE,
-    VI_AGE,
-    VI_GROUP,
-    VI_INSTR,
-    VI_KIND,
-    VI_LEN,
-    VI_PATCH,
-    VI_START,
-    VI_STATE,
-    VI_TRACK,
-    play_table,
-)  # fmt: skip
-from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
+from groovebox.dsp.effects import E_KIND, EFFECT_KERNELS
+from groovebox.dsp.tables import N_VF, N_VI, VI_STATE
+from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program
 from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
+from groovebox.renderer.voicepool import FADE_S, VOICE_RESERVE, all_voices, drum_voices
 
-FADE_S = 0.004  # choke / steal fade of a drum voice
-TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
-VK_TABLE, VK_TONAL = 0, 1  # voice kinds
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
-VOICE_RESERVE = 8  # past n_voices - reserve sounding voices, the oldest starts fading
 
 # Track float fields
 TF_TARGET_L, TF_TARGET_R, TF_GAIN_L, TF_GAIN_R = 0, 1, 2, 3
@@ -130,6 +105,9 @@ class Engine:
         self.fader_coeff = 1.0 - math.exp(-1.0 / (FADER_SMOOTH_S * self.sample_rate))
         self.program: Program | None = None
         self._kit_data = np.zeros(1, np.float32)
+        # Drum-only voice kernel until a program with notes arrives; from then on the kernel that
+        # also plays tonal voices (they may ring on after a switch back to drums).
+        self._tonal = False
         self.reset()
 
     # -- program -------------------------------------------------------------------------------
@@ -162,6 +140,8 @@ class Engine:
                 self.track_f[i, TF_GAIN_R] = gr
         self._kit_data = program.kit.data
         self.program = program
+        if program.note_sources:
+            self._tonal = True
 
     def mix_targets(self, program: Program) -> tuple[np.ndarray, np.ndarray]:
         """Fader targets (max_tracks, 2) float64 and mute flags (max_tracks,) int8 for
@@ -183,6 +163,8 @@ class Engine:
         if program is not None:
             self._kit_data = program.kit.data
             self.program = program
+            if program.note_sources:
+                self._tonal = True
         if targets is not None:
             self.track_f[:, TF_TARGET_L : TF_TARGET_R + 1] = targets
         if mute is not None:
@@ -294,151 +276,39 @@ class Engine:
             n_buses = len(prog.buses)
         else:
             kit, patches, patch_kind, n_buses = _EMPTY_KIT, _NO_PATCHES, _NO_PATCH_KIND, 0
-        _render_core(
-            m, self._mix_pos, self.sample_rate,
-            ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
-            notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
-            notes.n, self._note_order,
-            self.vi, self.vf, self.vs, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
-            kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
-            kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
-            patches, patch_kind,
-            self.track_buf, self.track_f, self.track_used, self.track_mute, self.track_stereo,
-            self.track_send, self.fader_coeff, self.mix, self.bus_buf, n_buses,
-        )  # fmt: skip
+        if self._tonal:
+            all_voices(
+                m, self._mix_pos, self.sample_rate,
+                ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+                notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
+                notes.n, self._note_order,
+                self.vi, self.vf, self.vs, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+                kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
+                kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
+                patches, patch_kind, self.track_buf, self.track_used, self.track_mute,
+            )  # fmt: skip
+        else:
+            drum_voices(
+                m, self._mix_pos, ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+                self.vi, self.vf, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+                kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
+                kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
+                self.track_buf, self.track_used, self.track_mute,
+            )  # fmt: skip
+        _mix_tracks(m, self.track_buf, self.track_f, self.track_used, self.track_stereo, self.track_send,
+                    self.fader_coeff, self.mix, self.bus_buf, n_buses)
         if prog is not None:
             mix_l, mix_r = self.mix[0], self.mix[1]
             if n_buses:
                 for b, chain in enumerate(prog.buses):
                     bl, br = self.bus_buf[b, 0], self.bus_buf[b, 1]
                     for state in chain:
-                        effect_process(bl, br, 0, m, state)
+                        EFFECT_KERNELS[int(state[E_KIND])](bl, br, 0, m, state)
                 _add_buses(self.mix, self.bus_buf, n_buses, m)
             for state in prog.master:
-                effect_process(mix_l, mix_r, 0, m, state)
+                EFFECT_KERNELS[int(state[E_KIND])](mix_l, mix_r, 0, m, state)
         _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
         self._mix_pos += m
-
-
-@njit(cache=True)
-def _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate):
-    """Fade voice ``v`` out quickly (choke or steal): a table voice ramps down over
-    ``fade_samples``; a tonal voice gets a short forced release."""
-    if vi[v, VI_STATE] == PLAYING:
-        vi[v, VI_STATE] = FADING
-        if vi[v, VI_KIND] == VK_TABLE:
-            vf[v, VF_FADE] = 1.0
-            vf[v, VF_FADE_STEP] = 1.0 / fade_samples
-        else:
-            tonal_release(patch_kind[vi[v, VI_PATCH]], vs[v], TONAL_STEAL_S, sample_rate)
-
-
-@njit(cache=True)
-def _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate):
-    """A free voice slot. Past the soft limit the oldest playing voice starts fading; when no
-    slot is free the quietest fading voice (else the oldest) is reused."""
-    n_voices = vi.shape[0]
-    sounding = 0
-    oldest = -1
-    for v in range(n_voices):
-        st = vi[v, VI_STATE]
-        if st == FREE:
-            continue
-        sounding += 1
-        if st == PLAYING and (oldest < 0 or vi[v, VI_AGE] < vi[oldest, VI_AGE]):
-            oldest = v
-    if sounding >= soft_limit and oldest >= 0:
-        _start_fade(vi, vf, vs, patch_kind, oldest, fade_samples, sample_rate)
-    for v in range(n_voices):
-        if vi[v, VI_STATE] == FREE:
-            return v
-    slot = -1
-    best = 2.0
-    for v in range(n_voices):
-        if vi[v, VI_STATE] == FADING and vi[v, VI_KIND] == VK_TABLE and vf[v, VF_FADE] < best:
-            best = vf[v, VF_FADE]
-            slot = v
-    if slot < 0:
-        slot = 0
-        for v in range(n_voices):
-            if vi[v, VI_AGE] < vi[slot, VI_AGE]:
-                slot = v
-    return slot
-
-
-@njit(cache=True)
-def _trigger_drum(
-    sample, track, instr, vel, vi, vf, vs, counters, fade_samples, soft_limit, sample_rate,
-    layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len, var_gain,
-    rate, choke, poly, patch_kind, track_mute,
-):  # fmt: skip
-    if track_mute[track] != 0 or layer_count[instr] == 0:
-        return
-    group = choke[instr]
-    # Choke: a hat silences a ringing open hat; a drum cuts its own previous hit.
-    for v in range(vi.shape[0]):
-        if vi[v, VI_STATE] == PLAYING and vi[v, VI_KIND] == VK_TABLE:
-            if (group != 0 and vi[v, VI_GROUP] == group) or (
-                poly[instr] == 0 and vi[v, VI_INSTR] == instr and vi[v, VI_TRACK] == track
-            ):
-                _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate)
-    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
-    lf = layer_first[instr]
-    layer = lf + layer_count[instr] - 1
-    for k in range(lf, lf + layer_count[instr]):
-        if vel <= layer_max_vel[k]:
-            layer = k
-            break
-    nv = var_count[layer]
-    var = var_first[layer] + int(mix64(sample) % np.uint64(nv)) if nv > 1 else var_first[layer]
-    vi[slot, VI_STATE] = PLAYING
-    vi[slot, VI_KIND] = VK_TABLE
-    vi[slot, VI_TRACK] = track
-    vi[slot, VI_INSTR] = instr
-    vi[slot, VI_PATCH] = 0
-    vi[slot, VI_START] = var_start[var]
-    vi[slot, VI_LEN] = var_len[var]
-    vi[slot, VI_AGE] = counters[0]
-    vi[slot, VI_GROUP] = group
-    counters[0] += 1
-    vf[slot, VF_POS] = 0.0
-    vf[slot, VF_RATE] = rate[instr]
-    vf[slot, VF_GAIN] = (max(vel, 0.0) ** 1.5) * var_gain[var]  # drumkit.VELOCITY_EXPONENT
-    vf[slot, VF_FADE] = 1.0
-    vf[slot, VF_FADE_STEP] = 0.0
-
-
-@njit(cache=True)
-def _trigger_note(track, patch, vel, pitch_hz, dur, seed, vi, vf, vs, counters, fade_samples,
-                  soft_limit, sample_rate, patches, patch_kind, track_mute):
-    if track_mute[track] != 0:
-        return
-    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
-    vi[slot, VI_STATE] = PLAYING
-    vi[slot, VI_KIND] = VK_TONAL
-    vi[slot, VI_TRACK] = track
-    vi[slot, VI_INSTR] = -1
-    vi[slot, VI_PATCH] = patch
-    vi[slot, VI_GROUP] = 0
-    vi[slot, VI_AGE] = counters[0]
-    counters[0] += 1
-    vs[slot, :] = 0.0
-    tonal_start(patch_kind[patch], vs[slot], patches[patch], pitch_hz, vel, dur, sample_rate, seed)
-
-
-@njit(cache=True)
-def _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, a, b, sample_rate):
-    for v in range(vi.shape[0]):
-        if vi[v, VI_STATE] == FREE:
-            continue
-        t = vi[v, VI_TRACK]
-        track_used[t] = 1
-        if vi[v, VI_KIND] == VK_TABLE:
-            play_table(vi, vf, v, data, track_buf[t, 0], a, b)
-        else:
-            p = vi[v, VI_PATCH]
-            if tonal_render(patch_kind[p], vs[v], patches[p], track_buf[t, 0], track_buf[t, 1], a, b, sample_rate) == 0:
-                vi[v, VI_STATE] = FREE
 
 
 @njit(cache=True, inline="always")
@@ -450,64 +320,9 @@ def _glide(gain, target, coeff):
 
 
 @njit(cache=True)
-def _sort_by_sample(samples, n, order):
-    # Stable insertion sort: a block holds few events.
-    for i in range(n):
-        order[i] = i
-    for i in range(1, n):
-        k = order[i]
-        s = samples[k]
-        j = i - 1
-        while j >= 0 and samples[order[j]] > s:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = k
-
-
-@njit(cache=True)
-def _render_core(
-    m, block_start, sample_rate,
-    ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
-    nt_sample, nt_track, nt_patch, nt_vel, nt_pitch, nt_dur, nt_seed, n_notes, note_order,
-    vi, vf, vs, counters, fade_samples, soft_limit,
-    data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
-    var_gain, rate, choke, poly, patches, patch_kind,
-    track_buf, track_f, track_used, track_mute, track_stereo, track_send, fader_coeff,
-    mix, bus_buf, n_buses,
-):  # fmt: skip
-    _sort_by_sample(ev_sample, n_ev, order)
-    _sort_by_sample(nt_sample, n_notes, note_order)
-    seg = 0
-    i = 0
-    j = 0
-    while i < n_ev or j < n_notes:
-        # Hits before notes on the same sample; each in its source order.
-        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
-            e = order[i]
-            off = ev_sample[e] - block_start
-        else:
-            e = note_order[j]
-            off = nt_sample[e] - block_start
-        if off > seg:
-            _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, off, sample_rate)
-            seg = off
-        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
-            _trigger_drum(
-                ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, vs, counters,
-                fade_samples, soft_limit, sample_rate, layer_first, layer_count, layer_max_vel,
-                var_first, var_count, var_start, var_len, var_gain, rate, choke, poly, patch_kind,
-                track_mute,
-            )  # fmt: skip
-            i += 1
-        else:
-            _trigger_note(
-                nt_track[e], nt_patch[e], nt_vel[e], nt_pitch[e], nt_dur[e], nt_seed[e], vi, vf, vs,
-                counters, fade_samples, soft_limit, sample_rate, patches, patch_kind, track_mute,
-            )  # fmt: skip
-            j += 1
-    if m > seg:
-        _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
-    # Tracks through their faders into the master and the effect sends.
+def _mix_tracks(m, track_buf, track_f, track_used, track_stereo, track_send, fader_coeff, mix, bus_buf, n_buses):
+    """Tracks through their faders into the master and the effect sends; empties the track
+    buffers for the next block."""
     ml = mix[0]
     mr = mix[1]
     for k in range(m):
