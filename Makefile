@@ -42,9 +42,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 # Numba's cache does not notice edits to a kernel's callees in other files; after editing
-# src/groovebox/dsp, clear it.
+# src/groovebox/dsp, clear it (and the synthesized drum tables kept next to it).
 clean-cache:
 	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
+	rm -rf src/groovebox/kits/__pycache__/tables
 
 clean: clean-cache
 	rm -rf out .pytest_cache .benchmarks

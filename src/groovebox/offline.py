@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.errors import GrooveboxError
+from groovebox.io import wav
 from groovebox.io.audio import Audio
 from groovebox.io.wav import AudioWriter
 from groovebox.model.options import split_options
@@ -91,6 +93,8 @@ def render(
     block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
     if path is not None and not isinstance(path, str | os.PathLike):
         raise GrooveboxError(f"path: expected a file name, got {path!r}")
+    if path is not None:
+        jit.need(*wav.kernel_groups(path, subtype))  # announced with the rest on a first run
     the_plan = plan(source, opts, **extra)
     engine = Engine(opts.sample_rate, max_block=block_frames, **(the_plan.engine_options or {}))
     engine.load(the_plan.program)

@@ -24,15 +24,23 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp import limiter as _lim
-from groovebox.dsp.effects import E_KIND, EFFECT_KERNELS
+from groovebox.dsp.effects import E_KIND, EFFECT_GROUPS, EFFECT_KERNELS
 from groovebox.dsp.tables import N_VF, N_VI, VI_STATE
 from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program
 from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
-from groovebox.renderer.voicepool import FADE_S, VOICE_RESERVE, all_voices, drum_voices
+from groovebox.renderer.voicepool import (
+    DRUM_VOICES,
+    FADE_S,
+    TONAL_VOICES,
+    VOICE_RESERVE,
+    all_voices,
+    drum_voices,
+)
 
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
 
@@ -142,6 +150,17 @@ class Engine:
         self.program = program
         if program.note_sources:
             self._tonal = True
+        jit.need(*self.kernel_groups(program))
+
+    def kernel_groups(self, program: Program) -> list[jit.Group]:
+        """The kernels rendering ``program`` calls: its sources', the voices it plays, the
+        mixer and limiter, and the effects it uses (nothing else is loaded or compiled)."""
+        groups = [TONAL_VOICES if self._tonal or program.note_sources else DRUM_VOICES, MIXER]
+        groups += [src.kernels for src in (*program.sources, *program.controls) if hasattr(src, "kernels")]
+        if program.buses:
+            groups.append(BUSES)
+        groups += [EFFECT_GROUPS[int(st[E_KIND])] for chain in (*program.buses, program.master) for st in chain]
+        return groups
 
     def mix_targets(self, program: Program) -> tuple[np.ndarray, np.ndarray]:
         """Fader targets (max_tracks, 2) float64 and mute flags (max_tracks,) int8 for
@@ -430,6 +449,9 @@ def _add_buses(mix, bus_buf, n_buses, m):
             mix[0, k] += bus_buf[b, 0, k]
             mix[1, k] += bus_buf[b, 1, k]
 
+
+MIXER = jit.Group("mixer and limiter", (_mix_tracks, _lim.limit), 1.5)
+BUSES = jit.Group("effect buses", (_add_buses,), 0.1)
 
 _EMPTY_KIT: KitTables = pack("empty", 0, {})
 _NO_PATCHES = np.zeros((1, PATCH_SIZE), np.float64)

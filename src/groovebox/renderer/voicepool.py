@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from groovebox.dsp import jit
 from groovebox.dsp.rng import mix64
 from groovebox.dsp.tables import (
     FADING,
@@ -46,7 +47,8 @@ from groovebox.dsp.tables import (
 )  # fmt: skip
 from groovebox.dsp.tonal import tonal_release, tonal_render, tonal_start
 
-__all__ = ["FADE_S", "TONAL_STEAL_S", "VK_TABLE", "VK_TONAL", "VOICE_RESERVE", "all_voices", "drum_voices"]
+__all__ = ["DRUM_VOICES", "FADE_S", "TONAL_STEAL_S", "TONAL_VOICES", "VK_TABLE", "VK_TONAL", "VOICE_RESERVE",
+           "all_voices", "drum_voices"]
 
 FADE_S = 0.004  # choke / steal fade of a drum voice
 TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
@@ -304,3 +306,7 @@ def all_voices(
                         sample_rate, nt_seed[e])
     if m > seg:
         _render_all(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
+
+
+DRUM_VOICES = jit.Group("drum voices", (drum_voices,), 2.0)
+TONAL_VOICES = jit.Group("tonal voices", (all_voices,), 14.0)
