@@ -1,0 +1,111 @@
+"""Start-up loads only what a job uses, and a first run says it is compiling.
+
+Numba loads a kernel (and, on a first run, compiles it) when it is first called, so what a
+process has loaded is what its job called: these tests look at the dispatchers that hold
+machine code in a fresh process after a render.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import groovebox as gb
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import pattern_program
+
+# Prints every groovebox kernel that holds machine code after the job, and the heavy modules
+# that were imported.
+_LOADED = textwrap.dedent("""
+    import json, sys
+    from numba.core.dispatcher import Dispatcher
+    import groovebox as gb
+
+    JOB
+
+    loaded = sorted(f"{m}.{k}" for m, mod in list(sys.modules.items()) if m.startswith("groovebox.")
+                    for k, v in vars(mod).items()
+                    if isinstance(v, Dispatcher) and v.__module__ == m and v.overloads)
+    print(json.dumps({"kernels": loaded, "modules": sorted(m for m in sys.modules if m.startswith(
+        ("music21", "matplotlib", "sounddevice", "mido")))}))
+""")
+
+
+def _loaded_by(job: str) -> dict:
+    code = _LOADED.replace("JOB", textwrap.dedent(job))
+    for _ in range(2):  # the first run fills the cache if it is cold; the second only loads
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_drum_render_loads_the_drum_kernels_and_nothing_else():
+    got = _loaded_by("""
+        gb.render("breaks/funky-drummer", bars=2)
+    """)
+    assert got["kernels"] == [
+        "groovebox.dsp.limiter.limit",
+        "groovebox.renderer.engine._mix_tracks",
+        "groovebox.renderer.sequencer._pattern_events",
+        "groovebox.renderer.voicepool.drum_voices",
+    ], got["kernels"]  # no tonal voices, textures, effects, or drum synthesis (tables are on disk)
+    assert got["modules"] == []
+
+
+def test_an_ambient_render_loads_its_voices_and_its_effects_only():
+    got = _loaded_by("""
+        tone = gb.Instrument("bell", attack_s=0.5, release_s=1.0)
+        loops = [gb.Loop(n, p, 0.3 * i, instrument=tone, duration=1.0, sends={"hall": 0.0})
+                 for i, (n, p) in enumerate([("F3", 3.1), ("C4", 4.7)])]
+        gb.render(gb.Soundscape(loops, buses={"hall": gb.Effect("reverb", decay_s=3.0)}), seconds=4)
+    """)
+    kernels = got["kernels"]
+    assert "groovebox.renderer.voicepool.all_voices" in kernels
+    assert "groovebox.dsp.effects.reverb_process" in kernels
+    others = [k for k in kernels if k.startswith("groovebox.dsp.effects.") and k != "groovebox.dsp.effects.reverb_process"]
+    assert others == []  # no delay, chorus, compressor... nor effect_process, which holds them all
+    assert not [k for k in kernels if k.startswith(("groovebox.dsp.drums.", "groovebox.renderer.voicepool.drum"))]
+    assert got["modules"] == []
+
+
+def test_the_drum_and_the_tonal_voice_kernels_play_drums_identically(sr):
+    pattern = gb.load("breaks/amen-break")
+    program = pattern_program(pattern, gb.RenderOptions(sample_rate=sr, kit="909", swing=56))
+    out = []
+    for tonal in (False, True):
+        eng = Engine(sr, max_block=1000)
+        eng._tonal = tonal  # as after a program with notes was loaded
+        eng.load(program)
+        out.append(np.concatenate([eng.render_block(n) for n in (700, 1, 5000, 1000, 96000)]))
+    assert np.array_equal(out[0], out[1])
+    assert np.abs(out[0]).max() > 0.1
+
+
+@pytest.mark.slow
+def test_a_first_run_says_it_compiles_before_it_does(tmp_path):
+    """On an empty kernel cache, the first render says on stderr what it compiles and about how
+    long it takes before it starts; the second says nothing; both write the same bytes."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for i in range(2):
+        out = tmp_path / f"beat{i}.wav"
+        r = subprocess.run([sys.executable, "-m", "groovebox", "render", "rock/straight-eighths", "--bars", "1",
+                            "-o", str(out)], capture_output=True, text=True, env=env, timeout=900)
+        assert r.returncode == 0, r.stderr
+        runs.append((r.stderr, out.read_bytes()))
+    first = runs[0][0].splitlines()
+    assert first[0].startswith("compiling sound kernels, first run only, ~"), first
+    seconds = int(first[0].split("~")[1].split()[0])
+    assert 3 <= seconds <= 30
+    for group in ("drum synthesis", "drum voices", "mixer and limiter", "WAV packing"):
+        assert group in first[0]
+    assert "tonal" not in first[0] and "reverb" not in first[0]  # only what a drum render needs
+    assert first[-1].startswith("compiled sound kernels in ")
+    assert runs[1][0] == ""
+    assert runs[0][1] == runs[1][1]
