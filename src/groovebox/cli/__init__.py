@@ -14,7 +14,7 @@ import sys
 from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "play", "interop", "harmony", "ambient", "demo")
+MODULES = ("patterns", "play", "interop", "harmony", "ambient", "demo", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):
