@@ -882,22 +882,6 @@ def _choir_begin(state, patch, sr, l_prev, n, e):
     _advance_unison(state, patch, _CH_PH, _CH_DT, int(state[_CH_NV]), l_prev, t_s)
 
 
-@njit(cache=True, inline="always")
-def _bandpass_tick(x, ic1, ic2, a1, a2, a3):
-    """:func:`groovebox.dsp.filters.svf_tick` in band-pass mode on states held in variables
-    (so a loop keeps them in registers): returns (output, ic1, ic2)."""
-    v3 = x - ic2
-    v1 = a1 * ic1 + a2 * v3
-    v2 = ic2 + a2 * ic1 + a3 * v3
-    ic1 = 2.0 * v1 - ic1
-    ic2 = 2.0 * v2 - ic2
-    if abs(ic1) < 1e-20:
-        ic1 = 0.0
-    if abs(ic2) < 1e-20:
-        ic2 = 0.0
-    return v1, ic1, ic2
-
-
 @njit(cache=True)
 def _choir_render(state, patch, out_l, out_r, j0, m):
     ol = out_l[j0 : j0 + m]
@@ -915,64 +899,41 @@ def _choir_render(state, patch, out_l, out_r, j0, m):
     seed_h = mix64(np.uint64(np.int64(state[S_SEED])) + np.uint64(0x51ED))
     gl = state[S_GAIN_L]
     gr = state[S_GAIN_R]
-    # Everything the loop carries lives in variables, not in the state row: the filters'
-    # recurrences then stay in registers (3x faster than reading and writing the row).
-    f = _CH_SVF
-    l0a, l0b, l1a, l1b, l2a, l2b = state[f], state[f + 1], state[f + 2], state[f + 3], state[f + 4], state[f + 5]
-    r0a, r0b, r1a, r1b, r2a, r2b = state[f + 6], state[f + 7], state[f + 8], state[f + 9], state[f + 10], state[f + 11]
+    fl0 = state[_CH_SVF : _CH_SVF + 2]
+    fl1 = state[_CH_SVF + 2 : _CH_SVF + 4]
+    fl2 = state[_CH_SVF + 4 : _CH_SVF + 6]
+    fr0 = state[_CH_SVF + 6 : _CH_SVF + 8]
+    fr1 = state[_CH_SVF + 8 : _CH_SVF + 10]
+    fr2 = state[_CH_SVF + 10 : _CH_SVF + 12]
     c = _CH_COEF
     c0a, c0b, c0c, g0 = state[c], state[c + 1], state[c + 2], state[c + 3]
     c1a, c1b, c1c, g1 = state[c + 4], state[c + 5], state[c + 6], state[c + 7]
     c2a, c2b, c2c, g2 = state[c + 8], state[c + 9], state[c + 10], state[c + 11]
-    d0 = state[_CH_DT]
-    d1 = state[_CH_DT + 1] if nv > 1 else 0.0
-    d2 = state[_CH_DT + 2] if nv > 2 else 0.0
-    p0 = state[_CH_PH]
-    p1 = state[_CH_PH + 1] if nv > 1 else 0.0
-    p2 = state[_CH_PH + 2] if nv > 2 else 0.0
-    pan0 = spread * 0.0
-    pan1 = spread * 1.0
-    pan2 = spread * -1.0
     for i in range(m):
         t = t0 + i
-        p = p0 + t * d0
-        p -= np.floor(p)
-        v = saw_tick(p, d0)
-        xl = 0.0 + v * (1.0 - pan0)
-        xr = 0.0 + v * (1.0 + pan0)
-        if nv > 1:
-            p = p1 + t * d1
+        xl = 0.0
+        xr = 0.0
+        for j in range(nv):
+            d = state[_CH_DT + j]
+            p = state[_CH_PH + j] + t * d
             p -= np.floor(p)
-            v = saw_tick(p, d1)
-            xl += v * (1.0 - pan1)
-            xr += v * (1.0 + pan1)
-        if nv > 2:
-            p = p2 + t * d2
-            p -= np.floor(p)
-            v = saw_tick(p, d2)
-            xl += v * (1.0 - pan2)
-            xr += v * (1.0 + pan2)
+            v = saw_tick(p, d)
+            pan = spread * (0.0 if j == 0 else (1.0 if j == 1 else -1.0))
+            xl += v * (1.0 - pan)
+            xr += v * (1.0 + pan)
         if breath > 0.0:
             h = mix64(seed_h + np.uint64(np.int64(n0) + i))
             xl += breath * _bipolar(h, 0)
             xr += breath * _bipolar(h, 21)
-        y, l0a, l0b = _bandpass_tick(xl, l0a, l0b, c0a, c0b, c0c)
-        yl = g0 * y
-        y, l1a, l1b = _bandpass_tick(xl, l1a, l1b, c1a, c1b, c1c)
-        yl += g1 * y
-        y, l2a, l2b = _bandpass_tick(xl, l2a, l2b, c2a, c2b, c2c)
-        yl += g2 * y
-        y, r0a, r0b = _bandpass_tick(xr, r0a, r0b, c0a, c0b, c0c)
-        yr = g0 * y
-        y, r1a, r1b = _bandpass_tick(xr, r1a, r1b, c1a, c1b, c1c)
-        yr += g1 * y
-        y, r2a, r2b = _bandpass_tick(xr, r2a, r2b, c2a, c2b, c2c)
-        yr += g2 * y
+        yl = g0 * svf_tick(xl, fl0, c0a, c0b, c0c, 1.0, BANDPASS)
+        yl += g1 * svf_tick(xl, fl1, c1a, c1b, c1c, 1.0, BANDPASS)
+        yl += g2 * svf_tick(xl, fl2, c2a, c2b, c2c, 1.0, BANDPASS)
+        yr = g0 * svf_tick(xr, fr0, c0a, c0b, c0c, 1.0, BANDPASS)
+        yr += g1 * svf_tick(xr, fr1, c1a, c1b, c1c, 1.0, BANDPASS)
+        yr += g2 * svf_tick(xr, fr2, c2a, c2b, c2c, 1.0, BANDPASS)
         env = ea + es * t
         ol[i] += yl * env * gl
         orr[i] += yr * env * gr
-    state[f], state[f + 1], state[f + 2], state[f + 3], state[f + 4], state[f + 5] = l0a, l0b, l1a, l1b, l2a, l2b
-    state[f + 6], state[f + 7], state[f + 8], state[f + 9], state[f + 10], state[f + 11] = r0a, r0b, r1a, r1b, r2a, r2b
 
 
 # --- textures: rain, wind, ocean, hiss --------------------------------------------------------
