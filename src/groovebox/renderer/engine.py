@@ -44,9 +44,12 @@ from groovebox.renderer.voicepool import (
 
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
 
-# Track float fields
+# Track float fields: fader targets, the gains of the last sample mixed, and the glide toward
+# the targets (offsets at the anchor sample, the anchor, the targets it was set for; see _fader).
 TF_TARGET_L, TF_TARGET_R, TF_GAIN_L, TF_GAIN_R = 0, 1, 2, 3
-N_TF = 4
+TF_D_L, TF_D_R, TF_ANCHOR, TF_ANCHOR_TL, TF_ANCHOR_TR = 4, 5, 6, 7, 8
+N_TF = 9
+GLIDE_STEP = 64  # a gliding fader re-anchors at every multiple of this many mix samples
 
 
 class Engine:
@@ -111,6 +114,11 @@ class Engine:
         self.counters = np.zeros(2, np.int64)  # [0] voice age counter, [1] sounding voices
         self.fade_samples = max(1, round(FADE_S * self.sample_rate))
         self.fader_coeff = 1.0 - math.exp(-1.0 / (FADER_SMOOTH_S * self.sample_rate))
+        # (1 - coeff) ** j for j = 0 .. GLIDE_STEP, by repeated products (the same on every run)
+        self.glide_pow = np.ones(GLIDE_STEP + 1, np.float64)
+        for j in range(1, GLIDE_STEP + 1):
+            self.glide_pow[j] = self.glide_pow[j - 1] * (1.0 - self.fader_coeff)
+        self.fader_ramp = np.zeros((2, max_block), np.float32)
         self.program: Program | None = None
         self._kit_data = np.zeros(1, np.float32)
         # Drum-only voice kernel until a program with notes arrives; from then on the kernel that
@@ -198,6 +206,7 @@ class Engine:
         self.track_buf[:] = 0.0
         self.bus_buf[:] = 0.0
         self.track_used[:] = 0
+        self.track_f[:, TF_ANCHOR_TL:] = np.nan  # no glide anchored yet
         self.counters[:] = 0
         self.lim = _lim.limiter_state(self.sample_rate, self.ceiling_db, enabled=self.limiter_on)
         self.latency = _lim.latency_frames(self.lim[1])
@@ -314,8 +323,8 @@ class Engine:
                 kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
                 self.track_buf, self.track_used, self.track_mute,
             )  # fmt: skip
-        _mix_tracks(m, self.track_buf, self.track_f, self.track_used, self.track_stereo, self.track_send,
-                    self.fader_coeff, self.mix, self.bus_buf, n_buses)
+        _mix_tracks(m, self._mix_pos, self.track_buf, self.track_f, self.track_used, self.track_stereo,
+                    self.track_send, self.glide_pow, self.fader_ramp, self.mix, self.bus_buf, n_buses)
         if prog is not None:
             mix_l, mix_r = self.mix[0], self.mix[1]
             if n_buses:
@@ -330,16 +339,63 @@ class Engine:
         self._mix_pos += m
 
 
-@njit(cache=True, inline="always")
-def _glide(gain, target, coeff):
-    """One sample of a fader's one-pole glide toward ``target``, snapping when within 1e-6
-    (per sample, not per block, so the glide is the same for any block size)."""
-    gain += (target - gain) * coeff
-    return target if abs(gain - target) < 1e-6 else gain
+@njit(cache=True)
+def _fader(track_f, t, pos, m, pw, ramp_l, ramp_r, fill):
+    """Track ``t``'s fader gains for mix samples ``pos .. pos + m - 1``, into ``ramp_l/r[:m]``
+    as float32 when ``fill``; advances its glide.
+
+    A fader glides toward its target exponentially (time constant FADER_SMOOTH_S): the gain at
+    sample n is ``target + d * pw[n - a + 1]`` with ``pw[j] = (1 - coeff) ** j`` and ``d`` the
+    offset at the anchor ``a``: where the target last changed or, at the latest, the last
+    multiple of GLIDE_STEP. Anchors fall on the same samples whatever the block size, so the
+    glide does too, and within a stretch the gains are a closed form (the loop vectorises).
+    Within 1e-6 of its target a fader snaps to it and stops gliding.
+    """
+    tl = track_f[t, TF_TARGET_L]
+    tr = track_f[t, TF_TARGET_R]
+    if track_f[t, TF_ANCHOR_TL] != tl or track_f[t, TF_ANCHOR_TR] != tr:  # a new target (or none yet)
+        track_f[t, TF_D_L] = track_f[t, TF_GAIN_L] - tl
+        track_f[t, TF_D_R] = track_f[t, TF_GAIN_R] - tr
+        track_f[t, TF_ANCHOR] = pos
+        track_f[t, TF_ANCHOR_TL] = tl
+        track_f[t, TF_ANCHOR_TR] = tr
+    dl = track_f[t, TF_D_L]
+    dr = track_f[t, TF_D_R]
+    a = np.int64(track_f[t, TF_ANCHOR])
+    k = 0
+    while k < m:
+        n = pos + k
+        step_end = (n // GLIDE_STEP + 1) * GLIDE_STEP
+        e = min(pos + m, step_end)
+        if fill:
+            w = pw[n - a + 1 : e - a + 1]
+            rl = ramp_l[k : e - pos]
+            rr = ramp_r[k : e - pos]
+            for i in range(e - n):
+                x = dl * w[i]
+                y = dr * w[i]
+                rl[i] = np.float32(tl if abs(x) < 1e-6 else tl + x)
+                rr[i] = np.float32(tr if abs(y) < 1e-6 else tr + y)
+        if e == step_end:  # re-anchor: d becomes the offset of the last sample before it
+            dl *= pw[step_end - a]
+            dr *= pw[step_end - a]
+            dl = 0.0 if abs(dl) < 1e-6 else dl
+            dr = 0.0 if abs(dr) < 1e-6 else dr
+            a = step_end
+        k = e - pos
+    j = pos + m - a  # the last sample's exponent (0 right after a re-anchor: d is its offset)
+    x = dl * pw[j]
+    y = dr * pw[j]
+    track_f[t, TF_GAIN_L] = tl if abs(x) < 1e-6 else tl + x
+    track_f[t, TF_GAIN_R] = tr if abs(y) < 1e-6 else tr + y
+    track_f[t, TF_D_L] = dl
+    track_f[t, TF_D_R] = dr
+    track_f[t, TF_ANCHOR] = a
 
 
 @njit(cache=True)
-def _mix_tracks(m, track_buf, track_f, track_used, track_stereo, track_send, fader_coeff, mix, bus_buf, n_buses):
+def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send, glide_pow, fader_ramp, mix,
+                bus_buf, n_buses):
     """Tracks through their faders into the master and the effect sends; empties the track
     buffers for the next block."""
     # Every row is sliced to the block ([:m]) before its loop: the loops then vectorise (on
@@ -360,15 +416,11 @@ def _mix_tracks(m, track_buf, track_f, track_used, track_stereo, track_send, fad
         tr = track_f[t, 1]
         gl = track_f[t, 2]
         gr = track_f[t, 3]
+        settled = gl == tl and gr == tr
         if track_used[t] == 0:
-            # A silent track still glides sample by sample, so its fader is where it would be
-            # whatever the block size.
-            if gl != tl or gr != tr:
-                for _ in range(m):
-                    gl = _glide(gl, tl, fader_coeff)
-                    gr = _glide(gr, tr, fader_coeff)
-                track_f[t, 2] = gl
-                track_f[t, 3] = gr
+            # A silent track's fader still glides, so it is where it would be whatever the block size.
+            if not settled:
+                _fader(track_f, t, pos, m, glide_pow, fader_ramp[0], fader_ramp[1], False)
             continue
         b0 = track_buf[t, 0, :m]
         b1 = track_buf[t, 1, :m]
@@ -384,7 +436,6 @@ def _mix_tracks(m, track_buf, track_f, track_used, track_stereo, track_send, fad
         # samples identically, so the result does not depend on where a block starts.
         gl32 = np.float32(gl)
         gr32 = np.float32(gr)
-        settled = gl == tl and gr == tr
         if settled and n_sends == 0:
             # The common case: fixed fader, no sends; mono tracks read one channel.
             if stereo:
@@ -448,19 +499,26 @@ def _mix_tracks(m, track_buf, track_f, track_used, track_stereo, track_send, fad
                         b0[k] = yl
                         b1[k] = yr
             else:
-                for k in range(m):
-                    gl = _glide(gl, tl, fader_coeff)
-                    gr = _glide(gr, tr, fader_coeff)
-                    xl = b0[k]
-                    xr = b1[k] if stereo else xl
-                    yl = np.float32(gl) * xl
-                    yr = np.float32(gr) * xr
-                    ml[k] += yl
-                    mr[k] += yr
-                    b0[k] = yl
-                    b1[k] = yr
-            track_f[t, 2] = gl
-            track_f[t, 3] = gr
+                _fader(track_f, t, pos, m, glide_pow, fader_ramp[0], fader_ramp[1], True)
+                rl = fader_ramp[0, :m]
+                rr = fader_ramp[1, :m]
+                if stereo:
+                    for k in range(m):
+                        yl = rl[k] * b0[k]
+                        yr = rr[k] * b1[k]
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
+                else:
+                    for k in range(m):
+                        x = b0[k]
+                        yl = rl[k] * x
+                        yr = rr[k] * x
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
             for b in range(n_buses):
                 s = np.float32(track_send[t, b])
                 if s != 0.0:
