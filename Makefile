@@ -21,6 +21,7 @@ demo: $(STAMP)
 # Unit tests, CLI tests, notebooks (nbmake), docstring examples — the whole suite CI runs. A JACK dummy server
 # runs around it for the real-time tests and the live notebook (they skip without jackd).
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	tests/jack_server.sh -p 1024 -- $(PY) -m pytest tests notebooks src/groovebox --nbmake --doctest-modules -q
 
 bench: $(STAMP)
@@ -40,6 +41,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 # Numba's cache does not notice edits to a kernel's callees in other files; after editing
 # src/groovebox/dsp, clear it (and the synthesized drum tables kept next to it).

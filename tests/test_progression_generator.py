@@ -121,7 +121,7 @@ def test_style_defaults():
 
 def test_bach_table_is_learned_data_with_provenance():
     doc = json.loads((Path(gp.__file__).parent / "data" / "bach_chorales.json").read_text("utf-8"))
-    assert "make_bach_table.py" in doc["about"]
+    assert "harmony/bach_table.py" in doc["about"]
     for mode, key in (("major", "C"), ("minor", "a")):
         table = doc[mode]
         assert table["chorales"] > 100

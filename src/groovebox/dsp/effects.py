@@ -2,9 +2,10 @@
 
 Each effect instance is one float64 *state array* that holds its settings (as ready-made
 coefficients), its memory (filter states, LFOs) and its delay lines. Build one with
-:func:`make_effect` (validated parameters in musical units, allocated once), process audio in
-place with :func:`effect_process` (or the effect's own kernel), change settings later with
-:func:`update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
+:func:`groovebox.renderer.effects.make_effect` (parameters checked against
+:data:`groovebox.model.effect.EFFECT_PARAMS`, allocated once; it calls :func:`setup` here),
+process audio in place with :func:`effect_process` (or the effect's own kernel), change
+settings later with :func:`groovebox.renderer.effects.update_effect` (keeps the tail ringing). Kernels take ``(left, right, start, stop,
 state)`` and work on ``left[start:stop]``, ``right[start:stop]`` (float32 or float64).
 
 Block-size independence: everything that moves (LFOs, compressor gain) is updated at control
@@ -716,6 +717,40 @@ def compressor_process(left, right, start, stop, state):
     state[E_N] = n
 
 
+@njit(cache=True)
+def compressor_keyed_process(left, right, key_l, key_r, start, stop, state):
+    """A compressor whose detector listens to ``key_l/key_r[start:stop]`` (a sidechain, e.g. the
+    kick) while its gain acts on ``left/right[start:stop]`` in place: ducking. Same state and
+    parameters as :func:`compressor_process`."""
+    n = np.int64(state[E_N])
+    att = state[_CP_ATT]
+    rel = state[_CP_REL]
+    makeup = state[_CP_MAKEUP]
+    env = state[_CP_ENV]
+    i = start
+    while i < stop:
+        off = n % CTRL
+        if off == 0:
+            env = _flush(env)
+            g_now = state[_CP_GA] + CTRL * state[_CP_GS]
+            target = _cp_gain(state, env)
+            state[_CP_GA] = g_now
+            state[_CP_GS] = (target - g_now) * (1.0 / CTRL)
+        m = min(stop - i, CTRL - off)
+        ga = state[_CP_GA]
+        gs = state[_CP_GS]
+        for k in range(m):
+            x = max(abs(key_l[i + k]), abs(key_r[i + k]))
+            env += (att if x > env else rel) * (x - env)
+            gm = (ga + (off + k) * gs) * makeup
+            left[i + k] = left[i + k] * gm
+            right[i + k] = right[i + k] * gm
+            n += 1
+        i += m
+    state[_CP_ENV] = env
+    state[E_N] = n
+
+
 # =====================================================================================
 # Saturation: drive into a bounded tanh-like curve, blended with the dry signal.
 # =====================================================================================
@@ -769,7 +804,7 @@ EFFECT_GROUPS = tuple(jit.Group(name.replace("_", " "), (kernel,), s) for name, 
 # =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================
-_FILTER_MODES = {
+FILTER_MODE_IDS = {
     "lowpass": LOWPASS,
     "highpass": HIGHPASS,
     "bandpass": BANDPASS,
@@ -990,7 +1025,7 @@ def _setup_chorus(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
 
 
 def _setup_filter(state: np.ndarray, sr: float, p: dict, fresh: bool) -> None:
-    state[_FL_MODE] = _FILTER_MODES[p["mode"]]
+    state[_FL_MODE] = FILTER_MODE_IDS[p["mode"]]
     state[_FL_COEF : _FL_COEF + 4] = svf_coefficients(p["cutoff_hz"], p["q"], sr)
     _remember(state, p)
 

@@ -7,6 +7,7 @@ can point at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
@@ -131,8 +132,6 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
     known = set(REQUIRED) | set(OPTIONAL) | {"tracks"}
     for key in data:
         if key not in known:
-            import difflib
-
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(sorted(known))}"
             raise loc.error(f"unknown field '{key}'{hint}", key)

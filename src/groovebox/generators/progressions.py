@@ -3,7 +3,7 @@
 Each style is a table of transition weights between roman numerals, per key mode. The
 ``pop``, ``jazz``, ``modal``, ``minor_ballad`` and ``ambient`` tables are written here from
 musical knowledge; ``bach`` is learned from music21's bundled Bach chorales by
-``data/make_bach_table.py`` (see that file for the method) and read from
+``groovebox/harmony/bach_table.py`` (see that file for the method) and read from
 ``data/bach_chorales.json``. The corpus is never analysed at run time.
 
 A progression is split into phrases of ``phrase_bars`` bars. With ``cadence`` set, every phrase

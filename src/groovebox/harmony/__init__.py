@@ -17,6 +17,8 @@ conversion is cached.
 ['Am', 'F', 'C', 'G']
 """
 
+import sys
+
 from groovebox.harmony import chords, keys
 from groovebox.harmony.chords import chord, chord_origin, chord_symbol, is_roman, roman, symbol
 from groovebox.harmony.keys import KEY_MODES, SCALE_MODES, Scale, key_name, parse_key, scale
@@ -32,8 +34,6 @@ from groovebox.harmony.voicing import (
 
 def clear_caches() -> None:
     """Forget every cached key, scale and chord (for benchmarks of first-time building)."""
-    import sys
-
     # the submodule, not the function of the same name exported above
     _progression = sys.modules["groovebox.harmony.progression"]
     for fn in (

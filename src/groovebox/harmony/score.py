@@ -54,11 +54,20 @@ def music21_score(
     programs : sequence of int, optional
         General MIDI program (0..127) per part, naming the staff's instrument.
     """
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import chord as m21chord
+
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import instrument as m21instrument
-    from music21 import key as m21key
+    from music21 import (
+        key as m21key,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
+
+    # music21: ~0.25 s and a corpus index to import; loaded on first use
     from music21 import metadata, meter, stream, tempo
-    from music21 import note as m21note
+    from music21 import (
+        note as m21note,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     parse_signature(signature)
     score = stream.Score()
@@ -112,7 +121,9 @@ def parts_from_score_file(path: str) -> tuple[Part, ...]:
     :func:`groovebox.harmony.musicxml.write_musicxml` reads back to the notes it was given
     (on the thirty-second / sixteenth-triplet grid).
     """
-    from music21 import converter
+    from music21 import (
+        converter,  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    )
 
     try:
         score = converter.parse(str(path))

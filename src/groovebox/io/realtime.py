@@ -47,7 +47,7 @@ NO_DEVICE = ("no audio output device found; render to a file instead: "
 
 def _sounddevice():
     try:
-        import sounddevice as sd
+        import sounddevice as sd  # starts PortAudio (a device scan): only playback pays it
     except OSError as exc:  # the PortAudio library itself is missing
         raise DeviceError(f"cannot play sound here ({exc}); render to a file instead: "
                           "groovebox render PATTERN -o out.wav") from None

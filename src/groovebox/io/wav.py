@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ class AudioWriter:
         self._bytes = np.zeros(0, np.uint8)
 
     def __enter__(self) -> AudioWriter:
-        import soundfile as sf
+        import soundfile as sf  # soundfile (libsndfile): ~0.2 s to import; the wave fast path needs none
 
         folder = self.path.parent
         try:
@@ -84,8 +85,6 @@ class AudioWriter:
         self._tmp = Path(tmp)
         try:
             if self._pcm_width:
-                import wave
-
                 self._file = wave.open(tmp, "wb")
                 self._file.setnchannels(self.channels)
                 self._file.setsampwidth(self._pcm_width)

@@ -48,7 +48,7 @@ class Instrument:
     Parameters
     ----------
     preset : str
-        A :data:`groovebox.dsp.tonal.PRESETS` name.
+        A :data:`groovebox.model.patch.PRESETS` name.
     fields : tuple of (str, float)
         Patch fields changed from the preset (``attack_s``, ``release_s``, ...).
     trim_db : float

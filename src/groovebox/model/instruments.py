@@ -6,6 +6,8 @@ and import use the GM note numbers (channel 10).
 
 from __future__ import annotations
 
+import re
+
 # name -> General MIDI percussion key (channel 10). Order is the display order of `show`
 # (low to high, drums then cymbals then percussion), and the index is the engine's id.
 GM_NOTES: dict[str, int] = {
@@ -149,8 +151,6 @@ _NAME_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 def _name_words(name: str) -> set[str]:
-    import re
-
     text = name.lower().replace("hi-hat", "hihat").replace("hi hat", "hihat")
     # camelCase and digits become words: "HatClosed2" -> hat closed 2
     text = re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", name).lower() + " " + text

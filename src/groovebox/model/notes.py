@@ -434,7 +434,7 @@ class Progression:
         return replace(self, bpm=bpm)
 
 
-def _check_parts(parts: Iterable[Part] | Part) -> tuple[Part, ...]:
+def check_parts(parts: Iterable[Part] | Part) -> tuple[Part, ...]:
     """Accept one part or an iterable of parts (used by the exporters)."""
     if isinstance(parts, Part):
         return (parts,)

@@ -323,6 +323,15 @@ class Engine:
                 kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
                 self.track_buf, self.track_used, self.track_mute,
             )  # fmt: skip
+        mixer = prog.mixer if prog is not None else None
+        if mixer is not None:
+            # A song: the program's mixer takes the tracks from here into self.mix.
+            mixer.process(self, m)
+            for state in prog.master:
+                EFFECT_KERNELS[int(state[E_KIND])](self.mix[0], self.mix[1], 0, m, state)
+            _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
+            self._mix_pos += m
+            return
         _mix_tracks(m, self._mix_pos, self.track_buf, self.track_f, self.track_used, self.track_stereo,
                     self.track_send, self.glide_pow, self.fader_ramp, self.mix, self.bus_buf, n_buses)
         if prog is not None:

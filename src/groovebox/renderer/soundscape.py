@@ -13,7 +13,7 @@ at 48 kHz; the engine splits blocks there, so the result is the same for any blo
 computes every LFO and walk for the middle of its control period in one kernel call and writes:
 track fader targets (the engine glides them), send levels, patch fields (read by new notes; a
 pad also follows its cutoff, detune and vibrato while it sounds), and effect parameters through
-:func:`~groovebox.dsp.effects.update_effect`. Values are functions of the tick's time only, so
+:func:`~groovebox.renderer.effects.update_effect`. Values are functions of the tick's time only, so
 nothing accumulates.
 
 :func:`plan_soundscape` plans a render (``gb.render(scape, minutes=60, path=...)``):

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from groovebox.errors import HarmonyError
 from groovebox.formats.midi import smf
-from groovebox.harmony.keys import parse_key
-from groovebox.model.notes import Note, Part, _check_parts, parse_signature
+from groovebox.model.keys import parse_key
+from groovebox.model.notes import Note, Part, check_parts, parse_signature
 
 #: General MIDI program (0-based) for each tonal instrument name; unknown names get 0 (piano).
 GM_PROGRAMS: dict[str, int] = {
@@ -129,7 +129,7 @@ def midi_file(
     """
     import mido  # ~80 ms to import: only MIDI jobs pay it
 
-    parts = _check_parts(parts)
+    parts = check_parts(parts)
     if len(parts) > len(_CHANNELS):
         raise HarmonyError(f"write_midi: {len(parts)} parts, at most {len(_CHANNELS)} fit")
     num, den = parse_signature(signature)
@@ -221,7 +221,7 @@ def read_midi(path: str | os.PathLike) -> MidiNotes:
     its first program change (when it is one of :data:`GM_PROGRAMS`); velocities are
     ``velocity / 127``. Tempo and time signature come from the first ones found.
     """
-    import mido
+    import mido  # mido: ~0.08 s to import; only MIDI jobs pay it
 
     mid = smf.read(path, error=HarmonyError)
     tpb = mid.ticks_per_beat

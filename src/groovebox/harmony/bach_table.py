@@ -1,9 +1,10 @@
 """Learn the "bach" progression style from music21's bundled Bach chorales.
 
-Run once by hand; the output, ``bach_chorales.json`` next to this file, is committed and read
-by :mod:`groovebox.generators.progressions`. Nothing here runs at import or generation time.
+Run once by hand; the output, ``generators/data/bach_chorales.json``, is committed and read by
+:mod:`groovebox.generators.progressions`. Nothing here runs at import or generation time. (It
+lives in ``harmony/`` because it is music21 through and through.)
 
-    PYTHONPATH=src python src/groovebox/generators/data/make_bach_table.py
+    python -m groovebox.harmony.bach_table
 
 How the table is made:
 
@@ -32,7 +33,11 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-OUT = Path(__file__).with_name("bach_chorales.json")
+from groovebox.errors import HarmonyError
+from groovebox.harmony import chord_origin
+from groovebox.harmony import roman as gb_roman
+
+OUT = Path(__file__).parent.parent / "generators" / "data" / "bach_chorales.json"
 MIN_TRANSITION = 3
 MIN_STATE = 20
 
@@ -62,9 +67,6 @@ def as_secondary(fig: str, mine, key_text: str, mode: str) -> str:
     music21 names D major in C "II"; in a chorale it is nearly always V/V. (music21's own
     preferSecondaryDominants turns every major triad, even I, into a V/x, so it is not used.)
     """
-    from groovebox.harmony import chord_origin
-    from groovebox.harmony import roman as gb_roman
-
     if chord_origin(mine, key_text) == "diatonic":
         return fig
     seventh = "7" in fig
@@ -86,12 +88,11 @@ def as_secondary(fig: str, mine, key_text: str, mode: str) -> str:
 
 
 def main() -> None:
-    import music21
-    from music21 import corpus, roman
-
-    from groovebox.errors import HarmonyError
-    from groovebox.harmony import chord_origin
-    from groovebox.harmony import roman as gb_roman
+    import music21  # music21: ~0.25 s and a corpus index to import; loaded on first use
+    from music21 import (  # music21: ~0.25 s and a corpus index to import; loaded on first use
+        corpus,
+        roman,
+    )
 
     counts = {"major": defaultdict(Counter), "minor": defaultdict(Counter)}
     starts = {"major": Counter(), "minor": Counter()}
@@ -166,7 +167,7 @@ def main() -> None:
         }
     doc = {
         "about": "Roman-numeral transition counts learned from music21's Bach chorales; "
-        "see make_bach_table.py for the method.",
+        "see groovebox/harmony/bach_table.py for the method.",
         "music21_version": music21.__version__,
         "min_transition": MIN_TRANSITION,
         "min_state": MIN_STATE,
