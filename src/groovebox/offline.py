@@ -26,6 +26,7 @@ from groovebox import checks
 from groovebox.dsp import jit
 from groovebox.dsp.loudness import Meter
 from groovebox.dsp.truepeak import (
+    MASTER_KERNELS,
     MASTER_TOLERANCE_LU,
     TARGET_RANGE_LUFS,
     Master,
@@ -119,8 +120,11 @@ def render(
     if stems is not None and not isinstance(stems, str | os.PathLike):
         raise GrooveboxError(f"stems: expected a folder name, got {stems!r}")
     target = loudness_target(loudness)
+    # Declared before planning, so a first run announces everything it compiles at once.
     if path is not None:
-        jit.need(*wav.kernel_groups(path, subtype))  # announced with the rest on a first run
+        jit.need(*wav.kernel_groups(path, subtype))
+    if target is not None:
+        jit.need(MASTER_KERNELS)
     the_plan = plan(source, opts, **extra)
     if stems is not None and the_plan.program.mixer is None:
         raise GrooveboxError("stems: only songs have stems (tracks and buses of a mixer)")

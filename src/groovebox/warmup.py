@@ -1,4 +1,5 @@
-"""Compile the sound kernels ahead of use: ``groovebox warmup [--all]``.
+"""Compile the sound kernels ahead of use: ``groovebox warmup [--all]``, and a first run's
+kernels in parallel.
 
 Numba compiles each kernel the first time a job calls it (then loads it from its cache), so the
 very first render of a kind pays for compiling what it uses. Warming up does that ahead, for
@@ -8,8 +9,13 @@ each ambient preset, one block through every effect, a resampled sample kit), an
 side by side. Jobs whose kernels are all in the cache are skipped, so a second warm-up returns
 at once.
 
+A command's first run works the same way (:func:`prepare`): the kernels the job needs are cut
+into tasks (the pattern's drums; the loudness master; a soundscape's voices and effects) that
+compile side by side in worker processes on a multi-core machine, then the job runs from the
+cache.
+
 >>> [job.name for job in JOBS]
-['drums', 'tonal', 'effects', 'samples']
+['drums', 'tonal', 'master', 'effects', 'samples']
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 from groovebox.dsp import jit
 from groovebox.dsp.effects import EFFECT_GROUPS, EFFECT_KERNELS, EFFECT_NAMES
 from groovebox.dsp.resample import RESAMPLE_KERNELS
+from groovebox.dsp.truepeak import MASTER_KERNELS
 from groovebox.errors import RenderError
 from groovebox.io.wav import WAV_KERNELS
 from groovebox.kits import kit_tables
@@ -45,7 +52,8 @@ from groovebox.renderer.sequencer import NOTE_KERNELS, PATTERN_KERNELS
 from groovebox.renderer.soundscape import EVOLVE_KERNELS
 from groovebox.renderer.voicepool import DRUM_VOICES, TONAL_VOICES
 
-__all__ = ["JOBS", "Job", "cold_jobs", "warm_up"]
+__all__ = ["JOBS", "Job", "Task", "cold_jobs", "master_task", "pattern_task", "prepare", "scape_task",
+           "warm_up"]
 
 SAMPLE_RATE = 48000
 
@@ -92,6 +100,14 @@ def _tonal(folder: Path) -> None:
         render(ambient.preset(name), seconds=1.0, path=folder / f"{name}.wav")
 
 
+def _master_groups() -> list[jit.Group]:
+    return [MASTER_KERNELS, WAV_KERNELS]
+
+
+def _master(folder: Path) -> None:
+    run_spec(("master", True), folder)
+
+
 def _effect_groups() -> list[jit.Group]:
     return list(EFFECT_GROUPS)
 
@@ -121,6 +137,7 @@ def _samples(folder: Path) -> None:
 JOBS = (
     Job("drums", "drum patterns", _drum_groups, _drums),
     Job("tonal", "tonal voices and ambient", _tonal_groups, _tonal),
+    Job("master", "the loudness master", _master_groups, _master),
     Job("effects", "effects", _effect_groups, _effects),
     Job("samples", "sample kits", _sample_groups, _samples),
 )
@@ -210,3 +227,121 @@ def warm_up(names=None, *, cores: int | None = None, say: Callable[[str], None] 
     took = time.monotonic() - t0
     say(f"sound kernels ready in {took:.0f} s")
     return took
+
+
+# --- a first run in parallel ---------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Task:
+    """Part of a job's first run: the kernel groups it compiles and a spec a worker runs
+    (see :func:`run_spec`)."""
+
+    groups: tuple
+    spec: tuple
+
+
+def pattern_task(pattern, kit=None) -> Task:
+    """The kernels rendering ``pattern`` (a Pattern, library id or file) on ``kit`` calls:
+    synthesis of its drums (when their tables are not on disk), the sequencer, drum voices,
+    mixer and limiter."""
+    from groovebox.kits.synth import _table_key  # the tables' disk key: private to the kit module
+    from groovebox.library import load
+    from groovebox.model.kit import get_kit
+    from groovebox.renderer.pattern import DEFAULT_KIT
+
+    p = pattern if isinstance(pattern, Pattern) else load(pattern)
+    name = kit if kit is not None else (p.kit or DEFAULT_KIT)
+    groups = [PATTERN_KERNELS, DRUM_VOICES, MIXER]
+    if isinstance(name, str) and name in BUILTIN_KITS:
+        k = get_kit(name)
+        from groovebox.kits import diskcache
+
+        new = [i for i in p.instruments if not diskcache.exists(_table_key(k, i, SAMPLE_RATE))]
+        if new:
+            groups.append(synth_kernels(k, new))
+    ref = pattern if isinstance(pattern, str) else str(p.path) if p.path else None
+    return Task(tuple(groups), ("pattern", ref, name if isinstance(name, str) else None))
+
+
+def master_task(wav: bool) -> Task:
+    """The loudness master's kernels (and 24-bit WAV packing when ``wav``)."""
+    return Task((MASTER_KERNELS, *([WAV_KERNELS] if wav else [])), ("master", wav))
+
+
+def scape_task(preset: str, seed: int = 0) -> Task:
+    """An ambient preset's kernels: loops, evolution, tonal voices, mixer, its effects."""
+    from groovebox.generators import ambient
+    from groovebox.model.effect import effect_kind
+
+    scape = ambient.preset(preset, seed=seed)
+    kinds = {effect_kind(e.kind) for chain in (*scape.buses.values(), scape.master) for e in chain}
+    effects = [EFFECT_GROUPS[EFFECT_NAMES.index(k)] for k in sorted(kinds)]
+    return Task((LOOP_KERNELS, EVOLVE_KERNELS, TONAL_VOICES, MIXER, BUSES, *effects), ("scape", preset, seed))
+
+
+def run_spec(spec: tuple, folder: Path) -> None:
+    """Do what a task's spec says, small (a worker's body)."""
+    if spec[0] == "pattern":
+        _, ref, kit = spec
+        render(ref if ref is not None else Pattern.from_grid({"kick": "x..."}), bars=1, kit=kit)
+    elif spec[0] == "master":
+        from groovebox.dsp.truepeak import master
+        from groovebox.io.wav import write_audio
+
+        # Long enough for every measurement the master makes (gating blocks, loudness range).
+        t = np.arange(6 * SAMPLE_RATE) / SAMPLE_RATE
+        x = np.stack([0.3 * np.sin(2 * np.pi * 220 * t) * (1.0 + 0.5 * np.sin(2 * np.pi * 0.5 * t))] * 2,
+                     axis=1).astype(np.float32)
+        y = master(x, SAMPLE_RATE, target_lufs=-14.0)
+        if spec[1]:
+            write_audio(folder / "master.wav", y, SAMPLE_RATE)
+    elif spec[0] == "scape":
+        from groovebox.generators import ambient
+
+        render(ambient.preset(spec[1], seed=spec[2]), seconds=1.0)
+    elif spec[0] == "job":
+        _BY_NAME[spec[1]].run(folder)
+    else:
+        raise ValueError(f"unknown warm-up spec {spec!r}")
+
+
+def run_specs(specs: list[tuple]) -> None:
+    """Run specs one after the other, printing ``ready INDEX`` after each (a worker's body)."""
+    jit.notice_stream(False)
+    with tempfile.TemporaryDirectory(prefix="groovebox-warmup-") as folder:
+        for i, spec in enumerate(specs):
+            run_spec(spec, Path(folder))
+            print(f"ready {i}", flush=True)
+
+
+def prepare(tasks: list[Task], *, say: Callable[[str], None] | None = None) -> bool:
+    """A first run, in parallel: when the tasks' kernels are not all in the cache and the machine
+    has more than one core, compile them in worker processes side by side (saying so first),
+    so the job that follows only loads them. Returns whether it compiled anything; on one core
+    (or if a worker fails) the job compiles what it needs as it goes, with the same notice."""
+    todo = [t for t in tasks if jit.cold(t.groups)]
+    cores = os.cpu_count() or 1
+    if not todo or cores < 2 or len(todo) < 2:
+        return False
+    say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+    lanes: list[list[Task]] = [[] for _ in range(min(cores, len(todo)))]
+    load = [0.0] * len(lanes)
+    for task in sorted(todo, key=lambda t: -sum(g.compile_s for g in jit.cold(t.groups))):
+        i = load.index(min(load))
+        lanes[i].append(task)
+        load[i] += sum(g.compile_s for g in jit.cold(task.groups))
+    labels = ", ".join(dict.fromkeys(g.label for t in todo for g in jit.cold(t.groups)))
+    say(f"compiling sound kernels, first run only, ~{max(1, round(max(load) + 1))} s on {len(lanes)} cores ({labels})")
+    t0 = time.monotonic()
+    code = "from groovebox.warmup import run_specs; run_specs({!r})"
+    procs = [subprocess.Popen([sys.executable, "-c", code.format([t.spec for t in lane])],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for lane in lanes]
+    try:
+        ok = all(p.wait() == 0 for p in procs)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    jit.mark_noticed()
+    if ok:
+        say(f"compiled sound kernels in {time.monotonic() - t0:.0f} s; later runs load them from the cache")
+    return ok

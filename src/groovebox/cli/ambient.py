@@ -63,6 +63,13 @@ def cmd_ambient(args) -> int:
         if not seconds > 0:  # also catches NaN
             raise GrooveboxError(f"length: expected more than 0 {'seconds' if args.seconds is not None else 'minutes'}, "
                                  f"got {args.seconds if args.seconds is not None else args.minutes:g}")
+    from groovebox.offline import loudness_target
+    from groovebox.warmup import master_task, prepare, scape_task
+
+    tasks = [scape_task(args.preset, args.seed)]  # a first run compiles these side by side
+    if loudness_target(args.loudness) is not None:
+        tasks.append(master_task(out.suffix.lower() == ".wav"))
+    prepare(tasks)
     t0 = time.perf_counter()
     try:
         render(scape, path=out, seconds=seconds, sample_rate=args.sample_rate, loudness=args.loudness)

@@ -87,8 +87,16 @@ def cmd_render(args) -> int:
     from groovebox.exporter import MIDI_SUFFIXES, export
 
     out = Path(args.output)
-    t0 = time.perf_counter()
     midi = out.suffix.lower() in MIDI_SUFFIXES
+    if not midi:  # a first run compiles the kernels of its parts side by side
+        from groovebox.offline import loudness_target
+        from groovebox.warmup import master_task, pattern_task, prepare
+
+        tasks = [pattern_task(args.pattern, args.kit)]
+        if loudness_target(args.loudness) is not None:
+            tasks.append(master_task(out.suffix.lower() == ".wav"))
+        prepare(tasks)
+    t0 = time.perf_counter()
     export(
         args.pattern, out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
         swing=args.swing, seed=args.seed, humanize_ms=args.humanize, mute=_mute_list(args.mute),

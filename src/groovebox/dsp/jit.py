@@ -33,7 +33,7 @@ import numba.core.caching as _caching
 from numba.core import event as _event
 from numba.core.runtime import nrt as _nrt
 
-__all__ = ["Group", "cached", "cold", "finish", "install", "need", "notice_stream"]
+__all__ = ["Group", "cached", "cold", "finish", "install", "mark_noticed", "need", "notice_stream"]
 
 _PREFIX = "groovebox."
 _full_load_overload = _caching.Cache.load_overload
@@ -116,6 +116,8 @@ class _Progress(_event.Listener):
         self.started = 0.0  # 0: no batch running
         self.line = False
         self.noticed = False
+        self.depth = 0  # compiles under way (a kernel compiles its callees inside its own)
+        self.warned: dict[str, bool] = {}  # kernels no group declared, already announced
         self.registered = False
         self.ticker: threading.Event | None = None
 
@@ -127,17 +129,22 @@ class _Progress(_event.Listener):
 
     # numba.core.event.Listener: every compile, nested ones included
     def on_start(self, event):
+        self.depth += 1
         disp = event.data.get("dispatcher")
         if not getattr(getattr(disp, "py_func", None), "__module__", "").startswith(_PREFIX):
             return
         with self.lock:
             if self.waiting:
                 self.announce()
-            elif not self.noticed:  # a kernel no group declared
+            elif self.depth == 1 and id(disp) not in self.pending and not self.warned.get(disp.py_func.__name__):
+                # A kernel called from Python that no group declared
+                self.warned[disp.py_func.__name__] = True
+                what = "sound kernels, first run only" if not self.noticed else "more sound kernels"
                 self.noticed = True
-                self.write(f"compiling sound kernels, first run only ({disp.py_func.__name__})\n")
+                self.write(f"compiling {what} ({disp.py_func.__name__})\n")
 
     def on_end(self, event):
+        self.depth -= 1
         with self.lock:
             group = self.pending.pop(id(event.data.get("dispatcher")), None)
             if group is None:
@@ -243,6 +250,12 @@ def need(*groups: Group) -> None:
                 p.pending.update((id(k), g) for k in kernels)
                 p.total += len(kernels)
         p.register()
+
+
+def mark_noticed() -> None:
+    """Say the first-run notice has been given (a parallel warm-up gave it)."""
+    with _progress.lock:
+        _progress.noticed = True
 
 
 def finish() -> None:
