@@ -74,7 +74,7 @@ class UnknownNameError(GrooveboxError):
         msg = f"unknown {kind} '{name}'"
         if close:
             msg += "; did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
-        elif known and len(known) <= 12:
+        elif known and len(known) <= 40:  # short enough to read in one line: list them all
             msg += "; known: " + ", ".join(known)
         if hint:
             msg += f" ({hint})"

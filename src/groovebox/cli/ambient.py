@@ -31,13 +31,16 @@ def register(sub) -> None:
 
 
 def cmd_presets(args) -> int:
+    from groovebox.cli.text import plural, width, wrap_cells
     from groovebox.generators.ambient import PRESETS
 
-    width = max(len(n) for n in PRESETS)
-    print(f"{'preset':<{width}}  {'default':>7}  description")
+    name_w = max(len("preset"), *(len(n) for n in PRESETS))
+    text_w = max(30, width() - name_w - 11)
+    print(f"{'preset':<{name_w}}  {'default':>7}  description")
     for info in PRESETS.values():
-        print(f"{info.name:<{width}}  {info.minutes:>5g} m  {info.description}")
-    print(f"{len(PRESETS)} presets; render one with `groovebox ambient PRESET -o out.wav --minutes 10`")
+        for line in wrap_cells([info.name, f"{info.minutes:>5g} m", info.description], [name_w, 7, text_w]):
+            print(line)
+    print(f"{plural(len(PRESETS), 'preset')}; render one with `groovebox ambient PRESET -o out.wav`")
     return 0
 
 

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from groovebox.cli.text import plural
 from groovebox.errors import GrooveboxError
 
 
@@ -71,10 +72,11 @@ def register(sub) -> None:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    # In a pipe, rows stay whole lines (rich would wrap them at 80 columns).
-    width = None if stream.isatty() else 240
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    from groovebox.cli.text import width
+
+    # Prose wraps at the terminal's width (80 columns in a pipe); grids and tables are laid out
+    # to fit it.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width())
 
 
 def _mute_list(text: str) -> tuple[str, ...]:
@@ -147,35 +149,9 @@ def cmd_show(args) -> int:
     if p.source:
         con.print(f"transcription: {p.source}", style="dim")
     con.print()
-    width = max(len(t.instrument) for t in p.tracks)
-    spb = p.steps_per_beat
-    ruler = Text(" " * (width + 2))
-    for i in range(p.length_steps):
-        if i and i % spb == 0:
-            ruler.append(" ")
-        if i % p.steps_per_bar == 0:
-            ruler.append(str(i // p.steps_per_bar + 1)[-1], style="bold")
-        elif i % spb == 0:
-            ruler.append("'", style="dim")
-        else:
-            ruler.append(" ")
-    con.print(ruler)
-    marks = False
-    for t in p.tracks:
-        line = Text(t.instrument.ljust(width) + "  ")
-        for i, s in enumerate(t.steps):
-            if i and i % spb == 0:
-                line.append("|" if i % p.steps_per_bar == 0 else " ", style="grey37")
-            style = _STYLE[s.hit]
-            if s.is_hit and (s.chance_pct < 100 or s.ratchet > 1 or s.flam or s.nudge_pct):
-                style += " underline"
-                marks = True
-            line.append(_SHOW[s.hit], style=style)
-        if len(t) < p.length_steps:
-            line.append(f"  ({len(t)}-step loop)", style="dim")
-        con.print(line)
+    _print_grid(con, p)
     con.print()
-    con.print("X accent  x hit  o ghost  · rest" + ("  underlined: chance/ratchet/flam/nudge" if marks else ""),
+    con.print("X accent  x hit  o ghost  · rest" + ("  underlined: chance/ratchet/flam/nudge" if _has_marks(p) else ""),
               style="dim")
     for t in p.tracks:
         details = []
@@ -194,6 +170,55 @@ def cmd_show(args) -> int:
         if details:
             con.print(f"  {t.instrument}: " + ", ".join(details), style="dim")
     return 0
+
+
+def _print_grid(con, p) -> None:
+    """The pattern's rows, whole bars per line: as many bars as fit the terminal (80 columns in
+    a pipe), then the next bars below, each group under its own ruler."""
+    from rich.text import Text
+
+    from groovebox.cli.text import width as term_width
+
+    name_w = max(len(t.instrument) for t in p.tracks)
+    spb, bar = p.steps_per_beat, p.steps_per_bar
+    beats = -(-bar // spb)
+    bar_w = bar + beats  # its steps, a space between beats and the bar line
+    per_line = max(1, (term_width() - name_w - 2 + 1) // bar_w)
+    n_bars = -(-p.length_steps // bar)
+    for first in range(0, n_bars, per_line):
+        a, b = first * bar, min(p.length_steps, (first + per_line) * bar)
+        if first:
+            con.print()
+        ruler = Text(" " * (name_w + 2))
+        for i in range(a, b):
+            if i > a and i % spb == 0:
+                ruler.append(" ")
+            if i % bar == 0:
+                ruler.append(str(i // bar + 1)[-1], style="bold")
+            elif i % spb == 0:
+                ruler.append("'", style="dim")
+            else:
+                ruler.append(" ")
+        ruler.rstrip()
+        con.print(ruler)
+        for t in p.tracks:
+            line = Text(t.instrument.ljust(name_w) + "  ")
+            for i in range(a, min(b, len(t))):
+                s = t.steps[i]
+                if i > a and i % spb == 0:
+                    line.append("|" if i % bar == 0 else " ", style="grey37")
+                style = _STYLE[s.hit]
+                if s.is_hit and (s.chance_pct < 100 or s.ratchet > 1 or s.flam or s.nudge_pct):
+                    style += " underline"
+                line.append(_SHOW[s.hit], style=style)
+            if a < len(t) <= b and len(t) < p.length_steps:
+                line.append(f"  ({len(t)}-step loop)", style="dim")
+            con.print(line)
+
+
+def _has_marks(p) -> bool:
+    return any(s.is_hit and (s.chance_pct < 100 or s.ratchet > 1 or s.flam or s.nudge_pct)
+               for t in p.tracks for s in t.steps)
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset(),
@@ -240,7 +265,7 @@ def cmd_list(args) -> int:
     rows = [[p.id or "", p.name, f"{p.bpm:g}", f"{p.signature[0]}/{p.signature[1]}", f"{p.swing:g}",
              f"{float(p.bars):g}"] for p in found]
     _table(["id", "name", "bpm", "sig", "swing", "bars"], rows, right={2, 4, 5}, shrink=1)
-    print(f"{len(found)} patterns")
+    print(plural(len(found), "pattern"))
     return 0
 
 
@@ -252,7 +277,7 @@ def cmd_genres(args) -> int:
     for err in errors:
         print(f"groovebox: skipped {err}", file=sys.stderr)
     _table(["genre", "patterns"], [[g, str(n)] for g, n in counts.items()], right={1})
-    print(f"{sum(counts.values())} patterns in {len(counts)} genres")
+    print(f"{plural(sum(counts.values()), 'pattern')} in {plural(len(counts), 'genre')}")
     return 0
 
 

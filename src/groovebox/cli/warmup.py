@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -12,10 +10,6 @@ def register(sub) -> None:
                     "Without --all: what drum patterns need (render, play); with --all: tonal "
                     "voices, ambient presets, every effect and sample kits too. Kernels already in "
                     "the cache are skipped, so running it again returns at once.",
-        epilog="examples:\n"
-               "  groovebox warmup           # drum patterns: render and play start at once\n"
-               "  groovebox warmup --all     # everything (about half a minute on 2 cores)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     p.add_argument("--all", action="store_true", help="every kind of work, not only drum patterns")
     p.add_argument("--cores", type=int, metavar="N", help="worker processes (default: one per core)")
