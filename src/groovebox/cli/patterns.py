@@ -6,12 +6,39 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from pathlib import Path
 
+from groovebox.cli.new import add_new
 from groovebox.cli.text import plural
 from groovebox.errors import GrooveboxError
+
+_USER_GENRE = "mine"  # formats.pattern_toml.USER_GENRE (not imported here: `list` must stay light)
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+_TEMPLATE = """\
+# A drum pattern to edit; play it with `groovebox play {ref}`.
+# Only [tracks] is required: every line above it shows its default or can go.
+name = "{name}"
+genre = "{genre}"
+bpm = 100
+signature = "4/4"      # beats per bar / note value (6/8, 12/8: beats of three eighths)
+steps_per_beat = 4     # 4: sixteenths, 3: triplet eighths
+swing = 50             # 50 straight .. 66 a triplet shuffle (MPC percent)
+# description = "what it is, its era, what to listen for"
+# kit = "909"          # suggested kit: 808, 909, lofi, acoustic, or a sample folder
+
+# . rest  x hit  X accent  o ghost; spaces and | are only for the eye. One line per
+# instrument: kick snare rim clap closed_hat pedal_hat open_hat crash ride low_tom mid_tom
+# high_tom cowbell clave shaker tambourine conga_low conga_high ... (patterns/README.md)
+[tracks]
+kick       = "x... .... x.x. ...."
+snare      = ".... X... .... X..o"
+closed_hat = "x.x. x.x. x.x. x.x."
+"""
 
 
 def _float_range(text: str) -> tuple[float, float]:
@@ -67,6 +94,20 @@ def register(sub) -> None:
 
     p = sub.add_parser("kits", help="list the drum kits")
     p.set_defaults(func=cmd_kits)
+
+    p = add_new(sub, "pattern", help="write a drum pattern file to edit",
+                description="Write a pattern file to edit: a simple backbeat with every field shown "
+                            "(only [tracks] is required), or a copy of a library pattern (--from). "
+                            "It goes to FOLDER/GENRE/NAME.toml, where FOLDER is the first folder of "
+                            "GROOVEBOX_PATTERNS (else ./my-patterns), so it is listed and played by "
+                            "its id GENRE/NAME.")
+    p.add_argument("name", metavar="NAME", help="file name: letters, digits, - and _ (my-groove)")
+    p.add_argument("--genre", help=f"genre (folder) to file it under (default: --from's, else {_USER_GENRE})")
+    p.add_argument("--from", dest="source", metavar="ID", help="start from this pattern (library id or file)")
+    p.add_argument("--dir", metavar="FOLDER", help="patterns folder (default: GROOVEBOX_PATTERNS' first, "
+                                                   "else my-patterns)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_new_pattern)
 
 
 def _console(stderr: bool = False):
@@ -295,4 +336,40 @@ def cmd_kits(args) -> int:
     con.print(table)
     con.print("--kit PATH also takes a folder of samples (kick.wav, snare_1.wav, ...) or a Hydrogen "
               "drumkit (see the README)", style="dim")
+    return 0
+
+
+def cmd_new_pattern(args) -> int:
+    from groovebox import library
+    from groovebox.formats import pattern_toml
+    from groovebox.formats.atomic import write_atomic
+
+    for what, value in (("NAME", args.name), ("--genre", args.genre)):
+        if value is not None and not _SLUG.fullmatch(value):
+            raise GrooveboxError(f"{what}: expected a name like my-groove (letters, digits, - and _), got {value!r}")
+    base = library.load(args.source) if args.source else None
+    genre = args.genre or (base.genre if base is not None and _SLUG.fullmatch(base.genre) else _USER_GENRE)
+    env = [p for p in os.environ.get(library.ENV_VAR, "").split(os.pathsep) if p]
+    folder = Path(args.dir if args.dir else env[0] if env else "my-patterns").expanduser()
+    path = folder / genre / f"{args.name}.toml"
+    if path.exists() and not args.force:
+        raise GrooveboxError(f"{path} exists; use --force to overwrite it, or choose another NAME")
+    title = " ".join(w[:1].upper() + w[1:] for w in re.split(r"[-_]+", args.name) if w)
+    ref = f"{genre}/{args.name}" if folder.resolve() in {Path(p).expanduser().resolve() for p in env} else path
+    if base is None:
+        text = _TEMPLATE.format(ref=ref, name=title, genre=genre)
+    else:
+        copy = base.replace(name=title, genre=genre, variation_of=None, record=None, source=None,
+                            description=f"Started from {base.id or base.path}. {base.description}".strip())
+        text = (f"# Started from {base.id or base.path}; play it with `groovebox play {ref}`.\n"
+                "# Grids: . rest  x hit  X accent  o ghost (lanes and fields: patterns/README.md)\n"
+                + pattern_toml.dumps(copy))
+    pattern_toml.loads(text, path)  # what we write must load
+    write_atomic(path, text)
+    print(f"wrote {path}")
+    if isinstance(ref, str):
+        print(f"play it: groovebox play {ref}   render it: groovebox render {ref} -o {args.name}.wav")
+    else:
+        print(f"play it: groovebox play {path}")
+        print(f"to use its id {genre}/{args.name} too: export {library.ENV_VAR}={folder}")
     return 0
