@@ -14,10 +14,10 @@ __all__ = ["EXAMPLES", "attach"]
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "render": (
-        "groovebox render breaks/funky-drummer -o beat.wav           # 4 bars, then it rings out",
+        "groovebox render breaks/funky-drummer -o beat.wav   # 4 bars, then it rings out",
         "groovebox render breaks/amen-break -o amen.wav --bars 8 --kit 909 --swing 58",
-        "groovebox render my-groove.toml -o loop.flac --seconds 30 --bpm 96 --humanize 4",
-        "groovebox render funk/cissy-strut -o cissy.mid               # GM drums for a DAW",
+        "groovebox render my-groove.toml -o loop.flac --seconds 30 --humanize 4",
+        "groovebox render funk/cissy-strut -o cissy.mid    # GM drums for a DAW",
         "groovebox render rock/straight-eighths -o raw.wav --loudness off",
     ),
     "show": (
@@ -39,8 +39,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "groovebox progression \"I V vi IV\" --instrument strings -o strings.wav",
     ),
     "play": (
-        "groovebox play breaks/funky-drummer --kit 909     # keys: +/- tempo, 1..0 mute, n next, q quit",
-        "groovebox play drift                              # an ambient preset, until q or Ctrl-C",
+        "groovebox play breaks/funky-drummer --kit 909  # +/- tempo, 1..0 mute, q quit",
+        "groovebox play drift                  # an ambient preset, until q or Ctrl-C",
         "groovebox play funk/cissy-strut --seconds 8 --device jack --blocksize 256",
     ),
     "song": (
@@ -49,7 +49,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "groovebox song my-song.toml --show",
     ),
     "new": (
-        "groovebox new pattern my-groove                   # my-patterns/mine/my-groove.toml",
+        "groovebox new pattern my-groove        # my-patterns/mine/my-groove.toml",
         "groovebox new pattern late-night --genre funk --from funk/cissy-strut",
         "groovebox new song --template house -o my-song.toml",
     ),
@@ -64,20 +64,21 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "import": (
         "groovebox import groove.mid --out my-patterns/",
-        "groovebox import song.h2song --out my-patterns/            # each Hydrogen pattern -> one TOML",
+        "groovebox import song.h2song --out my-patterns/   # one TOML per pattern",
         "groovebox import played.mid --keep-timing --grid auto",
     ),
     "progression": (
-        "groovebox progression \"I V vi IV\" --key C --drums soul/motown-backbeat --bass --arp -o song.wav",
-        "groovebox progression \"ii7 V7 Imaj7\" --key Bb --instrument keys --bass walking -o ii-v-i.mid",
-        "groovebox progression \"Am7 D9 Gmaj7\"                     # prints the chords and the key it hears",
+        "groovebox progression \"I V vi IV\" --key C --drums soul/motown-backbeat --bass",
+        "groovebox progression \"I V vi IV\" --key C --arp -o song.wav",
+        "groovebox progression \"ii7 V7 Imaj7\" --key Bb --instrument keys -o ii-v-i.mid",
+        "groovebox progression \"Am7 D9 Gmaj7\"    # prints the chords and the key it hears",
     ),
     "generate": (
         "groovebox generate progression --style jazz --bars 8 --key F --seed 3",
     ),
     "generate progression": (
         "groovebox generate progression --style jazz --bars 8 --key F --seed 3",
-        "groovebox generate progression --style pop --bars 8 --key F --seed 3 --melody -o pop.musicxml",
+        "groovebox generate progression --style pop --bars 8 --melody -o pop.musicxml",
     ),
     "ambient": (
         "groovebox ambient airports -o airports.wav --minutes 60 --seed 7",

@@ -25,8 +25,7 @@ def cmd_instruments(args) -> int:
     print(f"{'instrument':<{name_w}}  {'voice':<{voice_w}}  notes")
     for name, inst in INSTRUMENTS.items():
         print(f"{name:<{name_w}}  {inst.preset:<{voice_w}}  {'held' if inst.sustains else 'ring out'}")
-    print(plural(len(INSTRUMENTS), "instrument") + " for --instrument (progression, generate progression) "
-          "and song parts")
+    print(plural(len(INSTRUMENTS), "instrument") + " for --instrument and song parts")
     print()
     room = width() - 2
     for label, names in (("voice presets (ambient loops):", PRESETS), ("voice kinds:", KIND_NAMES)):
