@@ -14,7 +14,7 @@ __all__ = ["EXAMPLES", "attach"]
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "render": (
-        "groovebox render breaks/funky-drummer -o beat.wav   # 4 bars, then it rings out",
+        "groovebox render breaks/funky-drummer -o beat.wav   # 4 bars, rings out",
         "groovebox render breaks/amen-break -o amen.wav --bars 8 --kit 909 --swing 58",
         "groovebox render my-groove.toml -o loop.flac --seconds 30 --humanize 4",
         "groovebox render funk/cissy-strut -o cissy.mid    # GM drums for a DAW",
@@ -71,7 +71,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "groovebox progression \"I V vi IV\" --key C --drums soul/motown-backbeat --bass",
         "groovebox progression \"I V vi IV\" --key C --arp -o song.wav",
         "groovebox progression \"ii7 V7 Imaj7\" --key Bb --instrument keys -o ii-v-i.mid",
-        "groovebox progression \"Am7 D9 Gmaj7\"    # prints the chords and the key it hears",
+        "groovebox progression \"Am7 D9 Gmaj7\"    # prints the chords and their key",
     ),
     "generate": (
         "groovebox generate progression --style jazz --bars 8 --key F --seed 3",
