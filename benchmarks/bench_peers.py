@@ -75,11 +75,11 @@ def _w1_tables(folder: Path) -> tuple[dict[str, Path], dict[str, float]]:
     return paths, gains
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
+def _timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of running ``cmd`` to the end (CPU: user + system of the child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     took = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
@@ -93,6 +93,8 @@ def compare(rounds: int = 3) -> dict:
     try:
         tables, gains = _w1_tables(folder)
         jobs = {}
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run it: with Python's bytecode cache
         for w, code in (("W1", _W1), ("W2", _W2)):
             for length in (LONG_S, SHORT_S):
                 out = folder / f"gb-{w}-{length:g}.wav"
@@ -101,14 +103,14 @@ def compare(rounds: int = 3) -> dict:
                          else scsynth_nrt.w2_score(folder, length))
                 jobs[("scsynth", w, length)] = scsynth_nrt.command(score, folder / f"sc-{w}-{length:g}.wav")
         for cmd in jobs.values():  # warm the caches (page cache, Numba's) once
-            _timed(cmd)
+            _timed(cmd, env)
         times: dict[tuple, list[tuple[float, float]]] = {k: [] for k in jobs}
         for r in range(rounds):
             order = list(jobs)
             if r % 2:
                 order.reverse()
             for key in order:
-                times[key].append(_timed(jobs[key]))
+                times[key].append(_timed(jobs[key], env))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result = {"rounds": rounds, "load": os.getloadavg()[0]}
