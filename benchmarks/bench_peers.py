@@ -87,14 +87,17 @@ def _timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def compare(rounds: int = 3) -> dict:
-    """Median whole-process seconds for both sides, both workloads, both lengths; and ratios."""
+def compare(rounds: int = 3, tree: str | None = None) -> dict:
+    """Median whole-process seconds for both sides, both workloads, both lengths; and ratios.
+    ``tree``: run another checkout's ``src`` as groovebox (before/after tables)."""
     folder = _ram_folder()
     try:
         tables, gains = _w1_tables(folder)
         jobs = {}
         env = dict(os.environ)
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run it: with Python's bytecode cache
+        if tree:
+            env["PYTHONPATH"] = str(Path(tree) / "src")
         for w, code in (("W1", _W1), ("W2", _W2)):
             for length in (LONG_S, SHORT_S):
                 out = folder / f"gb-{w}-{length:g}.wav"
@@ -161,7 +164,8 @@ def test_w1_w2_beside_scsynth(benchmark, report):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tree", help="a checkout whose src to run as groovebox (e.g. the code before a change)")
     args = ap.parse_args()
     if SCSYNTH is None:
         sys.exit("scsynth is not installed: `make bench-peers` installs supercollider-server")
-    print(table(compare(args.rounds)))
+    print(table(compare(args.rounds, args.tree)))
