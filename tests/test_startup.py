@@ -109,3 +109,21 @@ def test_a_first_run_says_it_compiles_before_it_does(tmp_path):
     assert first[-1].startswith("compiled sound kernels in ")
     assert runs[1][0] == ""
     assert runs[0][1] == runs[1][1]
+
+
+@pytest.mark.slow
+def test_warmup_compiles_ahead_so_a_render_compiles_nothing(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def groovebox(*args):
+        r = subprocess.run([sys.executable, "-m", "groovebox", *map(str, args)], capture_output=True, text=True,
+                           env=env, timeout=900)
+        assert r.returncode == 0, r.stderr
+        return r
+
+    first = groovebox("warmup")
+    assert first.stdout.startswith("compiling sound kernels for drum patterns, the loudness master on ")
+    assert "drum patterns ready" in first.stdout and first.stdout.splitlines()[-1].startswith("sound kernels ready in")
+    assert groovebox("warmup").stdout.strip() == "sound kernels are ready: nothing to compile"
+    r = groovebox("render", "breaks/amen-break", "--bars", "1", "--kit", "909", "-o", tmp_path / "x.wav")
+    assert r.stderr == ""  # no first-run notice: everything came from the cache
