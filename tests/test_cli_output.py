@@ -135,3 +135,11 @@ def test_every_id_list_shows_is_one_show_and_render_take(tmp_path, cli, place):
         assert cli("show", pid, env=env).returncode == 0, pid
     assert cli("render", "blues/shuffle", "-o", tmp_path / "s.mid", env=env).returncode == 0
     assert not folder.exists()
+
+
+def test_a_wrong_suffix_fails_before_anything_compiles(tmp_path, cli):
+    env = _env(NUMBA_CACHE_DIR=tmp_path / "empty-cache")  # a first run: would compile, and say so
+    for args in (["render", "breaks/amen-break"], ["ambient", "airports", "--seconds", "2"]):
+        r = cli(*args, "-o", tmp_path / "x.mp3", env=env)
+        assert r.returncode == 2
+        assert r.stderr.count("\n") == 1 and "cannot write '.mp3'" in r.stderr and "compiling" not in r.stderr

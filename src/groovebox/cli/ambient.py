@@ -66,8 +66,11 @@ def cmd_ambient(args) -> int:
         if not seconds > 0:  # also catches NaN
             raise GrooveboxError(f"length: expected more than 0 {'seconds' if args.seconds is not None else 'minutes'}, "
                                  f"got {args.seconds if args.seconds is not None else args.minutes:g}")
+    from groovebox.formats.audio import audio_format
     from groovebox.offline import loudness_target
     from groovebox.warmup import master_task, prepare, scape_task
+
+    audio_format(out, None)  # a wrong suffix says so before anything compiles
 
     tasks = [scape_task(args.preset, args.seed)]  # a first run compiles these side by side
     if loudness_target(args.loudness) is not None:

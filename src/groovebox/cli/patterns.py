@@ -127,9 +127,9 @@ def _mute_list(text: str) -> tuple[str, ...]:
 def cmd_render(args) -> int:
     # Heavy modules (the engine and its Numba kernels, mido) load inside commands, so `list`,
     # `genres` and `show` answer without them (importing numba alone costs ~0.3 s).
-    from groovebox.exporter import MIDI_SUFFIXES, export
+    from groovebox.exporter import MIDI_SUFFIXES, check_path, export
 
-    out = Path(args.output)
+    out = check_path(args.output)  # before anything compiles
     midi = out.suffix.lower() in MIDI_SUFFIXES
     if not midi:  # a first run compiles the kernels of its parts side by side
         from groovebox.offline import loudness_target
