@@ -330,7 +330,7 @@ class Master:
         self._flushed = True
         d = min(self.latency_frames, int(self._ist[_I_N]))
         out = np.empty((self.latency_frames, self.channels), np.float32)
-        dummy = np.zeros((0, self.channels))
+        dummy = np.zeros((0, self.channels), np.float32)  # float32 like the blocks: one compiled kernel
         k = _master(dummy, self.latency_frames, True, out, self._fst, self._ist, self._buf,
                     self._delay, self._window, self._q_idx, self._q_val)
         return out[k - d : k]
