@@ -127,3 +127,22 @@ def test_warmup_compiles_ahead_so_a_render_compiles_nothing(tmp_path):
     assert groovebox("warmup").stdout.strip() == "sound kernels are ready: nothing to compile"
     r = groovebox("render", "breaks/amen-break", "--bars", "1", "--kit", "909", "-o", tmp_path / "x.wav")
     assert r.stderr == ""  # no first-run notice: everything came from the cache
+
+
+def test_drum_tables_kept_on_disk_are_the_synthesized_ones(tmp_path, monkeypatch, sr):
+    from groovebox.kits import diskcache, synth
+    from groovebox.model.kit import get_kit
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a fresh table cache
+    kit, names = get_kit("909"), ("kick", "snare", "closed_hat", "clap")
+    synth._synth_layers.cache_clear()
+    fresh = synth.synth_tables(kit, sr, names)
+    assert len(list((tmp_path / "groovebox-tables").glob("*.npz"))) == len(names)
+    synth._synth_layers.cache_clear()
+    again = synth.synth_tables(kit, sr, names)  # read back, not synthesized
+    assert np.array_equal(fresh.data, again.data) and np.array_equal(fresh.var_len, again.var_len)
+    synth._synth_layers.cache_clear()
+    # the key follows the code that makes the sound, and only that code
+    modules = diskcache.sound_modules()
+    assert {"groovebox.dsp.drums", "groovebox.dsp.filters", "groovebox.dsp.rng", "groovebox.kits.synth"} <= set(modules)
+    assert not {"groovebox.dsp.tonal", "groovebox.dsp.effects", "groovebox.dsp.truepeak"} & set(modules)

@@ -5,7 +5,8 @@ code. So the tables of each (voice, instrument, sample rate) are written to disk
 they are built, and a later drum render reads a few hundred kilobytes instead of loading and
 running the synthesis kernels (a quarter of a second for a pattern with hats). The key hashes
 the voice, the instrument, the rate, the velocity layers, and the source of every module that
-shapes the sound plus the NumPy and Numba versions, so an edit never serves old tables.
+shapes the sound (:func:`sound_modules`) plus the NumPy and Numba versions, so an edit never
+serves old tables.
 
 Where: ``$NUMBA_CACHE_DIR/groovebox-tables`` when that is set (a fresh Numba cache is a fresh
 table cache too), else ``__pycache__/tables`` in this package like Numba's own cache, else
@@ -16,6 +17,7 @@ reading or writing the cache only means building the tables again.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import tempfile
 from functools import cache
@@ -24,11 +26,14 @@ from pathlib import Path
 import numba
 import numpy as np
 
-__all__ = ["cache_dir", "exists", "key", "load", "save"]
+__all__ = ["cache_dir", "exists", "key", "load", "save", "sound_modules"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # src/groovebox
-# Modules whose code decides how a synthesized hit sounds.
-_SOUND_SOURCES = ("kits/synth.py", "kits/tables.py", "model/kit.py", "model/instruments.py", "dsp")
+# Where the code that decides how a synthesized hit sounds starts; the modules they take names
+# from (kernels, constants' owners) are followed, so an edit to any of them is a new key, and an
+# edit elsewhere (a reverb, a tonal voice) keeps the tables.
+_SOUND_ROOTS = ("groovebox.kits.synth", "groovebox.kits.tables", "groovebox.dsp.drums", "groovebox.model.kit",
+                "groovebox.model.instruments")
 
 
 def cache_dir() -> Path | None:
@@ -48,14 +53,29 @@ def cache_dir() -> Path | None:
     return None
 
 
+def sound_modules() -> list[str]:
+    """The modules whose source keys the tables: the roots and, transitively, every groovebox
+    module (but this one and the kernel-loading one) they take a function, kernel or class from."""
+    todo, seen = list(_SOUND_ROOTS), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for value in vars(importlib.import_module(name)).values():
+            owner = getattr(getattr(value, "py_func", value), "__module__", None)
+            if (isinstance(owner, str) and owner.startswith("groovebox.") and owner not in seen
+                    and owner not in (__name__, "groovebox.dsp.jit")):
+                todo.append(owner)
+    return sorted(seen)
+
+
 @cache
 def _code_hash() -> str:
     h = hashlib.sha256(f"{np.__version__} {numba.__version__}".encode())
-    for name in _SOUND_SOURCES:
-        path = _PACKAGE / name
-        for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
+    for name in sound_modules():
+        h.update(name.encode())
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
     return h.hexdigest()
 
 
