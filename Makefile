@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 RUNTIME := $(VENV)/.installed-runtime
 JUPYTER := $(VENV)/.installed-jupyter
 
-.PHONY: install demo notebook test bench bench-peers soak lint clean clean-cache
+.PHONY: install demo notebook test bench bench-peers sound soak lint clean clean-cache
 
 # `make demo` needs only what groovebox runs on; `make test` adds the development tools.
 $(RUNTIME): pyproject.toml
@@ -57,6 +57,10 @@ bench-peers: $(STAMP)
 	    echo "installing supercollider-server (for scsynth)"; \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends supercollider-server; }
 	$(PY) benchmarks/bench_peers.py --rounds 5
+
+# Every kit measured against the recorded Hydrogen kits (needs hydrogen-data): hits and balance.
+sound: $(STAMP)
+	$(PY) benchmarks/sound_report.py
 
 # Not in CI: SOAK_MINUTES of live playback on a JACK dummy server with a live change every 100 ms,
 # at 1024- and at 256-frame periods; prints underruns and callback times. SOAK_BASELINE=N first

@@ -20,8 +20,8 @@ from groovebox.cli import examples
 from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "play", "song", "new", "interop", "harmony", "instruments", "ambient", "meter", "demo",
-           "warmup")
+MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "instruments", "ambient",
+           "meter", "demo", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):

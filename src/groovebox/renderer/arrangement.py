@@ -37,6 +37,7 @@ from groovebox.model.options import RenderOptions
 from groovebox.model.patch import PATCH_FIELDS, PATCH_SIZE, make_patch, preset
 from groovebox.renderer.effects import make_effect
 from groovebox.renderer.engine import MIXER
+from groovebox.renderer.pattern import room_bus
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import (
     NOTE_KERNELS,
@@ -130,7 +131,11 @@ def program(arr: Arrangement, sample_rate: int):
         sources.append(PatternProgram.build(pat, drum_options, end_step=steps))
         jit.need(sources[-1].kernels)
         kit = kit_tables(arr.kit or pat.kit or "808", sample_rate, pat.instruments)
-        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, t.pan, sends=send(arr.drums_reverb))
+        # The kit's own room is one more bus after the shared reverb; only the drums send to it.
+        room, room_send = room_bus(kit, sample_rate)
+        buses += room
+        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, kit.pan_of(t.instrument, t.pan),
+                                 sends=(*send(arr.drums_reverb), *room_send))
                    for t in pat.tracks]  # fmt: skip
     else:
         kit = pack("none", sample_rate, {})

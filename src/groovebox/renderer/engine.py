@@ -192,6 +192,9 @@ class Engine:
             self.program = program
             if program.note_sources:
                 self._tonal = True
+            n = min(len(program.send_levels), self.max_tracks)
+            self.track_send[:] = 0.0
+            self.track_send[:n] = program.send_levels[:n]
         if targets is not None:
             self.track_f[:, TF_TARGET_L : TF_TARGET_R + 1] = targets
         if mute is not None:
