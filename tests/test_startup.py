@@ -45,17 +45,26 @@ def _loaded_by(job: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+DRUM_KERNELS = [
+    "groovebox.dsp.limiter.limit",
+    "groovebox.renderer.engine._mix_tracks",
+    "groovebox.renderer.sequencer._pattern_events",
+    "groovebox.renderer.voicepool.drum_voices",
+]
+
+
 def test_a_drum_render_loads_the_drum_kernels_and_nothing_else():
     got = _loaded_by("""
-        gb.render("breaks/funky-drummer", bars=2)
+        gb.render("breaks/funky-drummer", bars=2, kit="808")
     """)
-    assert got["kernels"] == [
-        "groovebox.dsp.limiter.limit",
-        "groovebox.renderer.engine._mix_tracks",
-        "groovebox.renderer.sequencer._pattern_events",
-        "groovebox.renderer.voicepool.drum_voices",
-    ], got["kernels"]  # no tonal voices, textures, effects, or drum synthesis (tables are on disk)
+    assert got["kernels"] == DRUM_KERNELS  # no tonal voices, textures, effects, or drum synthesis (tables are on disk)
     assert got["modules"] == []
+    # a kit heard in a room adds its reverb bus, and only that effect
+    got = _loaded_by("""
+        gb.render("breaks/funky-drummer", bars=2, kit="acoustic")
+    """)
+    assert got["kernels"] == sorted([*DRUM_KERNELS, "groovebox.dsp.effects.reverb_process",
+                                     "groovebox.renderer.engine._add_buses"]), got["kernels"]
 
 
 def test_an_ambient_render_loads_its_voices_and_its_effects_only():
@@ -96,7 +105,7 @@ def test_a_first_run_says_it_compiles_before_it_does(tmp_path):
     for i in range(2):
         out = tmp_path / f"beat{i}.wav"
         r = subprocess.run([sys.executable, "-m", "groovebox", "render", "rock/straight-eighths", "--bars", "1",
-                            "-o", str(out)], capture_output=True, text=True, env=env, timeout=900)
+                            "--kit", "808", "-o", str(out)], capture_output=True, text=True, env=env, timeout=900)
         assert r.returncode == 0, r.stderr
         runs.append((r.stderr, out.read_bytes()))
     first = runs[0][0].splitlines()

@@ -74,14 +74,17 @@ class Job:
 
 def _drum_groups() -> list[jit.Group]:
     synth = [synth_kernels(kit, INSTRUMENTS) for kit in BUILTIN_KITS.values()]
-    return [*synth, PATTERN_KERNELS, DRUM_VOICES, MIXER, WAV_KERNELS]
+    rooms = [BUSES, EFFECT_GROUPS[EFFECT_NAMES.index("reverb")]] if any(k.room for k in BUILTIN_KITS.values()) else []
+    return [*synth, PATTERN_KERNELS, DRUM_VOICES, MIXER, *rooms, WAV_KERNELS]
 
 
 def _drums(folder: Path) -> None:
     for name in BUILTIN_KITS:  # every voice's tables (kept on disk), every synthesis kernel
         kit_tables(name, SAMPLE_RATE)
     every = Pattern.from_grid({name: "x..." for name in INSTRUMENTS}, bpm=120, name="warm-up")
-    render(every, bars=1, path=folder / "drums.wav")
+    for name, kit in BUILTIN_KITS.items():  # a dry kit and, where there is one, a kit's room
+        if name == "808" or kit.room is not None:
+            render(every, bars=1, kit=name, path=folder / f"drums-{name}.wav")
 
 
 def _tonal_groups() -> list[jit.Group]:
@@ -253,6 +256,8 @@ def pattern_task(pattern, kit=None) -> Task:
     groups = [PATTERN_KERNELS, DRUM_VOICES, MIXER]
     if isinstance(name, str) and name in BUILTIN_KITS:
         k = get_kit(name)
+        if k.room is not None:  # the kit's room: a reverb bus
+            groups += [BUSES, EFFECT_GROUPS[EFFECT_NAMES.index("reverb")]]
         from groovebox.kits import diskcache
 
         new = [i for i in p.instruments if not diskcache.exists(_table_key(k, i, SAMPLE_RATE))]
