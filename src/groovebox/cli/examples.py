@@ -48,10 +48,24 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "groovebox song my-song.toml -o my-song.wav --stems stems/",
         "groovebox song my-song.toml --show",
     ),
+    "studio": (
+        "groovebox studio                        # the grid in your browser, a new pattern",
+        "groovebox studio breaks/funky-drummer --audio browser",
+    ),
+    "album": (
+        "groovebox album my-ep/album.toml        # every track, album loudness, tags, cover",
+        "groovebox album status my-ep/album.toml",
+        "groovebox album set-status my-ep/album.toml 2 finished",
+    ),
+    "new album": (
+        "groovebox new album --guidelines chill --tracks 6 --seed 1 -o my-ep",
+        "groovebox new album --guidelines night-drive --minutes 20 --title 'Late' -o late",
+    ),
     "new": (
         "groovebox new pattern my-groove        # my-patterns/mine/my-groove.toml",
         "groovebox new pattern late-night --genre funk --from funk/cissy-strut",
         "groovebox new song --template house -o my-song.toml",
+        "groovebox new album --guidelines chill --tracks 6 -o my-ep",
     ),
     "new pattern": (
         "groovebox new pattern my-groove",
