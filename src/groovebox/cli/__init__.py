@@ -21,7 +21,7 @@ from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
 MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "instruments", "ambient",
-           "meter", "demo", "warmup")
+           "meter", "dataset", "demo", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -57,6 +57,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "groovebox album status my-ep/album.toml",
         "groovebox album set-status my-ep/album.toml 2 finished",
     ),
+    "dataset": (
+        "groovebox dataset datasets/drums-10k.toml -o /data/drums-10k --workers 2",
+        "groovebox dataset spec.toml -o out/ds --scheduler tcp://127.0.0.1:8786",
+    ),
     "new album": (
         "groovebox new album --guidelines chill --tracks 6 --seed 1 -o my-ep",
         "groovebox new album --guidelines night-drive --minutes 20 --title 'Late' -o late",
