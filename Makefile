@@ -3,20 +3,43 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+JUPYTER := $(VENV)/.installed-jupyter
 
-.PHONY: install demo test bench sound soak lint clean clean-cache
+.PHONY: install demo notebook test bench bench-peers sound soak lint clean clean-cache
 
-$(STAMP): pyproject.toml
+# `make demo` needs only what groovebox runs on; `make test` adds the development tools.
+$(RUNTIME): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groovebox needs Python >= 3.11 (set PYTHON=python3.11)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# A ./groovebox launcher for this checkout, so `./groovebox list` works without activating.
+groovebox: $(RUNTIME)
+	@printf '#!/bin/sh\n# made by `make demo`: groovebox from this checkout'"'"'s .venv\nexec "$$(dirname "$$0")/.venv/bin/groovebox" "$$@"\n' > groovebox
+	@chmod +x groovebox
+
+demo: $(RUNTIME) groovebox
 	$(VENV)/bin/groovebox demo --out out
+	@echo
+	@echo "groovebox is ready. Try:  ./groovebox list   ./groovebox play breaks/funky-drummer"
+	@echo "(or type 'source .venv/bin/activate' once, then just: groovebox --help)"
+
+# The notebooks in JupyterLab (installed into .venv the first time).
+$(JUPYTER): $(RUNTIME)
+	$(PY) -m pip install --quiet jupyterlab ipykernel
+	touch $(JUPYTER)
+
+notebook: $(JUPYTER)
+	$(VENV)/bin/jupyter lab notebooks
 
 # Unit tests, CLI tests, notebooks (nbmake), docstring examples — the whole suite CI runs. A JACK dummy server
 # runs around it for the real-time tests and the live notebook (they skip without jackd).
@@ -26,6 +49,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	tests/jack_server.sh -p 256 -- $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
+
+# W1 and W2 beside SuperCollider's scsynth -N, in the same run (not in CI: it installs Debian's
+# supercollider-server first, as root or through sudo).
+bench-peers: $(STAMP)
+	@command -v scsynth >/dev/null || { \
+	    echo "installing supercollider-server (for scsynth)"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends supercollider-server; }
+	$(PY) benchmarks/bench_peers.py --rounds 5
 
 # Every kit measured against the recorded Hydrogen kits (needs hydrogen-data): hits and balance.
 sound: $(STAMP)
@@ -48,9 +79,10 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 # Numba's cache does not notice edits to a kernel's callees in other files; after editing
-# src/groovebox/dsp, clear it.
+# src/groovebox/dsp, clear it (and the synthesized drum tables kept next to it).
 clean-cache:
 	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
+	rm -rf src/groovebox/kits/__pycache__/tables
 
 clean: clean-cache
-	rm -rf out .pytest_cache .benchmarks
+	rm -rf out .pytest_cache .benchmarks groovebox

@@ -17,9 +17,13 @@ from groovebox.generators.ambient import PRESETS
 def test_presets_lists_every_preset_with_its_description(cli):
     r = cli("presets")
     assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(x.rstrip()) for x in lines) <= 80  # descriptions wrap under their column
     for info in PRESETS.values():
-        line = next(x for x in r.stdout.splitlines() if x.startswith(info.name + " "))
-        assert info.description in line
+        i = next(k for k, x in enumerate(lines) if x.startswith(info.name + " "))
+        block = [lines[i]] + [x for x in lines[i + 1:][: next((k for k, x in enumerate(lines[i + 1:])
+                                                                if not x.startswith(" ")), None)]]
+        assert info.description in " ".join(" ".join(block).split())
 
 
 def test_ambient_renders_the_asked_length_and_says_so(tmp_path, cli):

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groovebox import Pattern, PatternError, Track
+from groovebox.errors import PatternErrors
 from groovebox.formats import pattern_toml
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.pattern import Step
@@ -161,8 +162,7 @@ BAD = [
     ("bpm zero", _edit("bpm = 100", "bpm = 0"), 3, "bpm", "out of range"),
     ("bpm negative", _edit("bpm = 100", "bpm = -90"), 3, "bpm", "out of range"),
     ("bpm string", _edit("bpm = 100", 'bpm = "fast"'), 3, "bpm", "got a string"),
-    ("missing bpm", _edit("bpm = 100\n", ""), 1, "bpm", "missing required field"),
-    ("missing name", _edit('name = "Test Groove"\n', ""), 1, "name", "missing required field"),
+    ("no tracks table", GOOD.split("[tracks]")[0], 1, "tracks", "missing [tracks] table"),
     ("signature typo", _edit('signature = "4/4"', 'signature = "4-4"'), 4, "signature", "not a time signature"),
     ("signature bad denominator", _edit('signature = "4/4"', 'signature = "4/5"'), 4, "signature", "denominator"),
     ("steps_per_beat float", _edit("steps_per_beat = 4", "steps_per_beat = 2.5"), 5, "steps_per_beat", "whole number"),
@@ -198,6 +198,32 @@ def test_malformed_input_names_file_line_and_field(text, line, field, words):
     if field:
         assert f"field '{field}'" in msg
     assert words in msg
+
+
+def test_only_tracks_are_required_the_rest_has_defaults():
+    p = pattern_toml.loads('[tracks]\nkick = "x... x..."\nsnare = ".... x..."\n', "my-patterns/my-groove.toml")
+    assert (p.name, p.genre, p.bpm, p.signature, p.steps_per_beat, p.swing, p.description) == (
+        "My Groove", "mine", 120.0, (4, 4), 4, 50.0, "")
+    # in a library folder the id names the genre
+    p = pattern_toml.loads('[tracks]\nkick = "x..."\n', "x.toml", pattern_id="funk/late_night")
+    assert (p.name, p.genre) == ("Late Night", "funk")
+    # and a default round-trips like any value
+    assert pattern_toml.loads(pattern_toml.dumps(p)) == p
+
+
+def test_every_problem_in_a_file_is_reported_at_once():
+    text = _edit("bpm = 100", "bpm = 0")
+    text = text.replace("swing = 54", "swing = 90\nswng = 3")
+    text = text.replace('kick       = "x.x.', 'kick       = "x.y.')
+    with pytest.raises(PatternErrors) as info:
+        pattern_toml.loads(text, "patterns/x/bad.toml")
+    err = info.value
+    lines = str(err).splitlines()
+    assert lines[0] == "patterns/x/bad.toml: 4 problems"
+    assert [e.field for e in err.errors] == ["bpm", "swing", "swng", "tracks.kick"]  # in file order
+    assert all(line.startswith("  patterns/x/bad.toml:") for line in lines[1:])
+    assert "out of range" in lines[1] and "did you mean 'swing'" in lines[3] and "'y' at step 3" in lines[4]
+    assert (err.line, err.field) == (3, "bpm")  # the first problem's place, like a single error
 
 
 def test_column_points_at_the_bad_character():

@@ -74,11 +74,27 @@ class UnknownNameError(GrooveboxError):
         msg = f"unknown {kind} '{name}'"
         if close:
             msg += "; did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
-        elif known and len(known) <= 12:
+        elif known and len(known) <= 40:  # short enough to read in one line: list them all
             msg += "; known: " + ", ".join(known)
         if hint:
             msg += f" ({hint})"
         super().__init__(msg)
+
+
+class PatternErrors(PatternError):
+    """Several problems in one pattern file, reported together: one line each, in file order.
+    Its ``path``, ``line``, ``column``, ``field`` and ``message`` are the first problem's."""
+
+    def __init__(self, errors):
+        self.errors = tuple(sorted(errors, key=lambda e: (e.line or 0, e.column or 0)))
+        first = self.errors[0]
+        super().__init__(first.message, path=first.path, line=first.line, column=first.column, field=first.field)
+        where = f"{first.path}: " if first.path else ""
+        lines = [f"{where}{len(self.errors)} problems"] + [f"  {e}" for e in self.errors]
+        self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 class RenderError(GrooveboxError):

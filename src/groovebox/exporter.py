@@ -44,7 +44,7 @@ from groovebox.model.pattern import Pattern
 from groovebox.model.song import Song
 from groovebox.model.soundscape import Soundscape
 
-__all__ = ["MIDI_SUFFIXES", "MUSICXML_SUFFIXES", "SONG_MIDI_TPB", "export", "song_midi", "write_arrangement_midi",
+__all__ = ["MIDI_SUFFIXES", "MUSICXML_SUFFIXES", "SONG_MIDI_TPB", "check_path", "export", "song_midi", "write_arrangement_midi",
            "write_song_midi"]
 SONG_MIDI_TPB = 2400  # a sixteenth is 600 ticks: the drum sequencer's own step, so swing is exact
 
@@ -52,6 +52,19 @@ MIDI_SUFFIXES = (".mid", ".midi")
 MUSICXML_SUFFIXES = (".musicxml", ".xml")
 SOUNDSCAPE_MIDI_TPB = 960
 _NOTE_CHUNK = 8192  # soundscape notes are gathered in windows of at most this many
+
+
+def check_path(path) -> Path:
+    """``path`` as a Path whose suffix :func:`export` writes, else a one-line GrooveboxError
+    (checked before any work, so a typo costs nothing)."""
+    if not isinstance(path, str | os.PathLike):
+        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+    path = Path(path)
+    suffix = path.suffix.lower()
+    known = (*FORMATS, *MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
+    if suffix not in known:
+        raise GrooveboxError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
+    return path
 
 
 def export(source, path: str | os.PathLike, *, subtype: str | None = None, progress: bool | None = None,
@@ -79,13 +92,8 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
     -------
     Path
     """
-    if not isinstance(path, str | os.PathLike):
-        raise GrooveboxError(f"path: expected a file name, got {path!r}")
-    path = Path(path)
+    path = check_path(path)
     suffix = path.suffix.lower()
-    known = (*FORMATS, *MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
-    if suffix not in known:
-        raise GrooveboxError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
     if suffix in FORMATS:
         from groovebox.offline import render  # the engine: Numba and its kernel caches (~0.5 s)
 

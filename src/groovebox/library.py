@@ -14,6 +14,7 @@ checkout). An earlier folder's ``genre/slug`` hides a later one's.
 from __future__ import annotations
 
 import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,17 +58,41 @@ def roots() -> list[Path]:
     return [*extra, builtin_root()]
 
 
-def _files(root: Path) -> dict[str, Path]:
+def _files(root: Path, *, user: bool = False) -> dict[str, Path]:
+    """``id -> file`` for a folder: ``genre/slug`` from ``<genre>/<slug>.toml``. In a user folder
+    a file at the top (``<slug>.toml``, as ``groovebox import`` used to write them) is addressed
+    by the genre it names (else ``mine``), so the id ``list`` shows is the one its genre says."""
     if not root.is_dir():
         return {}
-    return {p.relative_to(root).with_suffix("").as_posix(): p for p in sorted(root.rglob("*.toml"))}
+    found = {}
+    for p in sorted(root.rglob("*.toml")):
+        rel = p.relative_to(root).with_suffix("").as_posix()
+        if user and "/" not in rel:
+            rel = f"{_genre_of(p)}/{rel}"
+        found[rel] = p
+    return found
+
+
+def _genre_of(path: Path) -> str:
+    """The genre a pattern file names, as an id part (malformed files say so when loaded)."""
+    try:
+        genre = tomllib.loads(path.read_text("utf-8")).get("genre", pattern_toml.USER_GENRE)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return pattern_toml.USER_GENRE
+    return genre_id(str(genre))
+
+
+def genre_id(genre: str) -> str:
+    """A genre as the first part of an id: lower case, words joined by ``-``."""
+    return "-".join(genre.lower().replace("/", " ").split()) or pattern_toml.USER_GENRE
 
 
 @lru_cache(maxsize=8)
 def _index(root_key: tuple[str, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
+    builtin = str(builtin_root())
     for root in reversed(root_key):
-        found.update(_files(Path(root)))
+        found.update(_files(Path(root), user=root != builtin))
     return dict(sorted(found.items()))
 
 

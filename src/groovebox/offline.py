@@ -11,6 +11,7 @@ Files are streamed block by block (memory does not grow with duration) and writt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -22,8 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp.loudness import Meter
 from groovebox.dsp.truepeak import (
+    MASTER_KERNELS,
     MASTER_TOLERANCE_LU,
     TARGET_RANGE_LUFS,
     Master,
@@ -31,6 +34,7 @@ from groovebox.dsp.truepeak import (
     next_gain_db,
 )
 from groovebox.errors import GrooveboxError, RenderError
+from groovebox.io import wav
 from groovebox.io.audio import Audio
 from groovebox.io.wav import AudioWriter, write_audio
 from groovebox.model.options import split_options
@@ -116,6 +120,11 @@ def render(
     if stems is not None and not isinstance(stems, str | os.PathLike):
         raise GrooveboxError(f"stems: expected a folder name, got {stems!r}")
     target = loudness_target(loudness)
+    # Declared before planning, so a first run announces everything it compiles at once.
+    if path is not None:
+        jit.need(*wav.kernel_groups(path, subtype))
+    if target is not None:
+        jit.need(MASTER_KERNELS)
     the_plan = plan(source, opts, **extra)
     if stems is not None and the_plan.program.mixer is None:
         raise GrooveboxError("stems: only songs have stems (tracks and buses of a mixer)")
@@ -383,31 +392,46 @@ class _TryAgain(Exception):
     """The mastered file came out under its target: drop it and write it again."""
 
 
-def _write_deferring_signals(writer, block: np.ndarray) -> None:
-    """Write with Ctrl-C and SIGTERM held back until the block is written and counted.
+@contextlib.contextmanager
+def _signals_held(enabled: bool):
+    """Hold Ctrl-C and SIGTERM back: inside, they are only noted, and act when the ``deliver()``
+    this yields is called (between blocks) or on leaving.
 
     A KeyboardInterrupt raised inside the file module's write (just after the bytes went out,
     before they were counted) would leave the data and the length in the file's header out of
-    step, and the kept file would lose its last blocks, fade included. So while writing, the
-    two signals are only noted; afterwards the original handler gets them.
+    step, and the kept file would lose its last blocks, fade included. Installing the handlers
+    once per render, not once per block, keeps this free (per block it cost ~50 us).
     """
-    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
-        writer.write(block)
+    if not enabled or threading.current_thread() is not threading.main_thread():  # signals go to the main thread
+        yield lambda: None
         return
     caught: list[int] = []
     deferred = (signal.SIGINT, signal.SIGTERM)
     previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in deferred}
-    try:
-        writer.write(block)
-    finally:
+
+    def restore():
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if caught:
-        handler = previous[caught[0]]
+
+    def deliver():
+        if not caught:
+            return
+        signum = caught[0]
+        caught.clear()
+        handler = previous[signum]
         if callable(handler):
-            handler(caught[0], None)
+            handler(signum, None)  # Python's SIGINT handler (and the CLI's SIGTERM one) raise here
         elif handler == signal.SIG_DFL:
-            os.kill(os.getpid(), caught[0])
+            restore()
+            os.kill(os.getpid(), signum)
+
+    try:
+        yield deliver
+    except BaseException:
+        restore()
+        raise
+    restore()
+    deliver()
 
 
 def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path,
@@ -419,22 +443,24 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
         # the file can end in a short fade instead of a click.
         held = None
         try:
-            done = 0
-            for i, m in enumerate(_blocks(plan.frames, block_frames)):
-                block = engine.render_block(m, buf[i % 2, :m])
-                if not plan.tail:
-                    _end_fade(block, done, plan.frames, plan, sr)
-                done += m
-                if plan.keep_partial:
-                    ready, held = held, block
-                    if ready is not None:
-                        _write_deferring_signals(writer, ready)
-                else:
-                    writer.write(block)
-                bar.update(done)
-            if held is not None:
-                ready, held = held, None
-                _write_deferring_signals(writer, ready)
+            with _signals_held(plan.keep_partial) as deliver:
+                done = 0
+                for i, m in enumerate(_blocks(plan.frames, block_frames)):
+                    block = engine.render_block(m, buf[i % 2, :m])
+                    if not plan.tail:
+                        _end_fade(block, done, plan.frames, plan, sr)
+                    done += m
+                    if plan.keep_partial:
+                        ready, held = held, block
+                        if ready is not None:
+                            writer.write(ready)
+                            deliver()  # a Ctrl-C noted while rendering or writing acts here
+                    else:
+                        writer.write(block)
+                    bar.update(done)
+                if held is not None:
+                    ready, held = held, None
+                    writer.write(ready)
             for block in _tail_blocks(engine, plan, block_frames):
                 writer.write(block)
             if keep is not None:  # a mastered file: its last frames, and is it on target?

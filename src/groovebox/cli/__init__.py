@@ -16,11 +16,12 @@ import argparse
 import signal
 import sys
 
+from groovebox.cli import examples
 from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "ambient", "meter", "dataset",
-           "demo")
+MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "instruments", "ambient",
+           "meter", "dataset", "demo", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    examples.attach(parser)
     return parser
 
 

@@ -31,13 +31,16 @@ def register(sub) -> None:
 
 
 def cmd_presets(args) -> int:
+    from groovebox.cli.text import plural, width, wrap_cells
     from groovebox.generators.ambient import PRESETS
 
-    width = max(len(n) for n in PRESETS)
-    print(f"{'preset':<{width}}  {'default':>7}  description")
+    name_w = max(len("preset"), *(len(n) for n in PRESETS))
+    text_w = max(30, width() - name_w - 11)
+    print(f"{'preset':<{name_w}}  {'default':>7}  description")
     for info in PRESETS.values():
-        print(f"{info.name:<{width}}  {info.minutes:>5g} m  {info.description}")
-    print(f"{len(PRESETS)} presets; render one with `groovebox ambient PRESET -o out.wav --minutes 10`")
+        for line in wrap_cells([info.name, f"{info.minutes:>5g} m", info.description], [name_w, 7, text_w]):
+            print(line)
+    print(f"{plural(len(PRESETS), 'preset')}; render one with `groovebox ambient PRESET -o out.wav`")
     return 0
 
 
@@ -63,6 +66,16 @@ def cmd_ambient(args) -> int:
         if not seconds > 0:  # also catches NaN
             raise GrooveboxError(f"length: expected more than 0 {'seconds' if args.seconds is not None else 'minutes'}, "
                                  f"got {args.seconds if args.seconds is not None else args.minutes:g}")
+    from groovebox.formats.audio import audio_format
+    from groovebox.offline import loudness_target
+    from groovebox.warmup import master_task, prepare, scape_task
+
+    audio_format(out, None)  # a wrong suffix says so before anything compiles
+
+    tasks = [scape_task(args.preset, args.seed)]  # a first run compiles these side by side
+    if loudness_target(args.loudness) is not None:
+        tasks.append(master_task(out.suffix.lower() == ".wav"))
+    prepare(tasks)
     t0 = time.perf_counter()
     try:
         render(scape, path=out, seconds=seconds, sample_rate=args.sample_rate, loudness=args.loudness)

@@ -61,11 +61,16 @@ def cmd_demo(args) -> int:
     from groovebox.library import load
     from groovebox.live import play
     from groovebox.offline import render
+    from groovebox.warmup import master_task, pattern_task, prepare, scape_task
 
     out = Path(args.out)
     device = None if args.no_play else output_device()
     print(f"groovebox demo: rendering {len(SHOWCASE)} classic patterns, an ambient piece and a "
           f"chord progression to {out}/")
+    # A first run compiles the sound kernels, the drums', the loudness master's and the tonal
+    # voices' side by side (it says so); later runs go straight to rendering.
+    prepare([pattern_task(SHOWCASE[0][0], SHOWCASE[0][1]), master_task(True), scape_task("airports", 1)],
+            say=print)
     made = []
     for pattern_id, kit, bars in SHOWCASE:
         path = out / f"{pattern_id.replace('/', '--')}--{kit}.wav"

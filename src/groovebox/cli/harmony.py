@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from groovebox.cli.text import plural
 from groovebox.errors import GrooveboxError
 
 BASS_CHOICES = ("auto", "roots", "root_fifth", "root-fifth", "walking", "kick")
@@ -148,7 +149,10 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     bass = None if args.bass is None else args.bass.replace("-", "_")
     arr = arrange(progression, chords=args.instrument, voicing=args.voicing, bass=bass, arp=args.arp,
                   melody=args.melody, drums=drums, kit=args.kit, swing=args.swing, seed=args.seed)  # fmt: skip
-    _print_chords(arr)
+    guessed = None
+    if getattr(args, "key", None) is None:  # say where the key came from
+        guessed = "picked by the seed" if hasattr(args, "style") else "heard in the chords"
+    _print_chords(arr, guessed)
     if out is None:
         return 0
     from groovebox.exporter import MIDI_SUFFIXES, MUSICXML_SUFFIXES, export
@@ -173,14 +177,16 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     return 0
 
 
-def _print_chords(arr) -> None:
+def _print_chords(arr, key_guessed: str | None = None) -> None:
     from groovebox.harmony.chords import is_roman, symbol
 
     prog = arr.progression
     bar = prog.beats_per_bar
     # the tempo as --bpm takes it: in the drum pattern's beat when there are drums
     bpm = round(arr.drum_bpm, 2) if arr.drums is not None else prog.bpm
-    head = f"{prog.key} · {prog.signature} · {bpm:g} bpm · {len(prog)} chords, {float(prog.bars):g} bars"
+    key = str(prog.key) if key_guessed is None else f"{prog.key} ({key_guessed}; --key sets it)"
+    head = (f"{key} · {prog.signature} · {bpm:g} bpm · {plural(len(prog), 'chord')}, "
+            f"{plural(float(prog.bars), 'bar')}")
     if arr.drums is not None:
         head += f" · drums {arr.drums.id or arr.drums.name}"
     print(head)

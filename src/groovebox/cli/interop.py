@@ -67,6 +67,8 @@ def _kind(path: Path) -> str:
 
 
 def cmd_import(args) -> int:
+    from groovebox import library
+    from groovebox.cli.text import plural
     from groovebox.formats import pattern_toml
     from groovebox.formats.hydrogen import slug
 
@@ -112,5 +114,8 @@ def cmd_import(args) -> int:
     for path, p in targets:
         pattern_toml.dump(p, path)
     names = ", ".join(t.name for t, _ in targets[:6]) + (" ..." if len(targets) > 6 else "")
-    print(f"wrote {len(targets)} pattern{'s' if len(targets) != 1 else ''} to {out_dir}: {names}")
+    print(f"wrote {plural(len(targets), 'pattern')} to {out_dir}: {names}")
+    # Files at the top of a patterns folder are addressed by the genre they name (library.py).
+    ids = ", ".join(f"{library.genre_id(p.genre)}/{t.stem}" for t, p in targets[:3]) + (" ..." if len(targets) > 3 else "")
+    print(f"with {library.ENV_VAR}={out_dir} their ids are {ids} (groovebox list, show, play)")
     return 0

@@ -122,6 +122,24 @@ def cmd_play(args) -> int:
     return status
 
 
+def next_line(queued: tuple[str, float] | None, position_s: float, playing_id: str | None) -> str | None:
+    """The line that counts down to a queued pattern switch, or None once it has happened
+    (or when nothing is queued).
+
+    >>> next_line(("funk/cissy-strut", 12.0), 10.25, "breaks/funky-drummer")
+    'next: funk/cissy-strut in 1.8 s (on the bar line)'
+    >>> next_line(("funk/cissy-strut", 12.0), 12.01, "funk/cissy-strut") is None
+    True
+    """
+    if queued is None:
+        return None
+    target, at_s = queued
+    left = at_s - position_s
+    if left <= 0.0 or playing_id == target:
+        return None
+    return f"next: {target} in {left:.1f} s (on the bar line)"
+
+
 def _watch_path(ref: str):
     """The file behind a pattern argument, for --watch: a .toml file or a library id's file."""
     from pathlib import Path
@@ -145,6 +163,7 @@ class _Ui:
         self.actions: queue.Queue = queue.Queue()
         self.note = ""
         self.note_until = 0.0
+        self.queued: tuple[str, float] | None = None  # (pattern id, seconds into the play) of a switch
         self.taps: list[float] = []
         self._stop = threading.Event()
 
@@ -223,8 +242,7 @@ class _Ui:
                 i = ids.index(pid) if pid in ids else -1
                 target = ids[(i + value) % len(ids)]
                 at = player.queue(target)
-                wait_s = max(0.0, at / player.sample_rate - player.position_s)
-                self.message(f"next: {target} (on the bar line, in {wait_s:.1f} s)")
+                self.queued = (target, at / player.sample_rate)
         except GrooveboxError as exc:
             self.message(str(exc))
         return True
@@ -273,7 +291,12 @@ class _Ui:
         rows.append(Text(f" {deck.underruns} underruns   callback mean {mean_ms:.2f} ms"
                          f"   max {deck.max_ns / 1e6:.2f} ms", style="dim"))
         rows.append(Text(" " + HELP_KEYS, style="dim"))
-        if self.note and time.monotonic() < self.note_until:
+        line = next_line(self.queued, player.position_s, pattern.id)
+        if line is None:
+            self.queued = None  # switched: the line goes
+        if line is not None:
+            rows.append(Text(" " + line, style="yellow"))
+        elif self.note and time.monotonic() < self.note_until:
             rows.append(Text(" " + self.note, style="yellow"))
         return Group(*rows)
 

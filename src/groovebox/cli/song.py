@@ -39,9 +39,7 @@ def register(sub) -> None:
 
 
 def register_new_song(sub) -> None:
-    from groovebox.generators.templates import (
-        template_names,  # the template table: only `new song` needs it
-    )
+    from groovebox.generators.template_maps import template_names  # text only: `list` stays light
 
     p = add_new(sub, "song", help="write a complete song map from a template",
                 description="Write a complete, working song map from a template (" + ", ".join(template_names())

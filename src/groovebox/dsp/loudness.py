@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.errors import GrooveboxError
 
 # BS.1770-4 Table 1 (pre-filter, a high shelf) and Table 2 (RLB high-pass) at 48 kHz:
@@ -524,6 +525,7 @@ class Meter:
     def __init__(self, sample_rate: int = 48000, channels: int = 2):
         self.sample_rate = check_sample_rate(sample_rate)
         self.channels = check_channels(channels)
+        jit.need(METER_KERNELS)  # a first run says it compiles them
         coef = k_weighting_coefficients(self.sample_rate)
         # the kernels take the high-pass numerator as (1, -2, 1): fold its gain into the shelf's
         coef[0, :3] *= coef[1, 0]
@@ -623,3 +625,7 @@ def measure(samples, sample_rate: int = 48000) -> Loudness:
     meter = Meter(sample_rate, check_channels(channels))
     meter.feed(x)
     return meter.result()
+
+
+# The kernels a meter calls (for the first-run notice; compile seconds on one core, CI class).
+METER_KERNELS = jit.Group("loudness meter", (_meter_feed, _true_peak_tail, _gated_mean, _loudness_range), 4.5)

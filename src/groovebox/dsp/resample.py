@@ -16,6 +16,8 @@ import math
 import numpy as np
 from numba import njit
 
+from groovebox.dsp import jit
+
 ZERO_CROSSINGS = 32
 OVERSAMPLE = 512
 BETA = 9.0
@@ -120,8 +122,12 @@ def resample(x: np.ndarray, source_rate: float, target_rate: float) -> np.ndarra
     x = np.ascontiguousarray(x, dtype=np.float32)
     if source_rate == target_rate or x.shape[0] == 0:
         return x
+    jit.need(RESAMPLE_KERNELS)
     n_out = int(math.ceil(x.shape[0] * target_rate / source_rate))
     out = np.zeros(n_out, np.float32)
     cutoff = CUTOFF * min(1.0, target_rate / source_rate)
     resample_into(x, out, source_rate / target_rate, cutoff, _table(), OVERSAMPLE, ZERO_CROSSINGS)
     return out
+
+
+RESAMPLE_KERNELS = jit.Group("sample resampling", (sinc_table, resample_into), 1.5)

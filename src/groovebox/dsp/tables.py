@@ -44,8 +44,11 @@ def play_table(vi, vf, v, data, buf, a, b):
         if left < m:
             m = left
         g = gain
+        # Slices first, so the loop index starts at 0 and the loop vectorises.
+        dst = buf[a : a + m]
+        src = data[start + p : start + p + m]
         for i in range(m):
-            buf[a + i] += g * data[start + p + i]
+            dst[i] += g * src[i]
         p += m
         vf[v, VF_POS] = p
         if p >= length:

@@ -37,7 +37,9 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp.loudness import (
+    METER_KERNELS,
     TP_GAIN_BOUND,
     TRUE_PEAK_FIR,
     Loudness,
@@ -248,6 +250,7 @@ class Master:
                  ceiling_dbtp: float = DEFAULT_CEILING_DBTP):
         self.sample_rate = check_sample_rate(sample_rate)
         self.channels = check_channels(channels)
+        jit.need(MASTER_KERNELS)  # a first run says it compiles them
         self.gain_db = checks.number(gain_db, "gain_db", -90.0, 90.0, "a gain in -90..90 dB")
         self.ceiling_dbtp = checks.number(ceiling_dbtp, "ceiling_dbtp", *CEILING_RANGE_DBTP,
                                           "a true-peak ceiling in -20..0 dBTP")
@@ -328,7 +331,7 @@ class Master:
         self._flushed = True
         d = min(self.latency_frames, int(self._ist[_I_N]))
         out = np.empty((self.latency_frames, self.channels), np.float32)
-        dummy = np.zeros((0, self.channels))
+        dummy = np.zeros((0, self.channels), np.float32)  # float32 like the blocks: one compiled kernel
         k = _master(dummy, self.latency_frames, True, out, self._fst, self._ist, self._buf,
                     self._delay, self._window, self._q_idx, self._q_val)
         return out[k - d : k]
@@ -363,6 +366,7 @@ def master(samples, sample_rate: int = 48000, *, target_lufs: float = DEFAULT_TA
     """
     x = np.asarray(samples)
     channels = 1 if x.ndim == 1 else x.shape[1]
+    jit.need(MASTER_KERNELS)
     loud = measure(x, sample_rate)
     target = checks.number(target_lufs, "target_lufs", *TARGET_RANGE_LUFS, "a loudness in -70..0 LUFS")
     tries: list[tuple[float, float]] = []
@@ -392,3 +396,7 @@ def next_gain_db(tries: list[tuple[float, float]], target_lufs: float) -> float:
         if l1 - l0 > 1e-3:
             step *= min((g1 - g0) / (l1 - l0), 4.0)
     return min(gain + max(step, 0.0), 90.0)
+
+
+# The kernels mastering calls: the meter's and the true-peak limiter's.
+MASTER_KERNELS = jit.Group("loudness master", (*METER_KERNELS.kernels, _master), 6.5)

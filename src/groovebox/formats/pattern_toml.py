@@ -14,12 +14,16 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from groovebox.errors import PatternError
+from groovebox.errors import PatternError, PatternErrors
 from groovebox.formats.atomic import write_atomic
-from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
+from groovebox.model.pattern import GridError, Pattern, Track
 
-REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
-OPTIONAL = ("tags", "kit", "variation_of", "record", "source")
+REQUIRED = ("tracks",)
+# Header fields a file may leave out, and their defaults (name and genre: from the file's id or
+# name, see _default_name).
+DEFAULTS = {"bpm": 120, "signature": "4/4", "steps_per_beat": 4, "swing": 50, "description": ""}
+OPTIONAL = ("name", "genre", *DEFAULTS, "tags", "kit", "variation_of", "record", "source")
+USER_GENRE = "mine"  # the genre of a pattern file that names none and sits in no genre folder
 TRACK_KEYS = ("grid", "chance", "ratchet", "flam", "nudge", "gain_db", "pan")
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -108,7 +112,8 @@ def loads(text: str, path: str | Path | None = None, pattern_id: str | None = No
     Raises
     ------
     PatternError
-        With file, line, column and field of the first problem.
+        With file, line, column and field of the problem; a :class:`PatternErrors` (one line
+        per problem) when there are several.
     """
     path_s = None if path is None else str(path)
     try:
@@ -128,41 +133,73 @@ def loads(text: str, path: str | Path | None = None, pattern_id: str | None = No
         raise loc.wrap(err) from None
 
 
+def _default_name(path: str | None, pattern_id: str | None) -> tuple[str, str]:
+    """(name, genre) for a file that gives neither: its slug in title case, and the genre of
+    its id (``genre/slug``), else :data:`USER_GENRE`."""
+    ref = pattern_id or (Path(path).stem if path else "untitled")
+    genre, _, slug = ref.rpartition("/")
+    name = " ".join(w[:1].upper() + w[1:] for w in re.split(r"[-_\s]+", slug) if w) or "Untitled"
+    return name, genre.split("/")[-1] if genre else USER_GENRE
+
+
+# A known-good pattern: a header value is checked by the model exactly as it would be in a
+# pattern, alone, so every bad value in a file is found in one pass.
+_PROBE = Track.from_grid("kick", "x")
+
+
 def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | None) -> Pattern:
-    known = set(REQUIRED) | set(OPTIONAL) | {"tracks"}
+    problems: list[PatternError] = []
+
+    def note(err: PatternError) -> None:
+        problems.append(err if err.path is not None else loc.wrap(err))
+
+    known = set(REQUIRED) | set(OPTIONAL)
     for key in data:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(sorted(known))}"
-            raise loc.error(f"unknown field '{key}'{hint}", key)
-    for key in REQUIRED:
-        if key not in data:
-            raise PatternError(f"missing required field '{key}'", path=path, line=1, column=1, field=key)
+            note(loc.error(f"unknown field '{key}'{hint}", key))
+    name, genre = _default_name(path, pattern_id)
+    header = {"name": data.get("name", name), "genre": data.get("genre", genre)}
+    header.update({key: data.get(key, default) for key, default in DEFAULTS.items()})
     for key in ("name", "genre", "description"):
-        if not isinstance(data[key], str):
-            raise loc.error(f"expected a string, got {type(data[key]).__name__}", key)
-    if not data["description"].strip():
-        raise loc.error("empty description: say the era, the feel and what to listen for", "description")
+        if not isinstance(header[key], str):
+            note(loc.error(f"expected a string, got {type(header[key]).__name__}", key))
+    if isinstance(data.get("description"), str) and not data["description"].strip():
+        note(loc.error("empty description: leave it out, or say the era, the feel and what to listen for",
+                       "description"))
     if "tags" in data and not (isinstance(data["tags"], list) and all(isinstance(t, str) for t in data["tags"])):
-        raise loc.error("expected an array of strings", "tags")
-    if "tracks" not in data:
-        raise PatternError("missing [tracks] table", path=path, line=1, column=1, field="tracks")
-    tracks_data = data["tracks"]
-    if not isinstance(tracks_data, Mapping) or not tracks_data:
-        raise loc.error("[tracks] has no tracks; add lines like kick = \"x... x...\"", "tracks")
-    # Header values first so their messages win over track messages.
-    parse_signature(data["signature"])
+        note(loc.error("expected an array of strings", "tags"))
+    for key in ("bpm", "signature", "steps_per_beat", "swing", "kit", "variation_of", "record", "source"):
+        if key in data:
+            try:
+                Pattern(name="probe", tracks=(_PROBE,), **{key: data[key]})
+            except PatternError as err:
+                note(err)
     tracks = []
-    for instrument, value in tracks_data.items():
-        tracks.append(_track(instrument, value))
+    if "tracks" not in data:
+        note(PatternError("missing [tracks] table: add lines like kick = \"x... x...\"", path=path, line=1,
+                          column=1, field="tracks"))
+    elif not isinstance(data["tracks"], Mapping) or not data["tracks"]:
+        note(loc.error("[tracks] has no tracks; add lines like kick = \"x... x...\"", "tracks"))
+    else:
+        for instrument, value in data["tracks"].items():
+            try:
+                tracks.append(_track(instrument, value))
+            except PatternError as err:
+                note(err)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise PatternErrors(problems)
     return Pattern(
-        name=data["name"],
-        genre=data["genre"],
-        bpm=data["bpm"],
-        signature=data["signature"],
-        steps_per_beat=data["steps_per_beat"],
-        swing=data["swing"],
-        description=data["description"].strip(),
+        name=header["name"],
+        genre=header["genre"],
+        bpm=header["bpm"],
+        signature=header["signature"],
+        steps_per_beat=header["steps_per_beat"],
+        swing=header["swing"],
+        description=header["description"].strip(),
         tags=tuple(data.get("tags", ())),
         kit=data.get("kit"),
         variation_of=data.get("variation_of"),
@@ -269,8 +306,9 @@ def dumps(pattern: Pattern) -> str:
         f'signature = "{pattern.signature[0]}/{pattern.signature[1]}"',
         f"steps_per_beat = {pattern.steps_per_beat}",
         f"swing = {_num(pattern.swing)}",
-        f"description = {_str(pattern.description)}",
     ]
+    if pattern.description:
+        out.append(f"description = {_str(pattern.description)}")
     if pattern.tags:
         out.append("tags = [" + ", ".join(_str(t) for t in pattern.tags) + "]")
     if pattern.kit is not None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from groovebox.dsp import jit
 from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
 from groovebox.formats.audio import audio_format
@@ -66,7 +67,8 @@ class AudioWriter:
         self.partial = False
         self._file = None
         self._tmp: Path | None = None
-        self._pcm_width = {"PCM_16": 2, "PCM_24": 3}.get(self.subtype, 0) if self.format == "WAV" else 0
+        self._pcm_width = _pcm_width(self.format, self.subtype)
+        jit.need(*kernel_groups(self.path, subtype))
         self._q = np.zeros(0, np.int32)
         self._bytes = np.zeros(0, np.uint8)
 
@@ -154,3 +156,16 @@ def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None
     with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
         w.write(samples)
     return Path(path)
+
+
+WAV_KERNELS = jit.Group("WAV packing", (pack_pcm,), 0.6)
+
+
+def _pcm_width(fmt: str, subtype: str) -> int:
+    """Bytes per sample when integer WAV is packed here (by :func:`pack_pcm`), else 0."""
+    return {"PCM_16": 2, "PCM_24": 3}.get(subtype, 0) if fmt == "WAV" else 0
+
+
+def kernel_groups(path, subtype: str | None = None) -> list[jit.Group]:
+    """The kernels writing ``path`` calls (for the first-run notice)."""
+    return [WAV_KERNELS] if _pcm_width(*audio_format(Path(path), subtype)) else []

@@ -21,8 +21,10 @@ from functools import lru_cache
 import numpy as np
 
 from groovebox.dsp import drums as k
+from groovebox.dsp import jit
 from groovebox.dsp.filters import BANDPASS, HIGHPASS, LOWPASS
 from groovebox.errors import KitError, RenderError, UnknownNameError
+from groovebox.kits import diskcache
 from groovebox.kits.tables import SYNTH_LAYER_BOUNDS, SYNTH_LAYER_VELOCITIES, KitTables, pack
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.kit import COLOR_KNOBS, Kit, VoiceParams
@@ -958,13 +960,35 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
 
 
 # --- tables -----------------------------------------------------------------------------------
+# First-run compile time of each synthesis kernel (with its callees), one core of the CI class.
+_COMPILE_S = {k.membrane_hit: 2.5, k.metal_hit: 2.0, k.cymbal_hit: 2.0, k.clap_hit: 1.5, k.noise_hit: 1.5,
+              k.color_hit: 1.0, k.finish_hit: 0.5}
+
+
+def synth_kernels(kit: Kit, instruments) -> jit.Group:
+    """The synthesis kernels that building ``instruments`` of ``kit`` calls."""
+    kernels = {k.finish_hit: None}
+    for name in instruments:
+        voice = _voice(kit, name)
+        kernels[_BUILDERS[type(RECIPES[voice.model])][1]] = None
+        if any(voice.knob(knob, 0.0) for knob in COLOR_KNOBS):
+            kernels[k.color_hit] = None
+    return jit.Group("drum synthesis", tuple(kernels), sum(_COMPILE_S[kern] for kern in kernels))
+
+
+def _table_key(kit: Kit, instrument: str, sample_rate: int) -> str:
+    return diskcache.key("synth", _voice(kit, instrument), instrument, sample_rate, SYNTH_LAYER_VELOCITIES)
+
+
 @lru_cache(maxsize=256)
 def _synth_layers(kit, instrument: str, sample_rate: int):
-    out = []
-    for vel, bound in zip(SYNTH_LAYER_VELOCITIES, SYNTH_LAYER_BOUNDS, strict=True):
-        tables = [render_hit(kit, instrument, vel, v, sample_rate) for v in range(n_variants(kit, instrument))]
-        out.append((bound, tables, 1.0))
-    return out
+    name = _table_key(kit, instrument, sample_rate)
+    layers = diskcache.load(name)
+    if layers is None:
+        layers = [[render_hit(kit, instrument, vel, v, sample_rate) for v in range(n_variants(kit, instrument))]
+                  for vel in SYNTH_LAYER_VELOCITIES]
+        diskcache.save(name, layers)
+    return [(bound, tables, 1.0) for bound, tables in zip(SYNTH_LAYER_BOUNDS, layers, strict=True)]
 
 
 def voice_layers(kit: Kit, instrument: str, sample_rate: int) -> list:
@@ -975,8 +999,14 @@ def voice_layers(kit: Kit, instrument: str, sample_rate: int) -> list:
 
 
 def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
-    """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
+    """Tables of a synthesized kit for ``instruments`` (default: all), kept per voice in memory
+    and on disk (:mod:`groovebox.kits.diskcache`): only voices never built before run the
+    synthesis kernels."""
     wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))
-    layers = {name: _synth_layers(kit, name, int(sample_rate)) for name in wanted}
+    sr = int(sample_rate)
+    new = [name for name in wanted if not diskcache.exists(_table_key(kit, name, sr))]
+    if new:
+        jit.need(synth_kernels(kit, new))
+    layers = {name: _synth_layers(kit, name, sr) for name in wanted}
     pans = {name: voice.pan for name, voice in kit.voices.items()}
     return pack(kit.name, sample_rate, layers, pans=pans, room=kit.room)

@@ -107,7 +107,7 @@ def instrument(name: str) -> Instrument:
     """The :class:`Instrument` for a name, or an UnknownNameError suggesting close names."""
     found = INSTRUMENTS.get(name) if isinstance(name, str) else None
     if found is None:
-        raise UnknownNameError("instrument", str(name), INSTRUMENTS)
+        raise UnknownNameError("instrument", str(name), INSTRUMENTS, hint="see `groovebox instruments`")
     return found
 
 

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from groovebox.dsp import jit
 from groovebox.errors import GrooveboxError, UnknownNameError
 from groovebox.generators.arrange import arrange
 from groovebox.kits import kit_tables, pack
@@ -35,14 +36,17 @@ from groovebox.model.notes import Part, Progression
 from groovebox.model.options import RenderOptions
 from groovebox.model.patch import PATCH_FIELDS, PATCH_SIZE, make_patch, preset
 from groovebox.renderer.effects import make_effect
+from groovebox.renderer.engine import MIXER
 from groovebox.renderer.pattern import room_bus
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import (
+    NOTE_KERNELS,
     TICKS_PER_STEP,
     NoteProgram,
     PatternProgram,
     samples_per_tick,
 )
+from groovebox.renderer.voicepool import TONAL_VOICES
 
 __all__ = ["frames_per_quarter", "instrument_patch", "plan_arrangement", "plan_progression", "program",
            "ring_out_s"]
@@ -113,6 +117,7 @@ def program(arr: Arrangement, sample_rate: int):
     """
     if not isinstance(arr, Arrangement):
         raise GrooveboxError(f"expected an Arrangement, got {type(arr).__name__}")
+    jit.need(NOTE_KERNELS, TONAL_VOICES, MIXER)  # before anything compiles (drum synthesis)
     fpq = frames_per_quarter(arr, sample_rate)
     buses = [[make_effect("reverb", sample_rate, decay_s=arr.reverb_s, predelay_s=0.015, damping_hz=5500.0,
                           size=60.0, mix=100.0)]] if arr.reverb_s > 0 else []  # fmt: skip
@@ -124,6 +129,7 @@ def program(arr: Arrangement, sample_rate: int):
         steps = arr.drum_steps + (1 if arr.ending else 0)
         drum_options = RenderOptions(bpm=arr.drum_bpm, swing=arr.drum_swing, seed=arr.seed, sample_rate=sample_rate)
         sources.append(PatternProgram.build(pat, drum_options, end_step=steps))
+        jit.need(sources[-1].kernels)
         kit = kit_tables(arr.kit or pat.kit or "808", sample_rate, pat.instruments)
         # The kit's own room is one more bus after the shared reverb; only the drums send to it.
         room, room_send = room_bus(kit, sample_rate)

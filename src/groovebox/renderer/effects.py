@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from groovebox.dsp import effects as kernels
+from groovebox.dsp import jit
 from groovebox.errors import ParameterError
 from groovebox.model.effect import check_sample_rate, effect_kind, validate_effect_params
 
@@ -48,6 +49,7 @@ def make_effect(kind: int | str, sample_rate: float = 48000.0, **params) -> np.n
     ndarray, shape (effect_state_size(...),), float64
     """
     state = np.zeros(effect_state_size(kind, sample_rate, **params))
+    jit.need(kernels.EFFECT_GROUPS[kernels.EFFECT_NAMES.index(effect_kind(kind))])
     init_effect(state, kind, sample_rate, **params)
     return state
 

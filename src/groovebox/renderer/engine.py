@@ -24,46 +24,32 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp import limiter as _lim
-from groovebox.dsp.effects import effect_process
-from groovebox.dsp.rng import mix64
-from groovebox.dsp.tables import (
-    FADING,
-    FREE,
-    N_VF,
-    N_VI,
-    PLAYING,
-    VF_FADE,
-    VF_FADE_STEP,
-    VF_GAIN,
-    VF_POS,
-    VF_RATE,
-    VI_AGE,
-    VI_GROUP,
-    VI_INSTR,
-    VI_KIND,
-    VI_LEN,
-    VI_PATCH,
-    VI_START,
-    VI_STATE,
-    VI_TRACK,
-    play_table,
-)  # fmt: skip
-from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
+from groovebox.dsp.effects import E_KIND, EFFECT_GROUPS, EFFECT_KERNELS
+from groovebox.dsp.tables import N_VF, N_VI, VI_STATE
+from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program
 from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
+from groovebox.renderer.voicepool import (
+    DRUM_VOICES,
+    FADE_S,
+    TONAL_VOICES,
+    VOICE_RESERVE,
+    all_voices,
+    drum_voices,
+)
 
-FADE_S = 0.004  # choke / steal fade of a drum voice
-TONAL_STEAL_S = 0.02  # release time of a stolen tonal voice
-VK_TABLE, VK_TONAL = 0, 1  # voice kinds
 FADER_SMOOTH_S = 0.010  # track gain changes glide over ~10 ms
-VOICE_RESERVE = 8  # past n_voices - reserve sounding voices, the oldest starts fading
 
-# Track float fields
+# Track float fields: fader targets, the gains of the last sample mixed, and the glide toward
+# the targets (offsets at the anchor sample, the anchor, the targets it was set for; see _fader).
 TF_TARGET_L, TF_TARGET_R, TF_GAIN_L, TF_GAIN_R = 0, 1, 2, 3
-N_TF = 4
+TF_D_L, TF_D_R, TF_ANCHOR, TF_ANCHOR_TL, TF_ANCHOR_TR = 4, 5, 6, 7, 8
+N_TF = 9
+GLIDE_STEP = 64  # a gliding fader re-anchors at every multiple of this many mix samples
 
 
 class Engine:
@@ -128,8 +114,16 @@ class Engine:
         self.counters = np.zeros(2, np.int64)  # [0] voice age counter, [1] sounding voices
         self.fade_samples = max(1, round(FADE_S * self.sample_rate))
         self.fader_coeff = 1.0 - math.exp(-1.0 / (FADER_SMOOTH_S * self.sample_rate))
+        # (1 - coeff) ** j for j = 0 .. GLIDE_STEP, by repeated products (the same on every run)
+        self.glide_pow = np.ones(GLIDE_STEP + 1, np.float64)
+        for j in range(1, GLIDE_STEP + 1):
+            self.glide_pow[j] = self.glide_pow[j - 1] * (1.0 - self.fader_coeff)
+        self.fader_ramp = np.zeros((2, max_block), np.float32)
         self.program: Program | None = None
         self._kit_data = np.zeros(1, np.float32)
+        # Drum-only voice kernel until a program with notes arrives; from then on the kernel that
+        # also plays tonal voices (they may ring on after a switch back to drums).
+        self._tonal = False
         self.reset()
 
     # -- program -------------------------------------------------------------------------------
@@ -162,6 +156,19 @@ class Engine:
                 self.track_f[i, TF_GAIN_R] = gr
         self._kit_data = program.kit.data
         self.program = program
+        if program.note_sources:
+            self._tonal = True
+        jit.need(*self.kernel_groups(program))
+
+    def kernel_groups(self, program: Program) -> list[jit.Group]:
+        """The kernels rendering ``program`` calls: its sources', the voices it plays, the
+        mixer and limiter, and the effects it uses (nothing else is loaded or compiled)."""
+        groups = [TONAL_VOICES if self._tonal or program.note_sources else DRUM_VOICES, MIXER]
+        groups += [src.kernels for src in (*program.sources, *program.controls) if hasattr(src, "kernels")]
+        if program.buses:
+            groups.append(BUSES)
+        groups += [EFFECT_GROUPS[int(st[E_KIND])] for chain in (*program.buses, program.master) for st in chain]
+        return groups
 
     def mix_targets(self, program: Program) -> tuple[np.ndarray, np.ndarray]:
         """Fader targets (max_tracks, 2) float64 and mute flags (max_tracks,) int8 for
@@ -183,6 +190,8 @@ class Engine:
         if program is not None:
             self._kit_data = program.kit.data
             self.program = program
+            if program.note_sources:
+                self._tonal = True
             n = min(len(program.send_levels), self.max_tracks)
             self.track_send[:] = 0.0
             self.track_send[:n] = program.send_levels[:n]
@@ -200,6 +209,7 @@ class Engine:
         self.track_buf[:] = 0.0
         self.bus_buf[:] = 0.0
         self.track_used[:] = 0
+        self.track_f[:, TF_ANCHOR_TL:] = np.nan  # no glide anchored yet
         self.counters[:] = 0
         self.lim = _lim.limiter_state(self.sample_rate, self.ceiling_db, enabled=self.limiter_on)
         self.latency = _lim.latency_frames(self.lim[1])
@@ -297,10 +307,8 @@ class Engine:
             n_buses = len(prog.buses)
         else:
             kit, patches, patch_kind, n_buses = _EMPTY_KIT, _NO_PATCHES, _NO_PATCH_KIND, 0
-        mixer = prog.mixer if prog is not None else None
-        if mixer is not None:
-            # Voices into the tracks; the program's mixer takes it from there into self.mix.
-            _voices_core(
+        if self._tonal:
+            all_voices(
                 m, self._mix_pos, self.sample_rate,
                 ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
                 notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
@@ -310,264 +318,137 @@ class Engine:
                 kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
                 patches, patch_kind, self.track_buf, self.track_used, self.track_mute,
             )  # fmt: skip
+        else:
+            drum_voices(
+                m, self._mix_pos, ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+                self.vi, self.vf, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+                kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
+                kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
+                self.track_buf, self.track_used, self.track_mute,
+            )  # fmt: skip
+        mixer = prog.mixer if prog is not None else None
+        if mixer is not None:
+            # A song: the program's mixer takes the tracks from here into self.mix.
             mixer.process(self, m)
             for state in prog.master:
-                effect_process(self.mix[0], self.mix[1], 0, m, state)
+                EFFECT_KERNELS[int(state[E_KIND])](self.mix[0], self.mix[1], 0, m, state)
             _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
             self._mix_pos += m
             return
-        _render_core(
-            m, self._mix_pos, self.sample_rate,
-            ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
-            notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
-            notes.n, self._note_order,
-            self.vi, self.vf, self.vs, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
-            kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
-            kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
-            patches, patch_kind,
-            self.track_buf, self.track_f, self.track_used, self.track_mute, self.track_stereo,
-            self.track_send, self.fader_coeff, self.mix, self.bus_buf, n_buses,
-        )  # fmt: skip
+        _mix_tracks(m, self._mix_pos, self.track_buf, self.track_f, self.track_used, self.track_stereo,
+                    self.track_send, self.glide_pow, self.fader_ramp, self.mix, self.bus_buf, n_buses)
         if prog is not None:
             mix_l, mix_r = self.mix[0], self.mix[1]
             if n_buses:
                 for b, chain in enumerate(prog.buses):
                     bl, br = self.bus_buf[b, 0], self.bus_buf[b, 1]
                     for state in chain:
-                        effect_process(bl, br, 0, m, state)
+                        EFFECT_KERNELS[int(state[E_KIND])](bl, br, 0, m, state)
                 _add_buses(self.mix, self.bus_buf, n_buses, m)
             for state in prog.master:
-                effect_process(mix_l, mix_r, 0, m, state)
+                EFFECT_KERNELS[int(state[E_KIND])](mix_l, mix_r, 0, m, state)
         _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
         self._mix_pos += m
 
 
 @njit(cache=True)
-def _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate):
-    """Fade voice ``v`` out quickly (choke or steal): a table voice ramps down over
-    ``fade_samples``; a tonal voice gets a short forced release."""
-    if vi[v, VI_STATE] == PLAYING:
-        vi[v, VI_STATE] = FADING
-        if vi[v, VI_KIND] == VK_TABLE:
-            vf[v, VF_FADE] = 1.0
-            vf[v, VF_FADE_STEP] = 1.0 / fade_samples
-        else:
-            tonal_release(patch_kind[vi[v, VI_PATCH]], vs[v], TONAL_STEAL_S, sample_rate)
+def _fader(track_f, t, pos, m, pw, ramp_l, ramp_r, fill):
+    """Track ``t``'s fader gains for mix samples ``pos .. pos + m - 1``, into ``ramp_l/r[:m]``
+    as float32 when ``fill``; advances its glide.
+
+    A fader glides toward its target exponentially (time constant FADER_SMOOTH_S): the gain at
+    sample n is ``target + d * pw[n - a + 1]`` with ``pw[j] = (1 - coeff) ** j`` and ``d`` the
+    offset at the anchor ``a``: where the target last changed or, at the latest, the last
+    multiple of GLIDE_STEP. Anchors fall on the same samples whatever the block size, so the
+    glide does too, and within a stretch the gains are a closed form (the loop vectorises).
+    Within 1e-6 of its target a fader snaps to it and stops gliding.
+    """
+    tl = track_f[t, TF_TARGET_L]
+    tr = track_f[t, TF_TARGET_R]
+    if track_f[t, TF_ANCHOR_TL] != tl or track_f[t, TF_ANCHOR_TR] != tr:  # a new target (or none yet)
+        track_f[t, TF_D_L] = track_f[t, TF_GAIN_L] - tl
+        track_f[t, TF_D_R] = track_f[t, TF_GAIN_R] - tr
+        track_f[t, TF_ANCHOR] = pos
+        track_f[t, TF_ANCHOR_TL] = tl
+        track_f[t, TF_ANCHOR_TR] = tr
+    dl = track_f[t, TF_D_L]
+    dr = track_f[t, TF_D_R]
+    a = np.int64(track_f[t, TF_ANCHOR])
+    k = 0
+    while k < m:
+        n = pos + k
+        step_end = (n // GLIDE_STEP + 1) * GLIDE_STEP
+        e = min(pos + m, step_end)
+        if fill:
+            w = pw[n - a + 1 : e - a + 1]
+            rl = ramp_l[k : e - pos]
+            rr = ramp_r[k : e - pos]
+            for i in range(e - n):
+                x = dl * w[i]
+                y = dr * w[i]
+                rl[i] = np.float32(tl if abs(x) < 1e-6 else tl + x)
+                rr[i] = np.float32(tr if abs(y) < 1e-6 else tr + y)
+        if e == step_end:  # re-anchor: d becomes the offset of the last sample before it
+            dl *= pw[step_end - a]
+            dr *= pw[step_end - a]
+            dl = 0.0 if abs(dl) < 1e-6 else dl
+            dr = 0.0 if abs(dr) < 1e-6 else dr
+            a = step_end
+        k = e - pos
+    j = pos + m - a  # the last sample's exponent (0 right after a re-anchor: d is its offset)
+    x = dl * pw[j]
+    y = dr * pw[j]
+    track_f[t, TF_GAIN_L] = tl if abs(x) < 1e-6 else tl + x
+    track_f[t, TF_GAIN_R] = tr if abs(y) < 1e-6 else tr + y
+    track_f[t, TF_D_L] = dl
+    track_f[t, TF_D_R] = dr
+    track_f[t, TF_ANCHOR] = a
 
 
 @njit(cache=True)
-def _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate):
-    """A free voice slot. Past the soft limit the oldest playing voice starts fading; when no
-    slot is free the quietest fading voice (else the oldest) is reused."""
-    n_voices = vi.shape[0]
-    sounding = 0
-    oldest = -1
-    for v in range(n_voices):
-        st = vi[v, VI_STATE]
-        if st == FREE:
-            continue
-        sounding += 1
-        if st == PLAYING and (oldest < 0 or vi[v, VI_AGE] < vi[oldest, VI_AGE]):
-            oldest = v
-    if sounding >= soft_limit and oldest >= 0:
-        _start_fade(vi, vf, vs, patch_kind, oldest, fade_samples, sample_rate)
-    for v in range(n_voices):
-        if vi[v, VI_STATE] == FREE:
-            return v
-    slot = -1
-    best = 2.0
-    for v in range(n_voices):
-        if vi[v, VI_STATE] == FADING and vi[v, VI_KIND] == VK_TABLE and vf[v, VF_FADE] < best:
-            best = vf[v, VF_FADE]
-            slot = v
-    if slot < 0:
-        slot = 0
-        for v in range(n_voices):
-            if vi[v, VI_AGE] < vi[slot, VI_AGE]:
-                slot = v
-    return slot
-
-
-@njit(cache=True)
-def _trigger_drum(
-    sample, track, instr, vel, vi, vf, vs, counters, fade_samples, soft_limit, sample_rate,
-    layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len, var_gain,
-    rate, choke, poly, patch_kind, track_mute,
-):  # fmt: skip
-    if track_mute[track] != 0 or layer_count[instr] == 0:
-        return
-    group = choke[instr]
-    # Choke: a hat silences a ringing open hat; a drum cuts its own previous hit.
-    for v in range(vi.shape[0]):
-        if vi[v, VI_STATE] == PLAYING and vi[v, VI_KIND] == VK_TABLE:
-            if (group != 0 and vi[v, VI_GROUP] == group) or (
-                poly[instr] == 0 and vi[v, VI_INSTR] == instr and vi[v, VI_TRACK] == track
-            ):
-                _start_fade(vi, vf, vs, patch_kind, v, fade_samples, sample_rate)
-    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
-    lf = layer_first[instr]
-    layer = lf + layer_count[instr] - 1
-    for k in range(lf, lf + layer_count[instr]):
-        if vel <= layer_max_vel[k]:
-            layer = k
-            break
-    nv = var_count[layer]
-    var = var_first[layer] + int(mix64(sample) % np.uint64(nv)) if nv > 1 else var_first[layer]
-    vi[slot, VI_STATE] = PLAYING
-    vi[slot, VI_KIND] = VK_TABLE
-    vi[slot, VI_TRACK] = track
-    vi[slot, VI_INSTR] = instr
-    vi[slot, VI_PATCH] = 0
-    vi[slot, VI_START] = var_start[var]
-    vi[slot, VI_LEN] = var_len[var]
-    vi[slot, VI_AGE] = counters[0]
-    vi[slot, VI_GROUP] = group
-    counters[0] += 1
-    vf[slot, VF_POS] = 0.0
-    vf[slot, VF_RATE] = rate[instr]
-    vf[slot, VF_GAIN] = (max(vel, 0.0) ** 1.5) * var_gain[var]  # drumkit.VELOCITY_EXPONENT
-    vf[slot, VF_FADE] = 1.0
-    vf[slot, VF_FADE_STEP] = 0.0
-
-
-@njit(cache=True)
-def _trigger_note(track, patch, vel, pitch_hz, dur, seed, vi, vf, vs, counters, fade_samples,
-                  soft_limit, sample_rate, patches, patch_kind, track_mute):
-    if track_mute[track] != 0:
-        return
-    slot = _allocate(vi, vf, vs, patch_kind, fade_samples, soft_limit, sample_rate)
-    vi[slot, VI_STATE] = PLAYING
-    vi[slot, VI_KIND] = VK_TONAL
-    vi[slot, VI_TRACK] = track
-    vi[slot, VI_INSTR] = -1
-    vi[slot, VI_PATCH] = patch
-    vi[slot, VI_GROUP] = 0
-    vi[slot, VI_AGE] = counters[0]
-    counters[0] += 1
-    vs[slot, :] = 0.0
-    tonal_start(patch_kind[patch], vs[slot], patches[patch], pitch_hz, vel, dur, sample_rate, seed)
-
-
-@njit(cache=True)
-def _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, a, b, sample_rate):
-    for v in range(vi.shape[0]):
-        if vi[v, VI_STATE] == FREE:
-            continue
-        t = vi[v, VI_TRACK]
-        track_used[t] = 1
-        if vi[v, VI_KIND] == VK_TABLE:
-            play_table(vi, vf, v, data, track_buf[t, 0], a, b)
-        else:
-            p = vi[v, VI_PATCH]
-            if tonal_render(patch_kind[p], vs[v], patches[p], track_buf[t, 0], track_buf[t, 1], a, b, sample_rate) == 0:
-                vi[v, VI_STATE] = FREE
-
-
-@njit(cache=True, inline="always")
-def _glide(gain, target, coeff):
-    """One sample of a fader's one-pole glide toward ``target``, snapping when within 1e-6
-    (per sample, not per block, so the glide is the same for any block size)."""
-    gain += (target - gain) * coeff
-    return target if abs(gain - target) < 1e-6 else gain
-
-
-@njit(cache=True)
-def _sort_by_sample(samples, n, order):
-    # Stable insertion sort: a block holds few events.
-    for i in range(n):
-        order[i] = i
-    for i in range(1, n):
-        k = order[i]
-        s = samples[k]
-        j = i - 1
-        while j >= 0 and samples[order[j]] > s:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = k
-
-
-@njit(cache=True)
-def _render_core(
-    m, block_start, sample_rate,
-    ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
-    nt_sample, nt_track, nt_patch, nt_vel, nt_pitch, nt_dur, nt_seed, n_notes, note_order,
-    vi, vf, vs, counters, fade_samples, soft_limit,
-    data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
-    var_gain, rate, choke, poly, patches, patch_kind,
-    track_buf, track_f, track_used, track_mute, track_stereo, track_send, fader_coeff,
-    mix, bus_buf, n_buses,
-):  # fmt: skip
-    _sort_by_sample(ev_sample, n_ev, order)
-    _sort_by_sample(nt_sample, n_notes, note_order)
-    seg = 0
-    i = 0
-    j = 0
-    while i < n_ev or j < n_notes:
-        # Hits before notes on the same sample; each in its source order.
-        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
-            e = order[i]
-            off = ev_sample[e] - block_start
-        else:
-            e = note_order[j]
-            off = nt_sample[e] - block_start
-        if off > seg:
-            _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, off, sample_rate)
-            seg = off
-        if j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]]):
-            _trigger_drum(
-                ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, vs, counters,
-                fade_samples, soft_limit, sample_rate, layer_first, layer_count, layer_max_vel,
-                var_first, var_count, var_start, var_len, var_gain, rate, choke, poly, patch_kind,
-                track_mute,
-            )  # fmt: skip
-            i += 1
-        else:
-            _trigger_note(
-                nt_track[e], nt_patch[e], nt_vel[e], nt_pitch[e], nt_dur[e], nt_seed[e], vi, vf, vs,
-                counters, fade_samples, soft_limit, sample_rate, patches, patch_kind, track_mute,
-            )  # fmt: skip
-            j += 1
-    if m > seg:
-        _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
-    # Tracks through their faders into the master and the effect sends.
-    ml = mix[0]
-    mr = mix[1]
+def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send, glide_pow, fader_ramp, mix,
+                bus_buf, n_buses):
+    """Tracks through their faders into the master and the effect sends; empties the track
+    buffers for the next block."""
+    # Every row is sliced to the block ([:m]) before its loop: the loops then vectorise (on
+    # whole rows Numba's index handling kept them scalar, 3.5x slower).
+    ml = mix[0, :m]
+    mr = mix[1, :m]
     for k in range(m):
         ml[k] = 0.0
         mr[k] = 0.0
     for b in range(n_buses):
+        bl = bus_buf[b, 0, :m]
+        br = bus_buf[b, 1, :m]
         for k in range(m):
-            bus_buf[b, 0, k] = 0.0
-            bus_buf[b, 1, k] = 0.0
+            bl[k] = 0.0
+            br[k] = 0.0
     for t in range(track_buf.shape[0]):
         tl = track_f[t, 0]
         tr = track_f[t, 1]
         gl = track_f[t, 2]
         gr = track_f[t, 3]
+        settled = gl == tl and gr == tr
         if track_used[t] == 0:
-            # A silent track still glides sample by sample, so its fader is where it would be
-            # whatever the block size.
-            if gl != tl or gr != tr:
-                for _ in range(m):
-                    gl = _glide(gl, tl, fader_coeff)
-                    gr = _glide(gr, tr, fader_coeff)
-                track_f[t, 2] = gl
-                track_f[t, 3] = gr
+            # A silent track's fader still glides, so it is where it would be whatever the block size.
+            if not settled:
+                _fader(track_f, t, pos, m, glide_pow, fader_ramp[0], fader_ramp[1], False)
             continue
-        b0 = track_buf[t, 0]
-        b1 = track_buf[t, 1]
+        b0 = track_buf[t, 0, :m]
+        b1 = track_buf[t, 1, :m]
         stereo = track_stereo[t] != 0
-        sends = False
+        n_sends = 0
+        send_bus = 0
         for b in range(n_buses):
             if track_send[t, b] != 0.0:
-                sends = True
+                n_sends += 1
+                send_bus = b
         # Mixing is float32 arithmetic throughout (gains rounded to float32 once per sample):
         # twice the SIMD width of double, and every path below computes a settled fader's
         # samples identically, so the result does not depend on where a block starts.
         gl32 = np.float32(gl)
         gr32 = np.float32(gr)
-        settled = gl == tl and gr == tr
-        if settled and not sends:
+        if settled and n_sends == 0:
             # The common case: fixed fader, no sends; mono tracks read one channel.
             if stereo:
                 for k in range(m):
@@ -580,6 +461,32 @@ def _render_core(
                     x = b0[k]
                     ml[k] += gl32 * x
                     mr[k] += gr32 * x
+                    b0[k] = 0.0
+        elif settled and n_sends == 1:
+            # A fixed fader and one send (a reverb bus): the products of the general path
+            # below in one pass over the track instead of three.
+            s = np.float32(track_send[t, send_bus])
+            bl = bus_buf[send_bus, 0, :m]
+            br = bus_buf[send_bus, 1, :m]
+            if stereo:
+                for k in range(m):
+                    yl = gl32 * b0[k]
+                    yr = gr32 * b1[k]
+                    ml[k] += yl
+                    mr[k] += yr
+                    bl[k] += s * yl
+                    br[k] += s * yr
+                    b0[k] = 0.0
+                    b1[k] = 0.0
+            else:
+                for k in range(m):
+                    x = b0[k]
+                    yl = gl32 * x
+                    yr = gr32 * x
+                    ml[k] += yl
+                    mr[k] += yr
+                    bl[k] += s * yl
+                    br[k] += s * yr
                     b0[k] = 0.0
         else:
             # Post-fader signal goes back into the track buffer (left, right) for the sends.
@@ -603,24 +510,32 @@ def _render_core(
                         mr[k] += yr
                         b0[k] = yl
                         b1[k] = yr
-            for k in range(m if not settled else 0):
-                gl = _glide(gl, tl, fader_coeff)
-                gr = _glide(gr, tr, fader_coeff)
-                xl = b0[k]
-                xr = b1[k] if stereo else xl
-                yl = np.float32(gl) * xl
-                yr = np.float32(gr) * xr
-                ml[k] += yl
-                mr[k] += yr
-                b0[k] = yl
-                b1[k] = yr
-            track_f[t, 2] = gl
-            track_f[t, 3] = gr
+            else:
+                _fader(track_f, t, pos, m, glide_pow, fader_ramp[0], fader_ramp[1], True)
+                rl = fader_ramp[0, :m]
+                rr = fader_ramp[1, :m]
+                if stereo:
+                    for k in range(m):
+                        yl = rl[k] * b0[k]
+                        yr = rr[k] * b1[k]
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
+                else:
+                    for k in range(m):
+                        x = b0[k]
+                        yl = rl[k] * x
+                        yr = rr[k] * x
+                        ml[k] += yl
+                        mr[k] += yr
+                        b0[k] = yl
+                        b1[k] = yr
             for b in range(n_buses):
                 s = np.float32(track_send[t, b])
                 if s != 0.0:
-                    bl = bus_buf[b, 0]
-                    br = bus_buf[b, 1]
+                    bl = bus_buf[b, 0, :m]
+                    br = bus_buf[b, 1, :m]
                     for k in range(m):
                         bl[k] += s * b0[k]
                         br[k] += s * b1[k]
@@ -631,57 +546,15 @@ def _render_core(
 
 
 @njit(cache=True)
-def _voices_core(
-    m, block_start, sample_rate,
-    ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
-    nt_sample, nt_track, nt_patch, nt_vel, nt_pitch, nt_dur, nt_seed, n_notes, note_order,
-    vi, vf, vs, counters, fade_samples, soft_limit,
-    data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
-    var_gain, rate, choke, poly, patches, patch_kind, track_buf, track_used, track_mute,
-):  # fmt: skip
-    """The first half of :func:`_render_core` alone: start this block's events on their samples
-    and render the voices into the track buffers (a program's mixer mixes them)."""
-    _sort_by_sample(ev_sample, n_ev, order)
-    _sort_by_sample(nt_sample, n_notes, note_order)
-    seg = 0
-    i = 0
-    j = 0
-    while i < n_ev or j < n_notes:
-        drum = j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]])
-        if drum:
-            e = order[i]
-            off = ev_sample[e] - block_start
-        else:
-            e = note_order[j]
-            off = nt_sample[e] - block_start
-        if off > seg:
-            _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, off, sample_rate)
-            seg = off
-        if drum:
-            _trigger_drum(
-                ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, vs, counters,
-                fade_samples, soft_limit, sample_rate, layer_first, layer_count, layer_max_vel,
-                var_first, var_count, var_start, var_len, var_gain, rate, choke, poly, patch_kind,
-                track_mute,
-            )  # fmt: skip
-            i += 1
-        else:
-            _trigger_note(
-                nt_track[e], nt_patch[e], nt_vel[e], nt_pitch[e], nt_dur[e], nt_seed[e], vi, vf, vs,
-                counters, fade_samples, soft_limit, sample_rate, patches, patch_kind, track_mute,
-            )  # fmt: skip
-            j += 1
-    if m > seg:
-        _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
-
-
-@njit(cache=True)
 def _add_buses(mix, bus_buf, n_buses, m):
     for b in range(n_buses):
         for k in range(m):
             mix[0, k] += bus_buf[b, 0, k]
             mix[1, k] += bus_buf[b, 1, k]
 
+
+MIXER = jit.Group("mixer and limiter", (_mix_tracks, _lim.limit), 1.5)
+BUSES = jit.Group("effect buses", (_add_buses,), 0.1)
 
 _EMPTY_KIT: KitTables = pack("empty", 0, {})
 _NO_PATCHES = np.zeros((1, PATCH_SIZE), np.float64)

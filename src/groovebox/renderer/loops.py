@@ -33,6 +33,7 @@ from fractions import Fraction
 import numpy as np
 from numba import njit
 
+from groovebox.dsp import jit
 from groovebox.dsp.rng import hash_unit
 from groovebox.errors import SoundscapeError
 from groovebox.model.loop import Loop, midi_to_hz
@@ -173,6 +174,11 @@ class LoopSource:
             loops=loops,
         )
 
+    @property
+    def kernels(self) -> jit.Group:
+        """The kernels :meth:`query_notes` calls."""
+        return LOOP_KERNELS
+
     def query_notes(self, start: int, stop: int, buf) -> None:
         """Append the notes whose onsets fall in samples [start, stop) to ``buf`` (a NoteBuffer)."""
         buf.n = _loop_events(
@@ -268,3 +274,6 @@ def _loop_events(
                 n += 1
             k += 1
     return n
+
+
+LOOP_KERNELS = jit.Group("loop sequencer", (_loop_events,), 1.5)

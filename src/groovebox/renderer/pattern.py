@@ -12,6 +12,7 @@ import dataclasses
 import math
 from fractions import Fraction
 
+from groovebox.dsp import jit
 from groovebox.errors import UnknownNameError
 from groovebox.formats.drum_grid import quarters_per_beat
 from groovebox.formats.midi.drums import DrumNotes
@@ -21,8 +22,10 @@ from groovebox.model.instruments import GM_NOTES
 from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
 from groovebox.renderer.effects import make_effect
+from groovebox.renderer.engine import MIXER
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import TICKS_PER_STEP, PatternProgram, events, samples_per_tick
+from groovebox.renderer.voicepool import DRUM_VOICES
 
 __all__ = ["DEFAULT_KIT", "drum_notes", "midi_resolution", "pattern_program", "plan_pattern", "room_bus"]
 
@@ -48,6 +51,9 @@ def pattern_program(pattern: Pattern, options: RenderOptions | None = None, *, e
         if unknown:
             raise UnknownNameError(what, sorted(unknown)[0], pattern.instruments)
     prog = PatternProgram.build(pattern, o, end_step=end_step)
+    # Before the kit is built (which may compile drum synthesis on a first run), so a first run
+    # announces everything a pattern render compiles at once.
+    jit.need(prog.kernels, DRUM_VOICES, MIXER)
     kit = o.kit if o.kit is not None else (pattern.kit or DEFAULT_KIT)
     tables = kit_tables(kit, o.sample_rate, pattern.instruments)
     buses, sends = room_bus(tables, o.sample_rate)

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp.rng import hash_normal, hash_unit
 from groovebox.errors import GrooveboxError
 from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
@@ -210,6 +211,11 @@ class PatternProgram:
             return -1
         # Swing, nudge and ratchets keep a hit within 2 steps of its step's start.
         return self.step_to_sample(self.end_step + 2) + self.lead_samples
+
+    @property
+    def kernels(self) -> jit.Group:
+        """The kernels :meth:`query` calls (so a first run can say it compiles them)."""
+        return PATTERN_KERNELS
 
     def query(self, start: int, stop: int, buf: EventBuffer, kind: int = 0) -> None:
         """Append the events whose onsets fall in samples [start, stop) to ``buf``."""
@@ -417,6 +423,11 @@ class NoteProgram:
         if self.loop_frames and len(self.start) and self.start[-1] >= self.loop_frames:
             raise GrooveboxError(f"a note starts at frame {self.start[-1]}, past the loop length {self.loop_frames}")
 
+    @property
+    def kernels(self) -> jit.Group:
+        """The kernels :meth:`query_notes` calls."""
+        return NOTE_KERNELS
+
     def query_notes(self, start: int, stop: int, buf: NoteBuffer) -> None:
         """Append the notes whose onsets fall in samples [start, stop) to ``buf``."""
         buf.n = _note_events(
@@ -459,3 +470,7 @@ def _note_events(
             ev_seed[n] = n_seed[k] + c * 7919
             n += 1
     return n
+
+
+PATTERN_KERNELS = jit.Group("pattern sequencer", (_pattern_events,), 1.0)
+NOTE_KERNELS = jit.Group("note sequencer", (_note_events,), 0.5)

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 from groovebox import checks
+from groovebox.dsp import jit
 from groovebox.dsp.rng import hash_unit
 from groovebox.errors import SoundscapeError
 from groovebox.kits import kit_tables, placement
@@ -37,9 +38,11 @@ from groovebox.model.options import RenderOptions
 from groovebox.model.patch import PATCH_FIELDS, PATCH_RANGES, PATCH_SIZE
 from groovebox.model.soundscape import LFO, Soundscape
 from groovebox.renderer.effects import make_effect, update_effect
-from groovebox.renderer.loops import LoopSource
+from groovebox.renderer.engine import MIXER
+from groovebox.renderer.loops import LOOP_KERNELS, LoopSource
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import PatternProgram
+from groovebox.renderer.voicepool import TONAL_VOICES
 
 TIMBRE_ROWS = 5  # patch rows per loop whose tone colour drifts
 N_VOICES = 96  # a soundscape's voice pool: long releases and reverb-length notes overlap
@@ -209,6 +212,11 @@ class Evolution:
             self.value, track_f, track_mute, track_send, patches,
         )  # fmt: skip
 
+    @property
+    def kernels(self) -> jit.Group:
+        """The kernels :meth:`control` calls."""
+        return EVOLVE_KERNELS
+
     def control(self, engine, frame: int) -> None:
         """Called by the engine at every control tick (absolute frame ``frame``)."""
         prog = engine.program
@@ -239,6 +247,7 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
     """
     sr = checks.sample_rate(sample_rate)
     seed = scape.seed if seed is None else checks.seed(seed, error=SoundscapeError)
+    jit.need(LOOP_KERNELS, TONAL_VOICES, MIXER)  # before anything compiles (drum synthesis)
     bus_names = list(scape.buses)
     bus_index = {b: i for i, b in enumerate(bus_names)}
 
@@ -405,3 +414,6 @@ def plan_soundscape(scape: Soundscape, options: RenderOptions | None = None) -> 
     program.events_end = frames
     return RenderPlan(program, frames, tail=False, keep_partial=True,
                       engine_options={"n_voices": N_VOICES}, label=scape.name, fade_frames=fade_frames)
+
+
+EVOLVE_KERNELS = jit.Group("soundscape evolution", (_evolve,), 0.8)
