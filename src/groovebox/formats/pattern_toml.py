@@ -1,8 +1,9 @@
 """Pattern files: TOML in, TOML out, errors with file, line, column and field.
 
-tomllib parses; this module checks the parsed values against the format of patterns/README.md
-and, when something is wrong, finds where in the text the offending field is so the message
-can point at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) == p``.
+tomllib parses (after :mod:`groovebox.formats.tomltext` has bounded the size and nesting);
+this module checks the parsed values against the format of patterns/README.md and, when
+something is wrong, finds where in the text the offending field is so the message can point
+at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) == p``.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from groovebox.errors import PatternError
+from groovebox.errors import GrooveboxTypeError, PatternError
+from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
+from groovebox.formats.files import read_regular, size_text
+from groovebox.formats.tomltext import MAX_TOML_BYTES
 from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
 REQUIRED = ("name", "genre", "bpm", "signature", "steps_per_beat", "swing", "description")
 OPTIONAL = ("tags", "kit", "variation_of", "record", "source")
 TRACK_KEYS = ("grid", "chance", "ratchet", "flam", "nudge", "gain_db", "pan")
 
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _KEY_LINE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*""")
 _TABLE_LINE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 
@@ -111,14 +113,12 @@ def loads(text: str, path: str | Path | None = None, pattern_id: str | None = No
         With file, line, column and field of the first problem.
     """
     path_s = None if path is None else str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POS.search(msg)
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
-        msg = _TOML_POS.sub("", msg).strip()
-        raise PatternError(f"not valid TOML: {msg}", path=path_s, line=line, column=col) from None
+    if not isinstance(text, str):
+        raise GrooveboxTypeError(f"pattern TOML: expected text (str), got {type(text).__name__}")
+    if len(text) > MAX_TOML_BYTES:
+        raise PatternError(f"{len(text):,} characters is over the limit of {size_text(MAX_TOML_BYTES)} "
+                           f"for a pattern file", path=path_s)
+    data = tomltext.loads(text, path_s, lambda line, col, msg: PatternError(msg, path=path_s, line=line, column=col))
     loc = _Located(text, path_s)
     try:
         return _from_data(data, loc, path_s, pattern_id)
@@ -200,10 +200,7 @@ def _track(instrument: str, value: object) -> Track:
 def load(path: str | Path, pattern_id: str | None = None) -> Pattern:
     """Read a pattern file (see :func:`loads`)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PatternError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    raw = read_regular(path, MAX_TOML_BYTES, "pattern file", PatternError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
