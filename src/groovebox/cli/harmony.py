@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from groovebox.cli import seed_arg
 from groovebox.errors import GrooveboxError
 
 BASS_CHOICES = ("auto", "roots", "root_fifth", "root-fifth", "walking", "kick")
@@ -59,7 +60,7 @@ def _add_arrangement_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arp", nargs="?", const="up", choices=ARP_CHOICES, metavar="DIRECTION",
                    help="add an arpeggio: up, down, updown or random (alone: up)")
     p.add_argument("--melody", action="store_true", help="add a seeded melody")
-    p.add_argument("--seed", type=int, default=0, help="seed for melody, walking bass, drums (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed for melody, walking bass, drums (default 0)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz for audio output (default 48000)")
     p.add_argument("-o", "--output", help="write .wav/.flac/.mid/.musicxml (default: print the chords)")
 
