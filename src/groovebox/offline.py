@@ -12,16 +12,15 @@ Files are streamed block by block (memory does not grow with duration) and writt
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from groovebox import checks
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxTypeError
+from groovebox.formats.atomic import deferred_signals
 from groovebox.io.audio import Audio
 from groovebox.io.wav import AudioWriter
 from groovebox.model.options import split_options
@@ -90,7 +89,7 @@ def render(
     opts, extra = split_options(**options)
     block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
     if path is not None and not isinstance(path, str | os.PathLike):
-        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+        raise GrooveboxTypeError(f"path: expected a file name, got {path!r}")
     the_plan = plan(source, opts, **extra)
     engine = Engine(opts.sample_rate, max_block=block_frames, **(the_plan.engine_options or {}))
     engine.load(the_plan.program)
@@ -213,71 +212,56 @@ class _Progress:
 def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
                     progress: bool | None) -> Path:
     sr = engine.sample_rate
-    writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
-    try:
-        _write_blocks(engine, plan, writer, block_frames, progress, path)
-    except KeyboardInterrupt:
-        if writer.partial:
-            raise PartialRender(path, writer.frames, sr) from None
-        raise
+    # Ctrl-C and SIGTERM only set `signals.stop` while the file is open: the loop stops at the
+    # next block and the file is finished (kept shorter, or removed) before the interruption is
+    # raised, so no second signal can land inside the clean-up (see formats.atomic).
+    with deferred_signals() as signals:
+        writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
+        try:
+            _write_blocks(engine, plan, writer, block_frames, progress, path, signals)
+        except _Stopped:
+            pass  # the writer removed its file
+    if signals.stop:
+        signals.deliver(PartialRender(path, writer.frames, sr) if writer.partial else None)
     return path
 
 
-def _write_deferring_signals(writer, block: np.ndarray) -> None:
-    """Write with Ctrl-C and SIGTERM held back until the block is written and counted.
-
-    A KeyboardInterrupt raised inside the file module's write (just after the bytes went out,
-    before they were counted) would leave the data and the length in the file's header out of
-    step, and the kept file would lose its last blocks, fade included. So while writing, the
-    two signals are only noted; afterwards the original handler gets them.
-    """
-    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
-        writer.write(block)
-        return
-    caught: list[int] = []
-    deferred = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in deferred}
-    try:
-        writer.write(block)
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if caught:
-        handler = previous[caught[0]]
-        if callable(handler):
-            handler(caught[0], None)
-        elif handler == signal.SIG_DFL:
-            os.kill(os.getpid(), caught[0])
+class _Stopped(Exception):
+    """Raised inside the writer to make it remove its file when an interrupted render keeps nothing."""
 
 
-def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path) -> None:
+def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path,
+                  signals) -> None:
     sr = engine.sample_rate
     buf = np.empty((2, block_frames, 2), np.float32)
     with writer, _Progress(progress, plan.frames, sr, plan.label or path.name) as bar:
         # A render that keeps its file when interrupted holds the last rendered block back, so
         # the file can end in a short fade instead of a click.
         held = None
-        try:
-            done = 0
-            for i, m in enumerate(_blocks(plan.frames, block_frames)):
-                block = engine.render_block(m, buf[i % 2, :m])
-                if not plan.tail:
-                    _end_fade(block, done, plan.frames, plan, sr)
-                done += m
-                if plan.keep_partial:
-                    ready, held = held, block
-                    if ready is not None:
-                        _write_deferring_signals(writer, ready)
-                else:
-                    writer.write(block)
-                bar.update(done)
-            if held is not None:
-                ready, held = held, None
-                _write_deferring_signals(writer, ready)
-            for block in _tail_blocks(engine, plan, block_frames):
+        done = 0
+        for i, m in enumerate(_blocks(plan.frames, block_frames)):
+            if signals.stop:
+                break
+            block = engine.render_block(m, buf[i % 2, :m])
+            if not plan.tail:
+                _end_fade(block, done, plan.frames, plan, sr)
+            done += m
+            if plan.keep_partial:
+                ready, held = held, block
+                if ready is not None:
+                    writer.write(ready)
+            else:
                 writer.write(block)
-        except KeyboardInterrupt:
-            if plan.keep_partial and held is not None:
+            bar.update(done)
+        if signals.stop:
+            if not plan.keep_partial or held is None:  # nothing worth keeping
+                raise _Stopped
+            if held is not None:
                 _fade_out(held, round(INTERRUPT_FADE_S * sr))
                 writer.write(held)
-            raise
+            writer.partial = True
+            return
+        if held is not None:
+            writer.write(held)
+        for block in _tail_blocks(engine, plan, block_frames):  # at most MAX_TAIL_S: always finished
+            writer.write(block)
