@@ -91,10 +91,10 @@ def test_full_disk_leaves_no_file(tiny_disk):
     assert list(tiny_disk.iterdir()) == []
 
 
-def _start_long_render(tmp_path, target):
+def _start_long_render(tmp_path, target, loudness="off"):
     return subprocess.Popen(
         [sys.executable, "-m", "groovebox", "render", "rock/straight-eighths", "-o", str(target),
-         "--seconds", "86000"],
+         "--seconds", "86000", "--loudness", loudness],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -117,6 +117,20 @@ def test_interrupted_render_leaves_no_file(tmp_path, sig):
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "groovebox: interrupted" and "Traceback" not in err
     assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_mastered_render_leaves_no_file(tmp_path, sig):
+    # A mastered render measures the whole timeline first: interrupted there, nothing exists yet.
+    target = tmp_path / "out" / "long.wav"
+    proc = _start_long_render(tmp_path, target, loudness="-14")
+    time.sleep(4.0)
+    assert proc.poll() is None
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "groovebox: interrupted" and "Traceback" not in err
+    assert not target.exists() and (not target.parent.exists() or list(target.parent.iterdir()) == [])
 
 
 _MEMORY_PROBE = """

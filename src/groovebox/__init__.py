@@ -56,6 +56,14 @@ _LAZY = {
     "Drums": "groovebox.model.soundscape:Drums",
     "ambient": "groovebox.generators.ambient",
     "viz": "groovebox.viz",
+    "Song": "groovebox.model.song:Song",
+    "SongPart": "groovebox.model.song:SongPart",
+    "Section": "groovebox.model.song:Section",
+    "read_song": "groovebox.formats.song_toml:load",
+    "write_song": "groovebox.formats.song_toml:save",
+    "new_song": "groovebox.generators.templates:new_song",
+    "song_from_loop": "groovebox.generators.song_from_loop:song_from_loop",
+    "working_title": "groovebox.generators.titles:working_title",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

@@ -41,9 +41,12 @@ from groovebox.model.arrangement import Arrangement
 from groovebox.model.notes import Note, Part, Progression
 from groovebox.model.options import RenderOptions, split_options
 from groovebox.model.pattern import Pattern
+from groovebox.model.song import Song
 from groovebox.model.soundscape import Soundscape
 
-__all__ = ["MIDI_SUFFIXES", "MUSICXML_SUFFIXES", "export", "write_arrangement_midi"]
+__all__ = ["MIDI_SUFFIXES", "MUSICXML_SUFFIXES", "SONG_MIDI_TPB", "export", "song_midi", "write_arrangement_midi",
+           "write_song_midi"]
+SONG_MIDI_TPB = 2400  # a sixteenth is 600 ticks: the drum sequencer's own step, so swing is exact
 
 MIDI_SUFFIXES = (".mid", ".midi")
 MUSICXML_SUFFIXES = (".musicxml", ".xml")
@@ -52,7 +55,7 @@ _NOTE_CHUNK = 8192  # soundscape notes are gathered in windows of at most this m
 
 
 def export(source, path: str | os.PathLike, *, subtype: str | None = None, progress: bool | None = None,
-           **options) -> Path:
+           loudness: float | str | None = None, **options) -> Path:
     """Write ``source`` to ``path``; the suffix picks the format (see the module docstring).
 
     Parameters
@@ -65,6 +68,8 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
         Audio sample format (``"16"``, ``"24"``, ``"float"``).
     progress : bool, optional
         A progress bar for long audio renders.
+    loudness : float or "off", optional
+        Audio only: master to this loudness in LUFS (see :func:`groovebox.offline.render`).
     **options
         :class:`~groovebox.model.options.RenderOptions` fields (``bars``, ``bpm``, ``kit``,
         ``seed``...), as for ``gb.render``; a bare progression also takes ``gb.arrange``
@@ -84,7 +89,9 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
     if suffix in FORMATS:
         from groovebox.offline import render  # the engine: Numba and its kernel caches (~0.5 s)
 
-        return render(source, path=path, subtype=subtype, progress=progress, **options)
+        return render(source, path=path, subtype=subtype, progress=progress, loudness=loudness, **options)
+    if loudness is not None and str(loudness).strip().lower() != "off":
+        raise GrooveboxError(f"{path}: loudness applies to audio files, not '{suffix}'")
     opts, extra = split_options(**options)
     if isinstance(source, str | os.PathLike):
         source = library.load(source)
@@ -105,6 +112,9 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
         from groovebox.renderer.pattern import drum_notes  # the sequencer (Numba), see above
 
         return write_drum_midi(drum_notes(source, opts), path)
+    if isinstance(source, Song):
+        opts.only((), "a song's MIDI file (tempo, meter and parts are in the song map)")
+        return write_song_midi(source, path)
     if isinstance(source, Arrangement):
         opts.only((), "an arrangement's MIDI file (set parts, drums and tempo with gb.arrange)")
         return write_arrangement_midi(source, path)
@@ -200,3 +210,112 @@ def _write_soundscape_midi(scape: Soundscape, opts: RenderOptions, path: Path) -
              for p in parts]
     song = midi_file(parts[:15], bpm=bpm, ticks_per_beat=SOUNDSCAPE_MIDI_TPB)
     return smf.save(song, path, error=GrooveboxError)
+
+
+# --- songs --------------------------------------------------------------------------------------------
+def song_midi(song: Song):
+    """A song as a type-1 ``mido.MidiFile``: a conductor track (title, key, every tempo and meter
+    change, a marker named after each section at its first bar) and one track per part and
+    transition track, named after it; drum parts on channel 10 (General MIDI notes, hits at the
+    sequencer's exact ticks, swing included), the others each on a channel of their own."""
+    import mido  # MIDI files only
+
+    from groovebox.formats.midi.notes import _midi_key
+    from groovebox.generators.song import DrumClip, NoteClip, compose, part_seed
+    from groovebox.model.arrangement import pattern_beat_quarters
+    from groovebox.model.instruments import GM_NOTES
+    from groovebox.renderer.sequencer import TICKS_PER_STEP, events
+
+    score = compose(song)
+    tpb = SONG_MIDI_TPB
+    # quarter-note position of each section's start
+    q_start = [Fraction(0)]
+    for st in score.sections:
+        q_start.append(q_start[-1] + st.quarters)
+
+    def quarters(section: int, t_s: Fraction) -> Fraction:
+        st = score.sections[section]
+        return q_start[section] + (t_s - st.start_s) * st.bpm / 60
+
+    conductor = mido.MidiTrack()
+    meta: list[tuple[int, int, object]] = []  # (tick, order, message)
+    if song.title:
+        meta.append((0, 0, mido.MetaMessage("track_name", name=song.title)))
+    try:
+        meta.append((0, 1, mido.MetaMessage("key_signature", key=_midi_key(song.key))))
+    except Exception:  # a mode MIDI cannot name (dorian...): no key signature
+        pass
+    prev = None
+    for i, st in enumerate(score.sections):
+        tick = smf.ticks(q_start[i], tpb)
+        if prev is None or st.bpm != prev.bpm:
+            meta.append((tick, 2, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(float(st.bpm)))))
+        if prev is None or st.meter != prev.meter:
+            num, den = st.meter
+            meta.append((tick, 3, mido.MetaMessage("time_signature", numerator=num, denominator=den,
+                                                   clocks_per_click=smf.clocks_per_click(num, den),
+                                                   notated_32nd_notes_per_beat=8)))
+        meta.append((tick, 4, mido.MetaMessage("marker", text=st.name)))
+        prev = st
+    _append_abs(conductor, [(t, o, m) for t, o, m in sorted(meta, key=lambda x: (x[0], x[1]))])
+    conductor.append(mido.MetaMessage("end_of_track", time=0))
+    mid = mido.MidiFile(type=1, ticks_per_beat=tpb)
+    mid.tracks.append(conductor)
+    names = [p.name for p in song.parts] + list(score.fx_tracks)
+    kinds = {p.name: p.kind for p in song.parts}
+    channels = [c for c in range(16) if c != smf.DRUM_CHANNEL]
+    next_channel = 0
+    for name in names:
+        notes: dict[tuple[int, int], tuple[int, int]] = {}  # (tick, key) -> (velocity, end tick)
+        if kinds.get(name) == "drums":
+            ch = smf.DRUM_CHANNEL
+            for c in score.clips:
+                if not isinstance(c, DrumClip) or c.part != name:
+                    continue
+                spq = Fraction(c.pattern.steps_per_beat) / pattern_beat_quarters(c.pattern)
+                opts = RenderOptions(bpm=float(c.bpm), swing=c.swing,
+                                     seed=part_seed(song.seed, c.part, c.section, c.role) % 2**62)
+                q0 = quarters(c.section, c.start_s)
+                for e in events(c.pattern, opts, steps=c.steps):
+                    q = q0 + Fraction(int(e["tick"]), TICKS_PER_STEP) / spq
+                    tick = smf.ticks(q, tpb)
+                    key = GM_NOTES[str(e["instrument"])]
+                    vel = max(1, min(127, round(float(e["velocity"]) * 127)))
+                    end = tick + smf.ticks(Fraction(1, 2) / spq, tpb)
+                    old = notes.get((tick, key))
+                    notes[(tick, key)] = (max(vel, old[0]) if old else vel, end)
+        else:
+            ch = channels[next_channel % len(channels)]
+            next_channel += 1
+            for c in score.clips:
+                if not isinstance(c, NoteClip) or c.part != name:
+                    continue
+                q0 = quarters(c.section, c.start_s) if c.role == "main" else \
+                    quarters(c.section, score.sections[c.section].start_s) - (score.sections[c.section].start_s
+                                                                              - c.start_s) * c.bpm / 60
+                for n in c.notes.notes:
+                    tick = smf.ticks(q0 + n.start_beats, tpb)
+                    end = max(tick + 1, smf.ticks(q0 + n.end_beats, tpb))
+                    vel = max(1, min(127, round(n.velocity * 127)))
+                    notes[(tick, n.pitch)] = (vel, end)
+        track = mido.MidiTrack()
+        evs: list[tuple[int, int, object]] = [(0, 0, mido.MetaMessage("track_name", name=name))]
+        for (tick, key), (vel, end) in notes.items():
+            evs.append((tick, 2, mido.Message("note_on", channel=ch, note=key, velocity=vel)))
+            evs.append((end, 1, mido.Message("note_off", channel=ch, note=key, velocity=0)))
+        _append_abs(track, sorted(evs, key=lambda x: (x[0], x[1])))
+        track.append(mido.MetaMessage("end_of_track", time=0))
+        mid.tracks.append(track)
+    return mid
+
+
+def _append_abs(track, events) -> None:
+    last = 0
+    for tick, _, msg in events:
+        track.append(msg.copy(time=tick - last))
+        last = tick
+
+
+def write_song_midi(song: Song, path: str | os.PathLike) -> Path:
+    """Write :func:`song_midi` atomically."""
+    return smf.save(song_midi(song), path, error=GrooveboxError)

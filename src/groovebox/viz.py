@@ -107,3 +107,88 @@ def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None 
     ax.set_title(f"{scape.name}: loop timeline (seed {prog.meta['seed']})", loc="left")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+# --- songs --------------------------------------------------------------------------------------------
+def arrangement_text(song, width: int | None = None) -> str:
+    """The arrangement as text: sections as columns (name and bars), parts as rows, ``#`` where a
+    part plays (a letter: the variation it plays), transitions under the sections."""
+    from groovebox.generators.song import FX_TRACKS
+
+    cols = []
+    for _i, s in enumerate(song.sections):
+        w = max(len(s.name), len(str(s.bars)) + 1, 3)
+        cols.append((s, w))
+    name_w = max(len(p) for p in (*song.part_names, "section", "bars", "into"))
+    lines = ["section".ljust(name_w) + " | " + " ".join(s.name.ljust(w) for s, w in cols),
+             "bars".ljust(name_w) + " | " + " ".join(str(s.bars).ljust(w) for s, w in cols)]
+    lines.append("-" * len(lines[0]))
+    for p in song.parts:
+        row = []
+        for s, w in cols:
+            if p.name in s.parts:
+                v = s.vary.get(p.name)
+                row.append((v[:w] if v else "#" * w).ljust(w))
+            else:
+                row.append(" " * w)
+        lines.append(p.name.ljust(name_w) + " | " + " ".join(row))
+    trans = [",".join(t.kind.replace("reverse_cymbal", "rev").replace("filter_sweep", "sweep")
+                      .replace("noise_sweep", "noise") for t in s.transitions) for s, _ in cols]
+    if any(trans):
+        lines.append("into".ljust(name_w) + " | " + " ".join(t[:w].ljust(w) for t, (_, w) in zip(trans, cols, strict=True)))
+    total = song.duration_s
+    lines.append(f"{song.title or 'untitled'}: {song.key}, {song.bpm:g} bpm, {len(song.sections)} sections, "
+                 f"{song.bars} bars, {int(total // 60)}:{int(total % 60):02d}")
+    del FX_TRACKS
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def arrangement(song, *, figsize=(12, None)):
+    """Draw a song's arrangement: sections along time (seconds), parts as rows (a bar where a
+    part plays, labelled with its variation), transitions marked at the section lines, and one
+    lane per automation (and per transition sweep or drop) below.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure  # plotting only
+
+    from groovebox.generators.song import compose
+
+    score = compose(song)
+    parts = list(song.part_names)
+    lanes = list(score.lanes)
+    n_rows = len(parts) + len(lanes)
+    height = figsize[1] or 0.35 * n_rows + 1.8
+    fig = Figure(figsize=(figsize[0], height))
+    ax = fig.add_subplot(1, 1, 1)
+    for st in score.sections:
+        s = song.sections[st.index]
+        x0, x1 = float(st.start_s), float(st.end_s)
+        ax.axvline(x0, color="0.7", lw=0.8)
+        ax.text((x0 + x1) / 2, -0.9, s.name, ha="center", va="bottom", fontsize=8)
+        for t in s.transitions:
+            ax.text(x0, -0.35, t.kind, rotation=0, fontsize=6, color="tab:red", ha="left")
+        for r, pn in enumerate(parts):
+            if pn in s.parts:
+                ax.barh(r, x1 - x0, left=x0, height=0.7, color=f"C{r % 10}", alpha=0.8)
+                v = s.vary.get(pn)
+                if v:
+                    ax.text(x0 + 0.3, r, v, va="center", fontsize=6, color="white")
+    for k, lane in enumerate(lanes):
+        r = len(parts) + k
+        t = [float(x) for x in lane.times_s]
+        v = np.asarray(lane.values, float)
+        lo, hi = (v.min(), v.max()) if v.max() > v.min() else (v.min() - 1, v.max() + 1)
+        y = r + 0.35 - 0.7 * (v - lo) / (hi - lo)
+        t = [0.0, *t, float(score.duration_s)]
+        y = [y[0], *y, y[-1]]
+        ax.plot(t, y, color="k", lw=1)
+    ax.set_yticks(range(n_rows), [*parts, *(f"{ln.track}.{ln.param}" for ln in lanes)], fontsize=7)
+    ax.set_ylim(n_rows - 0.4, -1.0)
+    ax.set_xlim(0, float(score.duration_s))
+    ax.set_xlabel("seconds")
+    ax.set_title(f"{song.title or 'untitled'} ({song.key}, {song.bpm:g} bpm)")
+    fig.tight_layout()
+    return fig

@@ -25,6 +25,7 @@ def register(sub) -> None:
     length.add_argument("--seconds", type=float, help="length in seconds")
     p.add_argument("--seed", type=seed_arg, default=0, help="variation seed (the structure stays the same)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz (default 48000)")
+    p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.set_defaults(func=cmd_ambient)
 
     p = sub.add_parser("presets", help="list the ambient presets")
@@ -64,7 +65,7 @@ def cmd_ambient(args) -> int:
                                  f"got {args.seconds if args.seconds is not None else args.minutes:g}")
     t0 = time.perf_counter()
     try:
-        render(scape, path=out, seconds=seconds, sample_rate=args.sample_rate)
+        render(scape, path=out, seconds=seconds, sample_rate=args.sample_rate, loudness=args.loudness)
     except PartialRender as part:
         print(f"groovebox: interrupted; kept a valid file of {_clock(part.seconds)} "
               f"({part.seconds:.1f} s) in {part.path}", file=sys.stderr)

@@ -15,6 +15,7 @@ SHOWCASE = (
     ("blues/slow-blues-12-8", "acoustic", 2),
     ("polymeter/three-over-four", "909", 4),
 )
+DEMO_LUFS = -14.0  # every file mastered to the same loudness (streaming level), so they sit together
 AMBIENT_SECONDS = 45.0  # an excerpt of Music-for-Airports-style loops
 PROGRESSION = ("vi IV I V", "G", "soul/motown-backbeat")  # chords, key, groove
 
@@ -69,13 +70,13 @@ def cmd_demo(args) -> int:
     for pattern_id, kit, bars in SHOWCASE:
         path = out / f"{pattern_id.replace('/', '--')}--{kit}.wav"
         t0 = time.perf_counter()
-        render(pattern_id, path=path, bars=bars, kit=kit)
+        render(pattern_id, path=path, bars=bars, kit=kit, loudness=DEMO_LUFS)
         print(f"  {path}  ({pattern_id}, {kit} kit, {bars} bars, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
     extras = _extras(out)
     for label, path, length, source in extras:
         t0 = time.perf_counter()
-        render(source, path=path, **length)
+        render(source, path=path, loudness=DEMO_LUFS, **length)
         print(f"  {path}  ({label}, {time.perf_counter() - t0:.2f} s)")
         made.append(path)
     if device is not None:

@@ -62,6 +62,7 @@ def _add_arrangement_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--melody", action="store_true", help="add a seeded melody")
     p.add_argument("--seed", type=seed_arg, default=0, help="seed for melody, walking bass, drums (default 0)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz for audio output (default 48000)")
+    p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.add_argument("-o", "--output", help="write .wav/.flac/.mid/.musicxml (default: print the chords)")
 
 
@@ -151,10 +152,11 @@ def _arrange_and_write(args, progression, drums, out: Path | None) -> int:
     _print_chords(arr)
     if out is None:
         return 0
-    from groovebox.exporter import MIDI_SUFFIXES, export
+    from groovebox.exporter import MIDI_SUFFIXES, MUSICXML_SUFFIXES, export
 
     t0 = time.perf_counter()
-    export(arr, out, sample_rate=args.sample_rate)
+    audio = out.suffix.lower() not in (*MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
+    export(arr, out, sample_rate=args.sample_rate, loudness=args.loudness if audio else None)
     wall = time.perf_counter() - t0
     suffix = out.suffix.lower()
     if suffix in MIDI_SUFFIXES:

@@ -49,6 +49,7 @@ def register(sub) -> None:
     add_render_options(p)
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz (default 48000)")
     p.add_argument("--no-tail", action="store_true", help="stop exactly at the last bar")
+    p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("show", help="show a pattern's grid")
@@ -88,13 +89,14 @@ def cmd_render(args) -> int:
 
     out = Path(args.output)
     t0 = time.perf_counter()
+    midi = out.suffix.lower() in MIDI_SUFFIXES
     export(
         args.pattern, out, bars=args.bars, seconds=args.seconds, bpm=args.bpm, kit=args.kit,
         swing=args.swing, seed=args.seed, humanize_ms=args.humanize, mute=_mute_list(args.mute),
-        sample_rate=args.sample_rate, tail=not args.no_tail,
+        sample_rate=args.sample_rate, tail=not args.no_tail, loudness=None if midi else args.loudness,
     )  # fmt: skip
     wall = time.perf_counter() - t0
-    if out.suffix.lower() in MIDI_SUFFIXES:
+    if midi:
         import mido
 
         mid = mido.MidiFile(str(out))

@@ -716,6 +716,40 @@ def compressor_process(left, right, start, stop, state):
     state[E_N] = n
 
 
+@njit(cache=True)
+def compressor_keyed_process(left, right, key_l, key_r, start, stop, state):
+    """A compressor whose detector listens to ``key_l/key_r[start:stop]`` (a sidechain, e.g. the
+    kick) while its gain acts on ``left/right[start:stop]`` in place: ducking. Same state and
+    parameters as :func:`compressor_process`."""
+    n = np.int64(state[E_N])
+    att = state[_CP_ATT]
+    rel = state[_CP_REL]
+    makeup = state[_CP_MAKEUP]
+    env = state[_CP_ENV]
+    i = start
+    while i < stop:
+        off = n % CTRL
+        if off == 0:
+            env = _flush(env)
+            g_now = state[_CP_GA] + CTRL * state[_CP_GS]
+            target = _cp_gain(state, env)
+            state[_CP_GA] = g_now
+            state[_CP_GS] = (target - g_now) * (1.0 / CTRL)
+        m = min(stop - i, CTRL - off)
+        ga = state[_CP_GA]
+        gs = state[_CP_GS]
+        for k in range(m):
+            x = max(abs(key_l[i + k]), abs(key_r[i + k]))
+            env += (att if x > env else rel) * (x - env)
+            gm = (ga + (off + k) * gs) * makeup
+            left[i + k] = left[i + k] * gm
+            right[i + k] = right[i + k] * gm
+            n += 1
+        i += m
+    state[_CP_ENV] = env
+    state[E_N] = n
+
+
 # =====================================================================================
 # Saturation: drive into a bounded tanh-like curve, blended with the dry signal.
 # =====================================================================================

@@ -132,7 +132,7 @@ class AudioWriter:
         if not keep:
             self._tmp.unlink(missing_ok=True)
             return
-        self.partial = self.partial or exc_type is not None  # set by a writer that stopped early
+        self.partial = exc_type is not None
         try:
             os.chmod(self._tmp, 0o666 & ~_umask())
             os.replace(self._tmp, self.path)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from groovebox import checks
 from groovebox.errors import KitError, UnknownNameError
 from groovebox.model.frozen import FrozenMap
 from groovebox.model.instruments import INSTRUMENTS
@@ -123,21 +124,13 @@ LEVEL_RANGE_DB = (-60.0, 0.0)
 
 
 def _number(field_name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise KitError(f"field '{field_name}': expected a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise KitError(f"field '{field_name}': expected a finite number, got {value}")
-    return value
+    return checks.number(value, f"field '{field_name}'", -math.inf, math.inf, "a finite number", error=KitError,
+                         strings=False)
 
 
 def _in_range(field_name: str, value: Any, low: float, high: float, unit: str = "") -> float:
-    value = _number(field_name, value)
-    if not low <= value <= high:
-        raise KitError(
-            f"field '{field_name}': must be between {low:g} and {high:g}{unit}, got {value:g}"
-        )
-    return value
+    return checks.number(value, f"field '{field_name}'", low, high, f"{low:g}..{high:g}{unit}", error=KitError,
+                         strings=False)
 
 
 @dataclass(frozen=True)

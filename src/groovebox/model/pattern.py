@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from groovebox import checks
 from groovebox.checks import shown
 from groovebox.errors import GrooveboxTypeError, PatternError, UnknownNameError
 from groovebox.model.instruments import INSTRUMENTS
@@ -126,12 +126,8 @@ def _kind(value: object) -> str:
 
 
 def _number(value: object, field: str, lo: float, hi: float, what: str = "a number") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PatternError(f"expected {what} in {lo:g}..{hi:g}, got {_kind(value)}", field=field)
-    v = float(value)
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise PatternError(f"{value!r} is out of range; expected {what} in {lo:g}..{hi:g}", field=field)
-    return v
+    return checks.number(value, "", lo, hi, f"{what} in {lo:g}..{hi:g}", strings=False, describe=_kind,
+                         error=lambda message: PatternError(message, field=field))
 
 
 def _lane(

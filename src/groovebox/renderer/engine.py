@@ -294,6 +294,25 @@ class Engine:
             n_buses = len(prog.buses)
         else:
             kit, patches, patch_kind, n_buses = _EMPTY_KIT, _NO_PATCHES, _NO_PATCH_KIND, 0
+        mixer = prog.mixer if prog is not None else None
+        if mixer is not None:
+            # Voices into the tracks; the program's mixer takes it from there into self.mix.
+            _voices_core(
+                m, self._mix_pos, self.sample_rate,
+                ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
+                notes.sample, notes.track, notes.patch, notes.vel, notes.pitch, notes.dur, notes.seed,
+                notes.n, self._note_order,
+                self.vi, self.vf, self.vs, self.counters, self.fade_samples, self.n_voices - VOICE_RESERVE,
+                kit.data, kit.layer_first, kit.layer_count, kit.layer_max_vel, kit.var_first,
+                kit.var_count, kit.var_start, kit.var_len, kit.var_gain, kit.rate, kit.choke, kit.poly,
+                patches, patch_kind, self.track_buf, self.track_used, self.track_mute,
+            )  # fmt: skip
+            mixer.process(self, m)
+            for state in prog.master:
+                effect_process(self.mix[0], self.mix[1], 0, m, state)
+            _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
+            self._mix_pos += m
+            return
         _render_core(
             m, self._mix_pos, self.sample_rate,
             ev.sample, ev.track, ev.instr, ev.vel, ev.n, self._order,
@@ -606,6 +625,51 @@ def _render_core(
                 b0[k] = 0.0
                 b1[k] = 0.0
         track_used[t] = 0
+
+
+@njit(cache=True)
+def _voices_core(
+    m, block_start, sample_rate,
+    ev_sample, ev_track, ev_instr, ev_vel, n_ev, order,
+    nt_sample, nt_track, nt_patch, nt_vel, nt_pitch, nt_dur, nt_seed, n_notes, note_order,
+    vi, vf, vs, counters, fade_samples, soft_limit,
+    data, layer_first, layer_count, layer_max_vel, var_first, var_count, var_start, var_len,
+    var_gain, rate, choke, poly, patches, patch_kind, track_buf, track_used, track_mute,
+):  # fmt: skip
+    """The first half of :func:`_render_core` alone: start this block's events on their samples
+    and render the voices into the track buffers (a program's mixer mixes them)."""
+    _sort_by_sample(ev_sample, n_ev, order)
+    _sort_by_sample(nt_sample, n_notes, note_order)
+    seg = 0
+    i = 0
+    j = 0
+    while i < n_ev or j < n_notes:
+        drum = j >= n_notes or (i < n_ev and ev_sample[order[i]] <= nt_sample[note_order[j]])
+        if drum:
+            e = order[i]
+            off = ev_sample[e] - block_start
+        else:
+            e = note_order[j]
+            off = nt_sample[e] - block_start
+        if off > seg:
+            _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, off, sample_rate)
+            seg = off
+        if drum:
+            _trigger_drum(
+                ev_sample[e], ev_track[e], ev_instr[e], ev_vel[e], vi, vf, vs, counters,
+                fade_samples, soft_limit, sample_rate, layer_first, layer_count, layer_max_vel,
+                var_first, var_count, var_start, var_len, var_gain, rate, choke, poly, patch_kind,
+                track_mute,
+            )  # fmt: skip
+            i += 1
+        else:
+            _trigger_note(
+                nt_track[e], nt_patch[e], nt_vel[e], nt_pitch[e], nt_dur[e], nt_seed[e], vi, vf, vs,
+                counters, fade_samples, soft_limit, sample_rate, patches, patch_kind, track_mute,
+            )  # fmt: skip
+            j += 1
+    if m > seg:
+        _render_voices(vi, vf, vs, data, patches, patch_kind, track_buf, track_used, seg, m, sample_rate)
 
 
 @njit(cache=True)

@@ -9,6 +9,7 @@ library id or pattern file    loaded with :func:`groovebox.library.load`, then a
 Soundscape                    :func:`groovebox.renderer.soundscape.plan_soundscape`
 Arrangement                   :func:`groovebox.renderer.arrangement.plan_arrangement`
 Progression                   :func:`groovebox.renderer.arrangement.plan_progression`
+Song                          :func:`groovebox.renderer.song.plan_song`
 RenderPlan                    itself
 ============================  =================================================================
 
@@ -30,10 +31,12 @@ from groovebox.model.arrangement import Arrangement
 from groovebox.model.notes import Progression
 from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
+from groovebox.model.song import Song
 from groovebox.model.soundscape import Soundscape
 from groovebox.renderer.arrangement import plan_arrangement, plan_progression
 from groovebox.renderer.pattern import plan_pattern
 from groovebox.renderer.program import RenderPlan
+from groovebox.renderer.song import plan_song
 from groovebox.renderer.soundscape import plan_soundscape
 
 __all__ = ["plan"]
@@ -97,3 +100,9 @@ def _(source: Arrangement, options: RenderOptions | None = None, **extra) -> Ren
 @plan.register
 def _(source: Progression, options: RenderOptions | None = None, **extra) -> RenderPlan:
     return plan_progression(source, options, **extra)
+
+
+@plan.register
+def _(source: Song, options: RenderOptions | None = None, **extra) -> RenderPlan:
+    _no_extra(extra, "a song (its tempo, kits and seed are in the song map)")
+    return plan_song(source, options)

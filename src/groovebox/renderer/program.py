@@ -66,6 +66,9 @@ class Program:
     # split there. Slow evolution needs no 512-frame resolution, and longer control periods mean
     # longer blocks (fewer Python calls per second of audio).
     control_frames: int = CONTROL_FRAMES
+    # A mixer (renderer.mixer.Mixer) takes over from the engine's own track mix: per-track
+    # inserts, groups, sidechains, automation and stems. None: the engine mixes tracks itself.
+    mixer: object | None = None
 
     def __post_init__(self):
         # Split once, in the control thread, so the audio thread never builds lists (and a
@@ -80,6 +83,8 @@ class Program:
         for st, initial in zip((st for chain in (*self.buses, self.master) for st in chain),
                                self._fx_initial, strict=True):
             st[:] = initial
+        if self.mixer is not None:
+            self.mixer.reset()
 
 
 @dataclass
@@ -93,3 +98,7 @@ class RenderPlan:
     engine_options: dict | None = None
     label: str = ""
     fade_frames: int = 0  # without a tail: a musical (raised-cosine) fade-out this long at the end
+    # File renders of songs: {"target_lufs": -14 or None, "ceiling_dbtp": -1}: one gain to the
+    # target and a true-peak limiter (two passes); None: the engine's output as it is.
+    master_stage: dict | None = None
+    compiled: object | None = None  # what the planner knows about the source (a CompiledSong)
