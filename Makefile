@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench soak lint clean clean-cache
+.PHONY: install demo test bench soak fuzz lint clean clean-cache
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groovebox needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -38,6 +38,12 @@ soak: $(STAMP)
 	    tests/jack_server.sh -p $$b -- $(PY) benchmarks/soak_realtime.py --minutes $(SOAK_MINUTES) \
 	        --blocksize $$b --baseline-minutes $(SOAK_BASELINE) || exit 1; \
 	done
+
+# Not in CI: FUZZ_MINUTES of mutated files for every reader (tests/fuzz/readers.py), shared
+# equally; prints the cases run per reader. `make test` runs a short pass (tests/test_fuzz.py).
+FUZZ_MINUTES ?= 30
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz --minutes $(FUZZ_MINUTES)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -268,15 +268,20 @@ def test_8_h2song_bpm_0_and_infinite_positions_and_sizes_are_one_line(tmp_path, 
 
 # -- 9-10: signals and determinism -------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM], ids=["INT-INT", "INT-TERM"])
-@pytest.mark.parametrize("when", ["as-the-file-opens", "while-writing"])
+@pytest.mark.parametrize("when, second", [
+    ("while-measuring", signal.SIGINT),  # pass 1 of mastering: no file yet
+    ("as-the-file-opens", signal.SIGTERM),
+    ("while-writing", signal.SIGINT),
+], ids=["measuring-INT-INT", "file-opens-INT-TERM", "writing-INT-INT"])
 def test_9_two_signals_10_ms_apart_during_an_ambient_render_leave_a_valid_file_or_nothing(tmp_path, second, when):
     proc = subprocess.Popen([sys.executable, "-m", "groovebox", "ambient", "airports", "--minutes", "30",
                              "-o", "t.wav"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=_cap_memory)
+    if when == "while-measuring":
+        time.sleep(5.0)
     at_bytes = 0 if when == "as-the-file-opens" else 8 << 20
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
+    deadline = time.monotonic() + 600
+    while when != "while-measuring" and time.monotonic() < deadline and proc.poll() is None:
         parts = list(tmp_path.glob(".t.wav.*.part"))
         try:
             if parts and parts[0].stat().st_size >= at_bytes:
@@ -470,3 +475,17 @@ def test_13_fifty_queued_switches_across_cold_kits_add_no_underruns(jack256):
     print(f"{summary}; floor {floor} underruns")
     assert stats["late_changes"] == 0, summary
     assert stats["underruns"] <= floor, f"{summary}; the zero-writing floor was {floor}"
+
+
+def test_found_while_measuring_limits_a_flam_chain_imports(tmp_path):
+    """Three hits of one drum 20 ms apart, each louder: the middle one is the first's main
+    hit, so it cannot also be the third's grace note (it was: KeyError in the importer)."""
+    from fractions import Fraction
+
+    from groovebox.formats.drum_grid import Hit, build_pattern
+
+    q = Fraction(1, 25)  # 20 ms at 120 bpm
+    hits = [Hit(Fraction(1) + k * q, "snare", v) for k, v in enumerate((0.3, 0.6, 1.0))] + [Hit(Fraction(0), "kick", 0.8)]
+    p = build_pattern(hits, name="chain", quarter_bpm=120.0, keep_timing=True)
+    snare = p.track("snare")
+    assert [i for i, s in enumerate(snare.steps) if s.is_hit] == [4]  # the three land on beat 2 as one hit

@@ -263,7 +263,7 @@ def _split_flams(hits: list[Hit], quarter_s: float) -> tuple[list[Hit], set[int]
     for n in range(len(order) - 1):
         a, b = order[n], order[n + 1]
         ha, hb = hits[a], hits[b]
-        if ha.instrument != hb.instrument or a in grace:
+        if ha.instrument != hb.instrument or a in grace or a in flammed:  # a flammed hit is no grace note
             continue
         gap_s = float(hb.quarters - ha.quarters) * quarter_s
         if not (lo <= gap_s <= hi and ha.velocity < 0.75 * hb.velocity):

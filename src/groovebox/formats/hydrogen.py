@@ -85,6 +85,8 @@ def _parse(path: Path, error: type[GrooveboxError] = HydrogenError) -> ET.Elemen
         raise error(f"{path}:{line}:{col + 1}: not valid Hydrogen XML ({msg}; truncated?)") from None
     except RecursionError:  # elements nested thousands deep
         raise error(f"{path}: XML nested too deep to read") from None
+    except (LookupError, ValueError) as exc:  # <?xml encoding="..."?> that Python does not know
+        raise error(f"{path}: not valid Hydrogen XML ({str(exc)[:80]})") from None
     for el in root.iter():  # drop namespaces: 0.9.x files have none, newer ones two
         if isinstance(el.tag, str) and "}" in el.tag:
             el.tag = el.tag.split("}", 1)[1]

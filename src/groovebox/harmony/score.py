@@ -30,7 +30,7 @@ from groovebox.formats.files import open_regular
 from groovebox.harmony.keys import parse_key
 from groovebox.model.notes import Note, Part, parse_signature
 
-MAX_SCORE_BYTES = 16 << 20  # a MusicXML score read back (docs/limits.md)
+MAX_SCORE_BYTES = 8 << 20  # a score read back: the largest groovebox writes (1,024 bars, 4 parts) is 7 MB
 
 
 def music21_score(

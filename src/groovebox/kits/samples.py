@@ -50,7 +50,7 @@ CACHE_BYTES = 512 * 1024 * 1024
 MAX_SAMPLE_BYTES = 64 << 20  # one file (a minute of 96 kHz 24-bit stereo is 33 MiB)
 MAX_SAMPLE_SECONDS = 60.0  # one one-shot (long crashes and gongs ring for ~10 s)
 MAX_SAMPLE_VALUES = 1 << 24  # frames x channels of one file (87 s of 96 kHz stereo; 64 MiB decoded)
-MAX_KIT_FILES = 1024  # audio files in a kit folder, or layer files in a Hydrogen drumkit
+MAX_KIT_FILES = 1024  # audio files in a kit folder (a drumkit: formats.hydrogen.MAX_DRUMKIT_FILES)
 MAX_LAYERS = 128  # velocity layers of one instrument (MIDI has 127 velocities)
 MAX_VARIANTS = 64  # round-robin variants of one layer
 MAX_KIT_SECONDS = 600.0  # the samples of one kit together (115 MB of tables at 48 kHz)
@@ -96,7 +96,9 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
             raise KitError(f"kit {kit}: cannot read sample {path} ({reason})") from None
     if data.shape[0] == 0:
         raise KitError(f"kit {kit}: sample {path} has no audio frames")
-    mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
+    # One channel is already mono (no float64 copy of a long file); more are averaged in float64.
+    mono = np.ascontiguousarray(data[:, 0]) if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float64).astype(np.float32)
+    del data
     if not np.all(np.isfinite(mono)):
         raise KitError(f"kit {kit}: sample {path} contains NaN or infinite values")
     # Pitch by resampling: read the file as if recorded at rate * 2^(semitones/12).

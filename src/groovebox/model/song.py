@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxValueError
 from groovebox.model.effect import Effect
 from groovebox.model.frozen import FrozenMap
 
@@ -67,7 +67,7 @@ METER_DENOMINATORS = (2, 4, 8, 16)
 MAX_PARTS = 32
 
 
-class SongError(GrooveboxError):
+class SongError(GrooveboxValueError):
     """A song map or Song value cannot be used.
 
     Carries the file, line and dotted field when known:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -84,7 +83,7 @@ def read(path: str | os.PathLike, *, error: type[GrooveboxError] = GrooveboxErro
         mid = mido.MidiFile(file=io.BytesIO(data))
     except EOFError:
         raise error(f"{path}: not a readable MIDI file (it ends early: truncated?)") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
+    except Exception as exc:  # mido's parser raises many kinds (KeySignatureError, struct.error...)
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise error(f"{path}: not a readable MIDI file ({reason if len(reason) <= 120 else reason[:117] + '...'})") from None
     ppq = mid.ticks_per_beat
