@@ -141,6 +141,24 @@ def test_3_drumkit_layer_files_outside_the_drumkit_folder_are_refused(tmp_path):
         gb.render(BEAT, bars=1, kit=str(kit))
 
 
+@pytest.mark.parametrize("kit", ["../../x/kit", "/home/someone/kit", "~/kit", "a\\\\b"])
+def test_3_kit_names_in_pattern_files_and_song_maps_are_names_not_paths(tmp_path, kit):
+    from groovebox.formats import song_toml
+
+    f = tmp_path / "p.toml"
+    f.write_text(PATTERN_HEAD + f'kit = "{kit}"\n[tracks]\nkick = "x..."\n')
+    r = run("render", f, "-o", tmp_path / "o.wav", "--bars", "1")
+    one_line_error(r, "p.toml:8:", "field 'kit'", "is a name", "not a path")
+    song = (Path(__file__).resolve().parent.parent / "songs" / "house.toml").read_text()
+    (tmp_path / "s.toml").write_text(song.replace('kit = "909"', f'kit = "{kit}"'))
+    with pytest.raises(GrooveboxValueError, match=r"s\.toml:\d+: field 'parts\.drums\.kit': a kit named in a file"):
+        song_toml.load(tmp_path / "s.toml")
+    # Installed Hydrogen drumkits go by their name.
+    if GMROCK.is_dir():
+        f.write_text(PATTERN_HEAD + 'kit = "GMRockKit"\n[tracks]\nkick = "x..."\n')
+        assert gb.render(str(f), bars=1).samples.any()
+
+
 def test_4_midi_import_memory_is_bounded_by_the_file_size_limit(tmp_path):
     # The report: 1.6 MB -> 370 MB and 29 s, 3.2 MB -> 727 MB, even with --bars 4.
     big = drum_midi(tmp_path / "big.mid", 200_000)

@@ -239,6 +239,10 @@ def is_drumkit_name(name: str) -> bool:
             and not any(c in name for c in "/\\\x00") and not name.startswith("~"))
 
 
+KIT_NAME_ONLY = ("a kit named in a file is a name (808, 909, lofi, acoustic, or an installed Hydrogen "
+                 "drumkit such as GMRockKit), not a path")
+
+
 def drumkit_folder(name: str) -> Path | None:
     """The folder of the installed Hydrogen drumkit ``name`` (see :data:`DRUMKIT_DIRS`), or None.
 

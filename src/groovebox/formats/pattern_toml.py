@@ -18,6 +18,7 @@ from groovebox.errors import GrooveboxTypeError, PatternError
 from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
 from groovebox.formats.files import read_regular, size_text
+from groovebox.formats.hydrogen import KIT_NAME_ONLY, is_drumkit_name
 from groovebox.formats.tomltext import MAX_TOML_BYTES
 from groovebox.model.pattern import GridError, Pattern, Track, parse_signature
 
@@ -145,6 +146,8 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
         raise loc.error("empty description: say the era, the feel and what to listen for", "description")
     if "tags" in data and not (isinstance(data["tags"], list) and all(isinstance(t, str) for t in data["tags"])):
         raise loc.error("expected an array of strings", "tags")
+    if isinstance(data.get("kit"), str) and not is_drumkit_name(data["kit"]):
+        raise loc.error(KIT_NAME_ONLY, "kit")  # a downloaded pattern must not point at your folders
     if "tracks" not in data:
         raise PatternError("missing [tracks] table", path=path, line=1, column=1, field="tracks")
     tracks_data = data["tracks"]

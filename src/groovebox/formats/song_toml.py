@@ -33,6 +33,7 @@ from pathlib import Path
 from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
 from groovebox.formats.files import read_regular
+from groovebox.formats.hydrogen import KIT_NAME_ONLY, is_drumkit_name
 from groovebox.model.effect import EFFECT_NAMES, Effect
 from groovebox.model.frozen import FrozenMap
 from groovebox.model.song import (
@@ -178,6 +179,9 @@ def _part(name: str, d: dict) -> SongPart:
     variations = _table(d.get("variations", {}), f"{field}.variations")
     for vn, vd in variations.items():
         _table(vd, f"{field}.variations.{vn}")
+    for where, table in ((field, fields), *((f"{field}.variations.{vn}", vd) for vn, vd in variations.items())):
+        if isinstance(table.get("kit"), str) and not is_drumkit_name(table["kit"]):
+            raise SongError(KIT_NAME_ONLY, field=f"{where}.kit")  # never a folder of the reader's
     strip = _strip(d, field, DEFAULT_GAIN_DB[kind])
     return SongPart(name, kind, FrozenMap(fields), FrozenMap(variations), strip)
 
