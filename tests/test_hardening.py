@@ -14,6 +14,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,16 +39,34 @@ GMROCK = Path("/usr/share/hydrogen/data/drumkits/GMRockKit")
 
 
 def _cap_memory():
+    """In the child: at most 1 GiB of data, and Ctrl-C as a terminal gives it (a test run in the
+    background inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored)."""
     resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_CAP, MEMORY_CAP))
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# `groovebox ARGS` that writes its own peak resident memory (VmHWM, which unlike ru_maxrss is
+# this process's alone) to $PEAK_FILE on exit.
+_PROGRAM = """
+import atexit, os, re, sys
+def _peak():
+    with open(os.environ["PEAK_FILE"], "w") as fh:
+        fh.write(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+atexit.register(_peak)
+sys.argv = ["groovebox", *sys.argv[1:]]
+from groovebox.cli import run
+run()
+"""
 
 
 def run(*args, cwd=None, timeout=120) -> subprocess.CompletedProcess:
-    """``python -m groovebox ARGS`` in a fresh process with at most 1 GiB of data; the result
-    carries ``peak_mib``, the child's peak resident memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    r = subprocess.run([sys.executable, "-m", "groovebox", *map(str, args)], capture_output=True, text=True,
-                       cwd=cwd, timeout=timeout, preexec_fn=_cap_memory)
-    r.peak_mib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    """``groovebox ARGS`` in a fresh process with at most 1 GiB of data; the result carries
+    ``peak_mib``, the child's peak resident memory."""
+    peak_file = Path(tempfile.mkdtemp()) / "peak"
+    r = subprocess.run([sys.executable, "-c", _PROGRAM, *map(str, args)], capture_output=True, text=True,
+                       cwd=cwd, timeout=timeout, preexec_fn=_cap_memory,
+                       env={**os.environ, "PEAK_FILE": str(peak_file)})
+    r.peak_mib = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
     return r
 
 
@@ -101,7 +120,7 @@ def test_1_two_file_kit_folder_with_a_huge_layer_number_is_one_line_not_gigabyte
     wav(kit / "kick.wav")
     r = run("render", "funk/cissy-strut", "--kit", kit, "-o", tmp_path / "o.wav", "--bars", "1")
     one_line_error(r, f"snare_{layer}.wav", f"velocity layer {layer}", f"limit of {MAX_LAYERS}")
-    assert r.peak_mib < 400, r.peak_mib  # was 493 MB at 10^7 and 24 GB (killed) at ~10^9
+    assert r.peak_mib < 250, r.peak_mib  # was 493 MB at 10^7 and 24 GB (killed) at ~10^9
     assert not (tmp_path / "o.wav").exists()
 
 
@@ -463,23 +482,8 @@ def _zero_stream_underruns(device, blocksize: int, seconds: float) -> int:
     return count[0]
 
 
-@pytest.mark.realtime
-def test_13_fifty_queued_switches_across_cold_kits_add_no_underruns(jack256):
-    """Each switch lands on a kit whose voices were never built: they are synthesized in the
-    control thread (kernels that release the GIL) before the switch is timed, so the audio
-    callback never waits. Before: 46 underruns in 50 switches where the floor was 0."""
-    from groovebox import library
-    from groovebox.kits import synth
-    from groovebox.model.kit import BUILTIN_KITS
-
-    ids = sorted(p.id for p in library.search(genre="funk"))[:12]
-    kits = list(BUILTIN_KITS)
-    switches, every_s = 50, 0.3
-    seconds = switches * every_s + 2.0
-    before = _zero_stream_underruns(jack256, 256, seconds)
-    synth._synth_layers.cache_clear()  # cold kits, as in the report
-    notes: list[str] = []
-    player = gb.play(ids[0], device=jack256, blocksize=256, on_message=notes.append)
+def _switching_underruns(device, ids, kits, switches: int, every_s: float) -> tuple[int, str]:
+    player = gb.play(ids[0], device=device, blocksize=256, on_message=lambda m: None)
     try:
         for k in range(switches):
             player.queue(ids[(k + 1) % len(ids)], kit=kits[(k + 1) % len(kits)])
@@ -488,11 +492,47 @@ def test_13_fifty_queued_switches_across_cold_kits_add_no_underruns(jack256):
     finally:
         summary = player.stop()
     stats = player.stats()
-    # The floor moves with what else the machine runs: measured just before and just after.
-    floor = max(before, _zero_stream_underruns(jack256, 256, seconds))
-    print(f"{summary}; floor {floor} underruns")
     assert stats["late_changes"] == 0, summary
-    assert stats["underruns"] <= floor, f"{summary}; the zero-writing floor was {floor}"
+    return stats["underruns"], summary
+
+
+@pytest.mark.realtime
+def test_13_fifty_queued_switches_across_cold_kits_add_no_underruns(jack256):
+    """Each switch lands on a kit whose voices were never built: they are synthesized in the
+    control thread (kernels that release the GIL), before the switch is timed, so the audio
+    callback never waits for them. Before: 46 underruns in 50 switches where the floor was 0.
+
+    The floor is what the machine does anyway in the same time: the most underruns of a stream
+    whose callback only writes zeros (just before and just after) and of the same 50 switches
+    once every kit is built (the same player, the same changes, no synthesis). On a quiet
+    machine all are 0; on a busy shared one the floor is not, and the cold switches must not
+    add to it.
+    """
+    from groovebox import library
+    from groovebox.kits import synth
+    from groovebox.model.kit import BUILTIN_KITS
+
+    ids = sorted(p.id for p in library.search(genre="funk"))[:12]
+    kits = list(BUILTIN_KITS)
+    # 50 cold switches in two rounds of 25, each followed by the same 25 switches warm, so
+    # that cold and warm share the machine's moods; zero-writing windows as long as the rounds.
+    rounds, switches, every_s = 2, 25, 0.3
+    seconds = switches * every_s + 2.0
+    cold = warm = zero = 0
+    summaries = []
+    for _ in range(rounds):
+        zero += _zero_stream_underruns(jack256, 256, seconds)
+        synth._synth_layers.cache_clear()  # cold kits, as in the report
+        n, summary = _switching_underruns(jack256, ids, kits, switches, every_s)
+        cold += n
+        summaries.append(summary)
+        n, summary = _switching_underruns(jack256, ids, kits, switches, every_s)  # every kit built now
+        warm += n
+        summaries.append(summary)
+    floor = max(zero, warm)
+    print(f"{rounds * switches} cold switches: {cold} underruns; the same warm: {warm}; zero-writing: {zero}; "
+          + " | ".join(summaries))
+    assert cold <= floor, f"{cold} underruns in {rounds * switches} cold switches; the floor was {floor}"
 
 
 def test_found_while_measuring_limits_a_flam_chain_imports(tmp_path):

@@ -9,11 +9,8 @@ timeline to fall back on if anything fails half way.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import math
-import os
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,31 +27,7 @@ from groovebox.renderer.sequencer import FLAM_S, HUMANIZE_CLIP, PatternProgram
 __all__ = ["N_BANKS", "PatternSession", "Timeline", "same_grid"]
 
 N_BANKS = 3
-BUILDER_NICENESS = 10  # the kit builder thread yields the CPU to the audio thread
 RECLAIM_ABOVE = 1 << 24  # samples of kit tables in use before unused kits are given back
-
-
-_builder: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _lower_priority() -> None:
-    try:  # Linux: a thread's own niceness (lowering it needs no privilege)
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILDER_NICENESS)
-    except (AttributeError, OSError):
-        pass
-
-
-def _on_builder(fn, *args):
-    """Run ``fn(*args)`` on the kit builder: one thread of its own at a low CPU priority.
-
-    Synthesizing a cold kit takes a few hundred ms of kernels that release the GIL; on a busy
-    machine the audio thread still needs a CPU meanwhile, and a lower priority makes the
-    scheduler give it one first. The caller waits (without the GIL), so changes stay ordered.
-    """
-    global _builder
-    if _builder is None:
-        _builder = concurrent.futures.ThreadPoolExecutor(1, "groovebox-kit-builder", initializer=_lower_priority)
-    return _builder.submit(fn, *args).result()
 
 
 @dataclass
@@ -195,12 +168,11 @@ class PatternSession:
         t = self.t
         if pattern is not None:
             chosen = kit if kit is not None else (t.kit if t.kit is not None else (pattern.kit or DEFAULT_KIT))
-            banks = [(chosen, pattern.instruments)]
+            self.arena.prepare(chosen, pattern.instruments)
         elif kit is not None:
-            banks = [(kit, b.pattern.instruments) for b in t.banks if b is not None]
-        else:
-            return
-        _on_builder(self.arena.tables, banks)
+            for b in t.banks:
+                if b is not None:
+                    self.arena.prepare(kit, b.pattern.instruments)
 
     def queue(self, pattern: Pattern, not_before: int, *, bpm=None, swing=None, kit=None) -> tuple[int, int]:
         """Start ``pattern`` on the first bar line after ``not_before``; returns (start sample,
