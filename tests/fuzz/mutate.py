@@ -124,6 +124,11 @@ def file_cases(draw, seeds: tuple[Case, ...], *, text: bool) -> Case:
 _LAYER_SUFFIX = re.compile(r"(?:[ _-]+v?\d+)?(?:[ _-]+rr\d+)?$")
 
 
+def _fit(stem: str, suffix: str) -> str:
+    """A file name of at most 255 bytes (the file system's limit), keeping the suffix."""
+    return stem.encode()[: 255 - len(suffix.encode())].decode(errors="ignore") + suffix
+
+
 @st.composite
 def folder_cases(draw, seeds: tuple[Case, ...], *, text_files: tuple[str, ...] = ()) -> Case:
     """A folder case: some files renamed, some damaged, some made FIFOs, folders or links."""
@@ -146,7 +151,7 @@ def folder_cases(draw, seeds: tuple[Case, ...], *, text_files: tuple[str, ...] =
             tail = draw(st.sampled_from(["_0", "_1", "_2", "_7", "_128", "_129", "_999999999",
                                          "_" + "9" * 5000, "_v3", "_2_rr1", "_1_rr65", "_rr0", "", "_x"]))
             new_base = draw(st.sampled_from([base, base, "BD", "HatOpen", "gong", "kick", "ride_bell"]))
-            new = f"{new_base}{tail}{dot}{suffix}"[:255]
+            new = _fit(f"{new_base}{tail}", f"{dot}{suffix}")
             files[new] = files.pop(name)
             names = list(files)
         elif op == "special":
@@ -155,6 +160,7 @@ def folder_cases(draw, seeds: tuple[Case, ...], *, text_files: tuple[str, ...] =
             del files[name]
             names = list(files)
         elif op == "copy":
-            files[f"{name.rpartition('.')[0]}_{draw(st.integers(1, 4))}.{name.rpartition('.')[2]}"] = files[name]
+            stem, dot, suffix = name.rpartition(".")
+            files[_fit(f"{stem}_{draw(st.integers(1, 4))}", f"{dot}{suffix}")] = files[name]
             names = list(files)
     return Case(tuple(files.items()), tuple(special.items()))
