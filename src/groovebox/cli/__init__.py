@@ -21,7 +21,8 @@ from groovebox import checks
 from groovebox.errors import GrooveboxError, GrooveboxWarning
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "play", "studio", "song", "new", "interop", "harmony", "ambient", "meter", "demo")
+MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "ambient", "meter", "dataset",
+           "demo")
 
 
 class _Parser(argparse.ArgumentParser):
