@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 RUNTIME := $(VENV)/.installed-runtime
 JUPYTER := $(VENV)/.installed-jupyter
 
-.PHONY: install demo notebook test bench bench-peers sound soak lint clean clean-cache
+.PHONY: install demo notebook test bench bench-peers sound soak fuzz lint clean clean-cache
 
 # `make demo` needs only what groovebox runs on; `make test` adds the development tools.
 $(RUNTIME): pyproject.toml
@@ -73,6 +73,12 @@ soak: $(STAMP)
 	    tests/jack_server.sh -p $$b -- $(PY) benchmarks/soak_realtime.py --minutes $(SOAK_MINUTES) \
 	        --blocksize $$b --baseline-minutes $(SOAK_BASELINE) || exit 1; \
 	done
+
+# Not in CI: FUZZ_MINUTES of mutated files for every reader (tests/fuzz/readers.py), shared
+# equally; prints the cases run per reader. `make test` runs a short pass (tests/test_fuzz.py).
+FUZZ_MINUTES ?= 30
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz --minutes $(FUZZ_MINUTES)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -42,7 +42,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, cli):
         (("ambient", "airport", "-o", out), "did you mean 'airports'"),
         (("ambient", "drift", "-o", out, "--minutes", "0"), "minutes"),
         (("ambient", "drift", "-o", out, "--seconds", "-3"), "seconds"),
-        (("ambient", "drift", "-o", out, "--seed", "-1"), "seed"),
+        # any whole number is a seed (negative and huge ones are hashed down); other text is not
+        (("ambient", "drift", "-o", out, "--seed", "1.5"), "seed"),
         (("ambient", "drift", "-o", tmp_path / "x.mp3", "--seconds", "1"), "'.mp3'"),
         (("ambient", "drift", "-o", out, "--sample-rate", "1000", "--seconds", "1"), "sample rate"),
     ]

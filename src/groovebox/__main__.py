@@ -1,5 +1,3 @@
-import sys
+from groovebox.cli import run
 
-from groovebox.cli import main
-
-sys.exit(main())
+run()

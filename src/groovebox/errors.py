@@ -2,6 +2,14 @@
 
 The CLI prints ``str(error)`` on one line and exits with status 2, so each message must stand
 on its own: say *where* (file, line, column, field or token) and *what was expected*.
+
+The family also speaks Python's language: an error about a bad value (a tempo of 0, a malformed
+file, an unknown name) is a :class:`ValueError` too, and one about a value of the wrong kind
+(``mute=[5]``, ``path=123``) a :class:`TypeError`, so code written as ``except ValueError``
+keeps working:
+
+>>> issubclass(PatternError, ValueError), issubclass(GrooveboxTypeError, TypeError)
+(True, True)
 """
 
 from __future__ import annotations
@@ -15,7 +23,20 @@ class GrooveboxError(Exception):
     """Base class of all user-facing groovebox errors (one line, no traceback needed)."""
 
 
-class PatternError(GrooveboxError):
+class GrooveboxValueError(GrooveboxError, ValueError):
+    """A value out of range or malformed: a number, a name, a file's contents, a limit passed."""
+
+
+class GrooveboxTypeError(GrooveboxError, TypeError):
+    """A value of the wrong kind: a list where a name goes, a number where a path goes."""
+
+
+class GrooveboxWarning(UserWarning):
+    """Something a user should know that does not stop the work (a kit with no sample for an
+    instrument the pattern plays). The CLI prints these as ``groovebox: note: ...``."""
+
+
+class PatternError(GrooveboxValueError):
     """A pattern file or pattern value is malformed.
 
     Parameters
@@ -59,7 +80,7 @@ class PatternError(GrooveboxError):
         return f"{where}{field}{self.message}"
 
 
-class UnknownNameError(GrooveboxError):
+class UnknownNameError(GrooveboxValueError):
     """A name (pattern id, kit, preset, instrument, device...) that does not exist."""
 
     def __init__(self, kind: str, name: str, known: Iterable[str], hint: str = ""):
@@ -101,11 +122,11 @@ class RenderError(GrooveboxError):
     """Rendering or writing audio failed (bad settings, unwritable path, full disk...)."""
 
 
-class KitError(GrooveboxError):
+class KitError(GrooveboxValueError):
     """A drum kit (built-in or sample folder) cannot be used."""
 
 
-class HarmonyError(GrooveboxError):
+class HarmonyError(GrooveboxValueError):
     """A key, scale, chord, progression, voicing or note value cannot be used.
 
     Messages name the offending token with its 1-based position when there is one, e.g.
@@ -113,14 +134,14 @@ class HarmonyError(GrooveboxError):
     """
 
 
-class SoundscapeError(GrooveboxError):
+class SoundscapeError(GrooveboxValueError):
     """A loop, soundscape or ambient setting cannot be used (bad period, note name, send...).
 
     Messages name the loop or field, e.g. ``loop 'F4': period: expected seconds > 0, got 0``.
     """
 
 
-class ParameterError(GrooveboxError):
+class ParameterError(GrooveboxValueError):
     """A synthesis or effect parameter is out of its allowed range or of the wrong kind.
 
     Parameters

@@ -30,7 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from groovebox import library
-from groovebox.errors import GrooveboxError, HarmonyError
+from groovebox.errors import GrooveboxError, GrooveboxTypeError, GrooveboxValueError, HarmonyError
 from groovebox.formats.audio import FORMATS
 from groovebox.formats.midi import smf
 from groovebox.formats.midi.drums import drum_track, write_drum_midi
@@ -58,12 +58,12 @@ def check_path(path) -> Path:
     """``path`` as a Path whose suffix :func:`export` writes, else a one-line GrooveboxError
     (checked before any work, so a typo costs nothing)."""
     if not isinstance(path, str | os.PathLike):
-        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+        raise GrooveboxTypeError(f"path: expected a file name, got {path!r}")
     path = Path(path)
     suffix = path.suffix.lower()
     known = (*FORMATS, *MIDI_SUFFIXES, *MUSICXML_SUFFIXES)
     if suffix not in known:
-        raise GrooveboxError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
+        raise GrooveboxValueError(f"{path}: cannot write '{suffix or 'no suffix'}' files; use one of {', '.join(known)}")
     return path
 
 
@@ -107,15 +107,15 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
         source = _arranged(source, opts, extra)
         opts = dataclasses.replace(opts, bpm=None, kit=None, swing=None, seed=None)
     elif extra:
-        raise GrooveboxError(f"export: unknown option '{sorted(extra)[0]}'")
+        raise GrooveboxTypeError(f"export: unknown option '{sorted(extra)[0]}'")
     if suffix in MUSICXML_SUFFIXES:
         if not isinstance(source, Arrangement):
-            raise GrooveboxError(f"{path}: MusicXML holds progressions and arrangements; "
+            raise GrooveboxValueError(f"{path}: MusicXML holds progressions and arrangements; "
                                  f"write a {type(source).__name__} as .mid or audio")
         opts.only((), "a MusicXML score")
         path.parent.mkdir(parents=True, exist_ok=True)
         return write_musicxml(source.parts, path, bpm=source.bpm, signature=source.signature, key=source.key,
-                              title=source.name or None)
+                              title=score_title(source))
     if isinstance(source, Pattern):
         from groovebox.renderer.pattern import drum_notes  # the sequencer (Numba), see above
 
@@ -128,8 +128,16 @@ def export(source, path: str | os.PathLike, *, subtype: str | None = None, progr
         return write_arrangement_midi(source, path)
     if isinstance(source, Soundscape):
         return _write_soundscape_midi(source, opts, path)
-    raise GrooveboxError(f"cannot export a {type(source).__name__}; expected a Pattern, a pattern id or "
+    raise GrooveboxTypeError(f"cannot export a {type(source).__name__}; expected a Pattern, a pattern id or "
                          f".toml path, a Soundscape, an Arrangement or a Progression")
+
+
+def score_title(arr: Arrangement) -> str:
+    """A score's title: the arrangement's name, else its chords and key (``"I V vi IV in C major"``)."""
+    if arr.name:
+        return arr.name
+    figures = [c.figure for c in arr.progression.chords]
+    return " ".join(figures[:8]) + (" ..." if len(figures) > 8 else "") + f" in {arr.progression.key}"
 
 
 def _arranged(prog: Progression, opts: RenderOptions, extra: dict) -> Arrangement:
@@ -138,8 +146,10 @@ def _arranged(prog: Progression, opts: RenderOptions, extra: dict) -> Arrangemen
             extra.setdefault(name, getattr(opts, name))
     try:
         return arrange(prog, **extra)
+    except GrooveboxError:
+        raise
     except TypeError as exc:  # an unknown keyword: say which, in one line
-        raise GrooveboxError(f"export: {exc}") from None
+        raise GrooveboxTypeError(f"export: {exc}") from None
 
 
 def write_arrangement_midi(arr: Arrangement, path: str | os.PathLike) -> Path:
@@ -202,7 +212,7 @@ def _write_soundscape_midi(scape: Soundscape, opts: RenderOptions, path: Path) -
             ordered = sorted(notes[i], key=lambda n: (n.start_beats, n.pitch))
             parts.append(Part(lp.name, tuple(ordered), instrument="pad"))
     if not parts:
-        raise GrooveboxError(f"soundscape '{scape.name}': no pitched notes to write (textures have no pitch)")
+        raise GrooveboxValueError(f"soundscape '{scape.name}': no pitched notes to write (textures have no pitch)")
     length = Fraction(the_plan.frames) * beats_per_frame
     parts = [dataclasses.replace(p, length_beats=max(length, p.notes[-1].start_beats + p.notes[-1].duration_beats))
              for p in parts]

@@ -18,7 +18,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from groovebox.errors import GrooveboxError, PatternError, UnknownNameError
+from groovebox.checks import shown
+from groovebox.errors import GrooveboxError, GrooveboxTypeError, UnknownNameError
 from groovebox.formats import pattern_toml
 from groovebox.model.pattern import Pattern
 
@@ -119,12 +120,13 @@ def load(ref: str | os.PathLike) -> Pattern:
     PatternError
         The file exists but is malformed (message names file, line, column, field).
     """
+    if not isinstance(ref, str | os.PathLike):
+        raise GrooveboxTypeError(f"pattern: expected a library id (\"funk/cissy-strut\") or a .toml path, "
+                                 f"got {shown(ref)}")
     text = os.fspath(ref)
     path = Path(text).expanduser()
     if text.endswith(".toml") or path.is_file():
-        if not path.is_file():
-            raise PatternError("no such file", path=path)
-        return pattern_toml.load(path)
+        return pattern_toml.load(path)  # regular files only: a FIFO or a folder is one line
     pid = text.strip().strip("/")
     return _load_id(pid, str(pattern_path(pid)))
 

@@ -11,11 +11,8 @@ Files are streamed block by block (memory does not grow with duration) and writt
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +30,8 @@ from groovebox.dsp.truepeak import (
     master,
     next_gain_db,
 )
-from groovebox.errors import GrooveboxError, RenderError
+from groovebox.errors import GrooveboxError, GrooveboxTypeError, GrooveboxValueError, RenderError
+from groovebox.formats.atomic import deferred_signals
 from groovebox.io import wav
 from groovebox.io.audio import Audio
 from groovebox.io.wav import AudioWriter, write_audio
@@ -116,9 +114,9 @@ def render(
     opts, extra = split_options(**options)
     block_frames = checks.whole(block_frames, "block_frames", 1, 1 << 20)
     if path is not None and not isinstance(path, str | os.PathLike):
-        raise GrooveboxError(f"path: expected a file name, got {path!r}")
+        raise GrooveboxTypeError(f"path: expected a file name, got {path!r}")
     if stems is not None and not isinstance(stems, str | os.PathLike):
-        raise GrooveboxError(f"stems: expected a folder name, got {stems!r}")
+        raise GrooveboxTypeError(f"stems: expected a folder name, got {stems!r}")
     target = loudness_target(loudness)
     # Declared before planning, so a first run announces everything it compiles at once.
     if path is not None:
@@ -127,7 +125,7 @@ def render(
         jit.need(MASTER_KERNELS)
     the_plan = plan(source, opts, **extra)
     if stems is not None and the_plan.program.mixer is None:
-        raise GrooveboxError("stems: only songs have stems (tracks and buses of a mixer)")
+        raise GrooveboxValueError("stems: only songs have stems (tracks and buses of a mixer)")
     mastered = target is not None or the_plan.master_stage is not None
     # A mastered render leaves the peaks to the true-peak limiter of the master stage: the
     # engine's own limiter (a safety net at -0.3 dBFS) would duck the mix before it is measured.
@@ -136,8 +134,17 @@ def render(
     engine.load(the_plan.program)
     if the_plan.master_stage is not None:
         song_target = "off" if loudness is not None and target is None else target
-        return _render_song(engine, the_plan, None if path is None else Path(path), subtype, block_frames,
-                            progress, None if stems is None else Path(stems), song_target)
+        if path is None and stems is None:
+            return _render_song(engine, the_plan, None, subtype, block_frames, progress, None, song_target)
+        with deferred_signals() as signals:  # files: finished or removed before Ctrl-C is raised
+            try:
+                result = _render_song(engine, the_plan, None if path is None else Path(path), subtype,
+                                      block_frames, progress, None if stems is None else Path(stems),
+                                      song_target, signals)
+            except _Stopped:
+                result = None
+        signals.deliver()
+        return result
     meta = {"label": the_plan.label, **the_plan.program.meta}
     if path is None:
         samples = _render_to_memory(engine, the_plan, block_frames)
@@ -344,20 +351,28 @@ class _Progress:
 def _render_to_file(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
                     progress: bool | None, target_lufs: float | None = None) -> Path:
     sr = engine.sample_rate
-    writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
-    if target_lufs is not None:
-        return _render_mastered(engine, plan, path, subtype, block_frames, progress, target_lufs)
-    try:
-        _write_blocks(engine, plan, writer, block_frames, progress, path)
-    except KeyboardInterrupt:
-        if writer.partial:
-            raise PartialRender(path, writer.frames, sr) from None
-        raise
+    # Ctrl-C and SIGTERM only set `signals.stop` while the file is open: the loop stops at the
+    # next block and the file is finished (kept shorter, or removed) before the interruption is
+    # raised, so no second signal can land inside the clean-up (see formats.atomic).
+    kept = None
+    with deferred_signals() as signals:
+        try:
+            if target_lufs is not None:
+                _render_mastered(engine, plan, path, subtype, block_frames, progress, target_lufs, signals)
+            else:
+                writer = AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial)
+                _write_blocks(engine, plan, writer, block_frames, progress, path, signals)
+        except _Stopped:
+            pass  # the writer removed its file
+        except _Interrupted as stop:
+            kept = stop.writer  # the writer kept what it had, ending in a fade
+    if signals.stop:
+        signals.deliver(PartialRender(path, kept.frames, sr) if kept is not None and kept.partial else None)
     return path
 
 
 def _render_mastered(engine: Engine, plan: RenderPlan, path: Path, subtype, block_frames: int,
-                     progress: bool | None, target_lufs: float) -> Path:
+                     progress: bool | None, target_lufs: float, signals) -> Path:
     """A long render mastered in constant memory: measure the whole render, then render it
     again (the engine is deterministic: the same samples) through one gain and the true-peak
     limiter into the file. Where the limiter pulls the result under the target, the file is
@@ -365,7 +380,7 @@ def _render_mastered(engine: Engine, plan: RenderPlan, path: Path, subtype, bloc
     peaky)."""
     sr = engine.sample_rate
     meter = _MeterSink(sr)
-    _write_blocks(engine, replace(plan, keep_partial=False), meter, block_frames, progress, path)
+    _write_blocks(engine, replace(plan, keep_partial=False), meter, block_frames, progress, path, signals)
     gain_db = meter.result().gain_db_to(target_lufs)
     tries: list[tuple[float, float]] = []
     for attempt in range(MASTER_PASSES):
@@ -374,16 +389,12 @@ def _render_mastered(engine: Engine, plan: RenderPlan, path: Path, subtype, bloc
         writer = _MasteredWriter(AudioWriter(path, sr, subtype=subtype, keep_partial=plan.keep_partial), stage)
         last = attempt == MASTER_PASSES - 1
         try:
-            _write_blocks(engine, plan, writer, block_frames, progress, path,
+            _write_blocks(engine, plan, writer, block_frames, progress, path, signals,
                           keep=lambda w=writer, final=last: final or w.on_target(target_lufs))
         except _TryAgain:
             tries.append((gain_db, writer.out_meter.result().integrated_lufs))
             gain_db = next_gain_db(tries, target_lufs)
             continue
-        except KeyboardInterrupt:
-            if writer.partial:
-                raise PartialRender(path, writer.frames, sr) from None
-            raise
         break
     return path
 
@@ -392,86 +403,57 @@ class _TryAgain(Exception):
     """The mastered file came out under its target: drop it and write it again."""
 
 
-@contextlib.contextmanager
-def _signals_held(enabled: bool):
-    """Hold Ctrl-C and SIGTERM back: inside, they are only noted, and act when the ``deliver()``
-    this yields is called (between blocks) or on leaving.
+class _Stopped(Exception):
+    """A deferred signal stopped a render that keeps nothing: raised inside the writer (not a
+    KeyboardInterrupt, so the writer removes its file); the signal is raised afterwards."""
 
-    A KeyboardInterrupt raised inside the file module's write (just after the bytes went out,
-    before they were counted) would leave the data and the length in the file's header out of
-    step, and the kept file would lose its last blocks, fade included. Installing the handlers
-    once per render, not once per block, keeps this free (per block it cost ~50 us).
-    """
-    if not enabled or threading.current_thread() is not threading.main_thread():  # signals go to the main thread
-        yield lambda: None
-        return
-    caught: list[int] = []
-    deferred = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in deferred}
 
-    def restore():
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+class _Interrupted(KeyboardInterrupt):
+    """A deferred signal stopped a render that keeps its file: raised inside the writer, which
+    (as on Ctrl-C) keeps what it has; ``writer`` is the one that kept it."""
 
-    def deliver():
-        if not caught:
-            return
-        signum = caught[0]
-        caught.clear()
-        handler = previous[signum]
-        if callable(handler):
-            handler(signum, None)  # Python's SIGINT handler (and the CLI's SIGTERM one) raise here
-        elif handler == signal.SIG_DFL:
-            restore()
-            os.kill(os.getpid(), signum)
-
-    try:
-        yield deliver
-    except BaseException:
-        restore()
-        raise
-    restore()
-    deliver()
+    writer = None
 
 
 def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, progress, path: Path,
-                  keep=None) -> None:
+                  signals, keep=None) -> None:
     sr = engine.sample_rate
     buf = np.empty((2, block_frames, 2), np.float32)
     with writer, _Progress(progress, plan.frames, sr, plan.label or path.name) as bar:
         # A render that keeps its file when interrupted holds the last rendered block back, so
         # the file can end in a short fade instead of a click.
         held = None
-        try:
-            with _signals_held(plan.keep_partial) as deliver:
-                done = 0
-                for i, m in enumerate(_blocks(plan.frames, block_frames)):
-                    block = engine.render_block(m, buf[i % 2, :m])
-                    if not plan.tail:
-                        _end_fade(block, done, plan.frames, plan, sr)
-                    done += m
-                    if plan.keep_partial:
-                        ready, held = held, block
-                        if ready is not None:
-                            writer.write(ready)
-                            deliver()  # a Ctrl-C noted while rendering or writing acts here
-                    else:
-                        writer.write(block)
-                    bar.update(done)
-                if held is not None:
-                    ready, held = held, None
+        done = 0
+        for i, m in enumerate(_blocks(plan.frames, block_frames)):
+            if signals.stop:
+                break
+            block = engine.render_block(m, buf[i % 2, :m])
+            if not plan.tail:
+                _end_fade(block, done, plan.frames, plan, sr)
+            done += m
+            if plan.keep_partial:
+                ready, held = held, block
+                if ready is not None:
                     writer.write(ready)
-            for block in _tail_blocks(engine, plan, block_frames):
+            else:
                 writer.write(block)
-            if keep is not None:  # a mastered file: its last frames, and is it on target?
-                writer.finish()
-                if not keep():
-                    raise _TryAgain
-        except KeyboardInterrupt:
-            if plan.keep_partial and held is not None:
-                _fade_out(held, round(INTERRUPT_FADE_S * sr))
-                writer.write(held)
-            raise
+            bar.update(done)
+        if signals.stop:
+            if not plan.keep_partial or held is None:  # nothing worth keeping
+                raise _Stopped
+            _fade_out(held, round(INTERRUPT_FADE_S * sr))
+            writer.write(held)
+            stop = _Interrupted()
+            stop.writer = writer
+            raise stop
+        if held is not None:
+            writer.write(held)
+        for block in _tail_blocks(engine, plan, block_frames):  # at most MAX_TAIL_S: always finished
+            writer.write(block)
+        if keep is not None:  # a mastered file: its last frames, and is it on target?
+            writer.finish()
+            if not keep():
+                raise _TryAgain
 
 
 # --- songs: stems and the loudness stage -------------------------------------------------------------
@@ -516,7 +498,7 @@ def _stem_file(name: str) -> str:
 
 
 def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, block_frames: int, progress,
-                 stems: Path | None, target_lufs: float | str | None = None) -> Audio | Path:
+                 stems: Path | None, target_lufs: float | str | None = None, signals=None) -> Audio | Path:
     """Render a plan whose master has a loudness stage (songs): pass 1 renders the mix (and the
     stems) while a BS.1770 meter measures it; pass 2 applies one gain to the target loudness
     and the true-peak limiter. In memory the mix is kept; for a file it goes to a temporary
@@ -548,6 +530,8 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
         with _Progress(progress, plan.frames, sr, label) as bar:
             done = 0
             for m in _blocks(plan.frames, block_frames):
+                if signals is not None and signals.stop:
+                    raise _Stopped  # the clean-up below removes every file begun
                 block = engine.render_block(m) if sink is not None else engine.render_block(m, mix[done:done + m])
                 _end_fade(block, done, plan.frames, plan, sr)
                 meter.feed(block)
@@ -583,6 +567,8 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
                             block = src.read(block_frames, dtype="float32")
                             if not len(block):
                                 break
+                            if signals is not None and signals.stop:
+                                raise _Stopped
                             done_block = stage.process(block)
                             writer.write(done_block)
                             out_meter.feed(done_block)

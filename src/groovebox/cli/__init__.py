@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import warnings
 
+from groovebox import checks
 from groovebox.cli import examples
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxError, GrooveboxWarning
 
 # Subcommand modules, in help order.
 MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "instruments", "ambient",
@@ -28,6 +30,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like every other bad input
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         sys.exit(2)
+
+
+def seed_arg(text: str) -> int:
+    """The argparse type of every ``--seed``: any whole number a user types (negative or huge
+    ones are hashed down to a 63-bit seed, see :func:`groovebox.checks.seed`)."""
+    try:
+        return checks.seed(text)
+    except GrooveboxError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("seed: ")) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,26 +61,72 @@ def _on_sigterm(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    return _main(argv, program=False)
+
+
+def run() -> None:
+    """The ``groovebox`` program: :func:`main`, then exit with its status.
+
+    Once interrupted, later SIGINT/SIGTERM are ignored until the process has exited, so a
+    second Ctrl-C (or a SIGTERM) during the clean-up or the interpreter's shutdown cannot turn
+    a clean exit 130 into a traceback or a kill. (``main`` restores every handler instead, for
+    callers that run it inside their own process.)
+    """
+    try:
+        status = _main(None, program=True)
+    except KeyboardInterrupt:  # between handlers: the program was being interrupted anyway
+        _ignore_interrupts()
+        status = 130
+    sys.exit(status)
+
+
+def _ignore_interrupts() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _main(argv: list[str] | None, *, program: bool) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    interrupted = False
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", GrooveboxWarning)
+            warnings.showwarning = _note
+            status = int(args.func(args) or 0)
+        if status == 130:  # the command was interrupted and said so itself (a kept partial render)
+            interrupted = True
+            if program:
+                _ignore_interrupts()
+        return status
     except GrooveboxError as exc:
         print(f"groovebox: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        interrupted = True
+        if program:
+            _ignore_interrupts()
         print("groovebox: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `groovebox list | head`
         sys.stderr.close()
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not (program and interrupted):
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings meant for the user (GrooveboxWarning) as one ``note`` line; others as usual."""
+    if issubclass(category, GrooveboxWarning):
+        print(f"groovebox: note: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from groovebox.cli import seed_arg
 from groovebox.cli.text import plural
 from groovebox.errors import GrooveboxError
 
@@ -60,7 +61,7 @@ def _add_arrangement_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arp", nargs="?", const="up", choices=ARP_CHOICES, metavar="DIRECTION",
                    help="add an arpeggio: up, down, updown or random (alone: up)")
     p.add_argument("--melody", action="store_true", help="add a seeded melody")
-    p.add_argument("--seed", type=int, default=0, help="seed for melody, walking bass, drums (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed for melody, walking bass, drums (default 0)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz for audio output (default 48000)")
     p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.add_argument("-o", "--output", help="write .wav/.flac/.mid/.musicxml (default: print the chords)")

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from groovebox.cli import seed_arg
 from groovebox.cli.new import add_new
 from groovebox.cli.text import plural
 from groovebox.errors import GrooveboxError
@@ -57,7 +58,7 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bpm", type=float, help="tempo (default: the pattern's)")
     p.add_argument("--kit", help="kit name (see `groovebox kits`) or a sample-kit folder")
     p.add_argument("--swing", type=float, help="swing percent, 50 (straight) .. 75")
-    p.add_argument("--seed", type=int, default=0, help="seed for probability steps and humanize")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed for probability steps and humanize")
     p.add_argument("--humanize", type=float, default=0.0, metavar="MS",
                    help="random timing spread in ms (seeded)")
     p.add_argument("--mute", default="", metavar="INSTR,...", help="instruments to mute")

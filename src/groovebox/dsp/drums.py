@@ -5,7 +5,9 @@ from the voice's longest decay) from a float64 parameter vector whose layout is 
 index constants below. Frequencies are in Hz and times in seconds, so a voice sounds the same
 at any sample rate. Decays are per-sample multiplications (no ``exp`` per sample), recursive
 state is flushed below 1e-30, and noise comes from the xorshift stream in :mod:`.rng` seeded by
-the caller, so a (parameters, seed, sample rate) triple always gives the same samples.
+the caller, so a (parameters, seed, sample rate) triple always gives the same samples. The
+kernels release the GIL (``nogil=True``): a live kit change synthesizes its voices in a control
+thread while the audio callback, which needs the GIL, keeps playing (a cymbal takes ~100 ms).
 
 Families
 --------
@@ -160,7 +162,7 @@ def _decay_mult(tau_s, sample_rate):
     return math.exp(-1.0 / (tau_s * sample_rate))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def membrane_hit(out, p, sample_rate, seed):
     """Render a tuned-membrane / modal hit into ``out``.
 
@@ -262,7 +264,7 @@ def membrane_hit(out, p, sample_rate, seed):
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def metal_hit(out, p, sample_rate, seed):
     """Render a six-square metallic hit (hats, cymbals, cowbells) into ``out``.
 
@@ -345,7 +347,7 @@ def metal_hit(out, p, sample_rate, seed):
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cymbal_hit(out, p, sample_rate, seed):
     """Render a cymbal or hi-hat as a dense bank of decaying inharmonic modes plus stick noise.
 
@@ -440,7 +442,7 @@ def cymbal_hit(out, p, sample_rate, seed):
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def clap_hit(out, p, sample_rate, seed):
     """Render a hand clap: a few sharp noise bursts ~10 ms apart, then a diffuse tail.
 
@@ -489,7 +491,7 @@ def clap_hit(out, p, sample_rate, seed):
             tail = _flush(tail * t_mult)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def noise_hit(out, p, sample_rate, seed):
     """Render shaped high noise (shaker, maracas) with optional jingles (tambourine).
 
@@ -577,7 +579,7 @@ def noise_hit(out, p, sample_rate, seed):
         out[i] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def color_hit(x, sample_rate, saturation, hold_hz, crush_bits, lowpass_hz, highpass_hz):
     """Vintage colour in place: saturation, sample-and-hold, bit crush, band limits.
 
@@ -633,7 +635,7 @@ def color_hit(x, sample_rate, saturation, hold_hz, crush_bits, lowpass_hz, highp
         x[i] = v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def finish_hit(x, floor_ratio, fade_n, guard_n, target_peak):
     """Trim, fade and normalise a rendered hit in place; return the table length.
 

@@ -1,7 +1,8 @@
 """Band-limited sample-rate conversion: a Kaiser-windowed sinc read from an oversampled table.
 
 Used when sample kits load (a 44.1 kHz or 96 kHz one-shot played by a 48 kHz engine), so it
-runs once per sample, not per block. Each output sample at input position ``t = n * step``
+runs once per sample, not per block (releasing the GIL, so a live kit change that loads
+samples does not hold up the audio callback). Each output sample at input position ``t = n * step``
 is ``sum_k x[k] * c * h(c * (t - k))`` where ``h`` is sinc windowed to ``ZERO_CROSSINGS`` zero
 crossings each side and ``c`` the cutoff (below 1 when downsampling, so nothing above the new
 Nyquist frequency folds back). ``h`` comes from a table with ``OVERSAMPLE`` entries per zero
@@ -56,7 +57,7 @@ def sinc_table(table, zero_crossings, oversample, beta):
         table[i] = s * _bessel_i0(beta * math.sqrt(1.0 - r * r)) / norm
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def resample_into(x, out, step, cutoff, table, oversample, zero_crossings):
     """Resample ``x`` into ``out``: ``out[n]`` is the band-limited value at input position
     ``n * step``.

@@ -25,16 +25,20 @@ steps. This module decides the grid and builds the pattern:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxValueError
 from groovebox.model.instruments import INSTRUMENT_INDEX
 from groovebox.model.pattern import BPM_RANGE, DENOMINATORS, MAX_STEPS, Pattern, Step, Track
 
 GRIDS = (8, 12, 16, 24, 32)
+# Hits one imported pattern may hold (docs/limits.md): 512 steps x 46 instruments is 23,552
+# cells; a file with more notes than that inside the bars kept is not a drum pattern.
+MAX_IMPORT_HITS = 24_000
 AUTO_GRIDS = (16, 12, 8, 24, 32)
 GHOST_BELOW = 0.55
 ACCENT_FROM = 0.86
@@ -43,7 +47,7 @@ _AUTO_SLACK_Q = Fraction(1, 200)  # quarter notes
 _RATCHET_TOL = 0.12  # of a step, divided by the ratchet count
 
 
-class DrumImportError(GrooveboxError):
+class DrumImportError(GrooveboxValueError):
     """A file cannot be turned into a pattern (no drum notes, nothing mappable, too long...)."""
 
 
@@ -259,7 +263,7 @@ def _split_flams(hits: list[Hit], quarter_s: float) -> tuple[list[Hit], set[int]
     for n in range(len(order) - 1):
         a, b = order[n], order[n + 1]
         ha, hb = hits[a], hits[b]
-        if ha.instrument != hb.instrument or a in grace:
+        if ha.instrument != hb.instrument or a in grace or a in flammed:  # a flammed hit is no grace note
             continue
         gap_s = float(hb.quarters - ha.quarters) * quarter_s
         if not (lo <= gap_s <= hi and ha.velocity < 0.75 * hb.velocity):
@@ -291,6 +295,7 @@ def build_pattern(
     swing: float | None = None,
     hits_swung: bool = True,
     bars: int | None = None,
+    dropped: int = 0,
     end_quarters: Fraction | None = None,
     keep_timing: bool = False,
     dynamics: str = "auto",
@@ -318,6 +323,8 @@ def build_pattern(
         sixteenth grid).
     bars : int, optional
         Keep exactly this many bars (hits after them are dropped).
+    dropped : int
+        Hits after ``bars`` that the reader already left out (counted in the remark).
     end_quarters : Fraction, optional
         Where the source ends (MIDI end of track, Hydrogen pattern size).
     dynamics : {"auto", "absolute", "relative"}
@@ -333,10 +340,15 @@ def build_pattern(
     DrumImportError
         No hits, or more than 512 steps.
     """
-    hits = list(hits)
+    hits = list(itertools.islice(hits, MAX_IMPORT_HITS + 1))
     notes = notes if notes is not None else []
     if not hits:
         raise DrumImportError(f"{name}: no drum hits to make a pattern of")
+    if len(hits) > MAX_IMPORT_HITS:
+        raise DrumImportError(f"{name}: more than {MAX_IMPORT_HITS:,} hits is over the limit for one "
+                              f"pattern (keep fewer bars with --bars)")
+    if not (isinstance(quarter_bpm, int | float) and math.isfinite(quarter_bpm) and quarter_bpm > 0):
+        raise DrumImportError(f"{name}: tempo {quarter_bpm!r} bpm is not a tempo; expected more than 0")
     num, den = signature
     if den not in DENOMINATORS or not 1 <= num <= 32:
         notes.append(f"time signature {num}/{den} is not supported; read as 4/4")
@@ -381,8 +393,8 @@ def build_pattern(
     if bars is not None:
         if bars < 1:
             raise DrumImportError(f"bars: expected a whole number >= 1, got {bars!r}")
-        if last >= bars * steps_per_bar:
-            dropped = sum(1 for c in placed.values() for s in c if s >= bars * steps_per_bar)
+        if last >= bars * steps_per_bar or dropped:
+            dropped += sum(1 for c in placed.values() for s in c if s >= bars * steps_per_bar)
             notes.append(f"kept the first {bars} bar(s); {dropped} hit(s) after them dropped")
         n_bars = bars
     n_steps = n_bars * steps_per_bar

@@ -27,6 +27,7 @@ wins, so a shuffle comes back as 4/4 with ``steps_per_beat = 3`` and a waltz as 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -34,8 +35,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from groovebox.checks import shown
 from groovebox.errors import GrooveboxError, KitError
 from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.formats.files import read_regular
 from groovebox.model.instruments import match_instrument
 from groovebox.model.pattern import Pattern
 
@@ -51,6 +54,15 @@ GMROCKKIT_NAMES = (
     "Hat Semi-Open", "Bell",
 )  # fmt: skip
 
+# Limits (docs/limits.md): every Hydrogen file is read whole, so its size bounds the rest.
+MAX_HYDROGEN_BYTES = 4 << 20  # .h2song, .h2pattern, drumkit.xml (the demo songs are <= 240 KiB)
+MAX_HYDROGEN_TICKS = 192 * 64  # note positions and pattern sizes: 64 bars of 4/4
+MAX_HYDROGEN_PATTERNS = 512  # patterns imported from one song
+MAX_DRUMKIT_LAYERS = 128  # sample layers of one drumkit instrument
+MAX_DRUMKIT_FILES = 1024  # sample layers of one drumkit, all instruments
+MAX_GAIN = 16.0  # linear volume and gain of a drumkit instrument, layer or component
+MAX_PITCH = 24.0  # semitones of a drumkit layer or instrument (Hydrogen's own range)
+
 DRUMKIT_DIRS = (
     "~/.hydrogen/data/drumkits",
     "~/.local/share/hydrogen/data/drumkits",
@@ -64,16 +76,17 @@ class HydrogenError(DrumImportError):
 
 
 def _parse(path: Path, error: type[GrooveboxError] = HydrogenError) -> ET.Element:
-    if not path.is_file():
-        raise error(f"{path}: no such file")
+    data = read_regular(path, MAX_HYDROGEN_BYTES, "Hydrogen file", error)
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
         line, col = exc.position
         msg = str(exc).split(":")[0]
         raise error(f"{path}:{line}:{col + 1}: not valid Hydrogen XML ({msg}; truncated?)") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except RecursionError:  # elements nested thousands deep
+        raise error(f"{path}: XML nested too deep to read") from None
+    except (LookupError, ValueError) as exc:  # <?xml encoding="..."?> that Python does not know
+        raise error(f"{path}: not valid Hydrogen XML ({str(exc)[:80]})") from None
     for el in root.iter():  # drop namespaces: 0.9.x files have none, newer ones two
         if isinstance(el.tag, str) and "}" in el.tag:
             el.tag = el.tag.split("}", 1)[1]
@@ -87,14 +100,21 @@ def _text(el: ET.Element | None, tag: str, default: str = "") -> str:
     return default if v is None else v.strip()
 
 
-def _number(el: ET.Element, tag: str, default: float, path: Path, kind=float) -> float:
+def _number(el: ET.Element, tag: str, default: float, path: Path, kind=float,
+            lo: float = -math.inf, hi: float = math.inf) -> float:
+    """A finite number in ``[lo, hi]`` from ``<tag>`` (``default`` when absent)."""
     raw = _text(el, tag)
     if raw == "":
         return default
     try:
-        return kind(float(raw)) if kind is int else kind(raw)
+        value = float(raw)
     except ValueError:
-        raise HydrogenError(f"{path}: <{tag}> {raw!r} is not a number") from None
+        raise HydrogenError(f"{path}: <{tag}> {shown(raw)} is not a number") from None
+    if not math.isfinite(value):
+        raise HydrogenError(f"{path}: <{tag}> {shown(raw)} is not a finite number")
+    if not lo <= value <= hi:
+        raise HydrogenError(f"{path}: <{tag}> {shown(raw)} is out of range; expected {lo:g}..{hi:g}")
+    return int(value) if kind is int else value
 
 
 def slug(text: str) -> str:
@@ -174,7 +194,7 @@ def _collect_notes(pattern_el: ET.Element, names_by_id: dict[str, str], path: Pa
         label = _text(note, "type") or names_by_id.get(iid) or (f"instrument id {iid}" if iid else "")
         if not label:
             raise HydrogenError(f"{path}: a <note> names no instrument")
-        tick = _number(note, "position", -1, path, int)
+        tick = _number(note, "position", -1, path, int, 0, MAX_HYDROGEN_TICKS)
         if tick < 0:
             raise HydrogenError(f"{path}: a <note> has no <position>")
         if _text(note, "note_off").lower() == "true":
@@ -213,15 +233,43 @@ def _dropped_remarks(title: str, pnotes: list[_Note], silent: list[str]) -> list
     return out
 
 
-def _kit_names(kit_name: str) -> tuple[dict[str, str], str | None]:
-    """Instrument names by id of an installed drumkit, else GMRockKit's (and a remark)."""
+def is_drumkit_name(name: str) -> bool:
+    """True for a plain drumkit name: no path separator, no ``..``, nothing a path could hide."""
+    return (isinstance(name, str) and bool(name.strip()) and name not in (".", "..") and ".." not in name
+            and not any(c in name for c in "/\\\x00") and not name.startswith("~"))
+
+
+KIT_NAME_ONLY = ("a kit named in a file is a name (808, 909, lofi, acoustic, or an installed Hydrogen "
+                 "drumkit such as GMRockKit), not a path")
+
+
+def drumkit_folder(name: str) -> Path | None:
+    """The folder of the installed Hydrogen drumkit ``name`` (see :data:`DRUMKIT_DIRS`), or None.
+
+    Only plain names are looked up, and only inside those folders: a name read from a file
+    can never lead to a folder elsewhere.
+    """
+    if not is_drumkit_name(name):
+        return None
     for folder in DRUMKIT_DIRS:
-        xml = Path(folder).expanduser() / kit_name / "drumkit.xml"
-        if kit_name and xml.is_file():
-            try:
-                kit = read_drumkit(xml)
-            except GrooveboxError:
-                break
+        kit = Path(folder).expanduser() / name
+        if (kit / "drumkit.xml").is_file():
+            return kit
+    return None
+
+
+def _kit_names(kit_name: str, path: Path) -> tuple[dict[str, str], str | None]:
+    """Instrument names by id of an installed drumkit, else GMRockKit's (and a remark)."""
+    if kit_name and not is_drumkit_name(kit_name):
+        raise HydrogenError(f"{path}: <drumkit_name> {shown(kit_name)} is not a drumkit name "
+                            f"(a name such as GMRockKit, without '/' or '..')")
+    folder = drumkit_folder(kit_name) if kit_name else None
+    if folder is not None:
+        try:
+            kit = read_drumkit(folder)
+        except GrooveboxError:
+            kit = None
+        if kit is not None:
             return {str(i.id): i.name for i in kit.instruments}, None
     names = {str(i): n for i, n in enumerate(GMROCKKIT_NAMES)}
     if kit_name in ("", "GMRockKit", "GMkit"):
@@ -268,7 +316,7 @@ def read_hydrogen(
         pattern_el = root.find("pattern")
         if pattern_el is None:
             raise HydrogenError(f"{path}: no <pattern> in this Hydrogen pattern file")
-        names_by_id, remark = _kit_names(kit_name)
+        names_by_id, remark = _kit_names(kit_name, path)
         title = _text(pattern_el, "name") or _text(pattern_el, "pattern_name") or path.stem
         silent: list[str] = []
         pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
@@ -291,7 +339,7 @@ def read_hydrogen(
             notes.append("a Hydrogen pattern file has no tempo; set to 120 bpm")
     elif root.tag == "song":
         song = _text(root, "name") or path.stem
-        quarter_bpm = _number(root, "bpm", 120.0, path)
+        quarter_bpm = _number(root, "bpm", 120.0, path, float, 1.0, 1000.0)
         swing_factor = min(1.0, max(0.0, _number(root, "swing_factor", 0.0, path)))
         ilist = root.find("instrumentList")
         names_by_id = {} if ilist is None else {_text(i, "id"): _text(i, "name") for i in ilist.findall("instrument")}
@@ -300,7 +348,11 @@ def read_hydrogen(
             raise HydrogenError(f"{path}: no <patternList> in this Hydrogen song")
         author = _text(root, "author")
         empty = 0
-        for pattern_el in plist.findall("pattern"):
+        pattern_els = plist.findall("pattern")
+        if len(pattern_els) > MAX_HYDROGEN_PATTERNS:
+            raise HydrogenError(f"{path}: {len(pattern_els):,} patterns is over the limit of "
+                                f"{MAX_HYDROGEN_PATTERNS} for one song")
+        for pattern_el in pattern_els:
             pname = _text(pattern_el, "name") or f"pattern {len(found) + 1}"
             silent = []
             pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
@@ -339,11 +391,11 @@ def read_hydrogen(
 
 
 def _pattern_size(el: ET.Element, path: Path) -> int:
-    return int(_number(el, "size", 192, path, int))
+    return int(_number(el, "size", 192, path, int, 1, MAX_HYDROGEN_TICKS))
 
 
 def _denominator(el: ET.Element, path: Path) -> int:
-    return int(_number(el, "denominator", 4, path, int))
+    return int(_number(el, "denominator", 4, path, int, 1, 64))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,6 +434,21 @@ class Drumkit:
     notes: tuple[str, ...] = field(default=())
 
 
+def _inside(folder: Path, filename: str, xml: Path, instrument: str) -> Path:
+    """A layer's sample file, which must lie inside the drumkit's folder: a ``<filename>`` such
+    as ``../../etc/x.wav`` or ``/etc/x.wav`` is an error, not a read elsewhere."""
+    if "\x00" in filename:
+        raise KitError(f"{xml}: instrument '{instrument}': <filename> {shown(filename)} is not a file name")
+    target = folder / filename
+    try:
+        inside = target.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise KitError(f"{xml}: instrument '{instrument}': sample {shown(filename)} is outside the drumkit folder")
+    return target
+
+
 def read_drumkit(path: str | os.PathLike) -> Drumkit:
     """A Hydrogen drumkit (its folder or its ``drumkit.xml``), current or 0.9.x format.
 
@@ -401,13 +468,17 @@ def read_drumkit(path: str | os.PathLike) -> Drumkit:
         raise KitError(f"{xml}: no <instrumentList>")
     out = []
     notes = []
+    n_files = 0
 
-    def num(el, tag, default):
+    def num(el, tag, default, lo=-1e6, hi=1e6):
         raw = _text(el, tag)
         try:
-            return float(raw) if raw else default
+            value = float(raw) if raw else default
         except ValueError:
-            raise KitError(f"{xml}: <{tag}> {raw!r} is not a number") from None
+            raise KitError(f"{xml}: <{tag}> {shown(raw)} is not a number") from None
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise KitError(f"{xml}: <{tag}> {shown(raw)} is out of range; expected {lo:g}..{hi:g}")
+        return value
 
     for inst in ilist.findall("instrument"):
         name = _text(inst, "name")
@@ -415,7 +486,7 @@ def read_drumkit(path: str | os.PathLike) -> Drumkit:
         comp_gain = 1.0
         if comps:
             layer_els = comps[0].findall("layer")
-            comp_gain = num(comps[0], "gain", 1.0)
+            comp_gain = num(comps[0], "gain", 1.0, 0.0, MAX_GAIN)
             if len(comps) > 1:
                 notes.append(f"'{name}': only the first of {len(comps)} components is used")
         else:
@@ -425,21 +496,27 @@ def read_drumkit(path: str | os.PathLike) -> Drumkit:
             fname = _text(lay, "filename")
             if not fname:
                 raise KitError(f"{xml}: instrument '{name}' has a layer without <filename>")
-            layers.append(KitLayer(folder / fname, num(lay, "min", 0.0), num(lay, "max", 1.0),
-                                   num(lay, "gain", 1.0), num(lay, "pitch", 0.0)))
+            layers.append(KitLayer(_inside(folder, fname, xml, name), num(lay, "min", 0.0), num(lay, "max", 1.0),
+                                   num(lay, "gain", 1.0, 0.0, MAX_GAIN), num(lay, "pitch", 0.0, -MAX_PITCH, MAX_PITCH)))
+            if len(layers) > MAX_DRUMKIT_LAYERS:
+                raise KitError(f"{xml}: instrument '{name}' has more than {MAX_DRUMKIT_LAYERS} layers, "
+                               f"over the limit")
         if not layers and _text(inst, "filename"):  # 0.9.x: one sample per instrument
-            layers.append(KitLayer(folder / _text(inst, "filename"), 0.0, 1.0, 1.0, 0.0))
+            layers.append(KitLayer(_inside(folder, _text(inst, "filename"), xml, name), 0.0, 1.0, 1.0, 0.0))
+        n_files += len(layers)
+        if n_files > MAX_DRUMKIT_FILES:
+            raise KitError(f"{xml}: more than {MAX_DRUMKIT_FILES} sample layers is over the limit for one kit")
         muted = _text(inst, "isMuted").lower() == "true"
         if not layers or muted:
             continue
         try:
             iid = int(float(_text(inst, "id") or len(out)))
-        except ValueError:
+        except (ValueError, OverflowError):
             iid = len(out)
         out.append(KitInstrument(
             id=iid, name=name, instrument=match_instrument(name) if name else None,
-            gain=num(inst, "volume", 1.0) * num(inst, "gain", 1.0) * comp_gain,
-            pitch_semitones=num(inst, "pitchOffset", 0.0) + num(inst, "pitch", 0.0),
-            mute_group=int(num(inst, "muteGroup", -1)), layers=tuple(layers),
+            gain=num(inst, "volume", 1.0, 0.0, MAX_GAIN) * num(inst, "gain", 1.0, 0.0, MAX_GAIN) * comp_gain,
+            pitch_semitones=num(inst, "pitchOffset", 0.0, -MAX_PITCH, MAX_PITCH) + num(inst, "pitch", 0.0, -MAX_PITCH, MAX_PITCH),
+            mute_group=int(num(inst, "muteGroup", -1, -1, 1000)), layers=tuple(layers),
         ))  # fmt: skip
     return Drumkit(_text(root, "name") or folder.name, xml, tuple(out), tuple(notes))

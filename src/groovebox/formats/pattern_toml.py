@@ -1,8 +1,9 @@
 """Pattern files: TOML in, TOML out, errors with file, line, column and field.
 
-tomllib parses; this module checks the parsed values against the format of patterns/README.md
-and, when something is wrong, finds where in the text the offending field is so the message
-can point at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) == p``.
+tomllib parses (after :mod:`groovebox.formats.tomltext` has bounded the size and nesting);
+this module checks the parsed values against the format of patterns/README.md and, when
+something is wrong, finds where in the text the offending field is so the message can point
+at it. :func:`dumps` writes the canonical form, and ``loads(dumps(p)) == p``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from groovebox.errors import PatternError, PatternErrors
+from groovebox.errors import GrooveboxTypeError, PatternError, PatternErrors
+from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
+from groovebox.formats.files import read_regular, size_text
+from groovebox.formats.hydrogen import KIT_NAME_ONLY, is_drumkit_name
+from groovebox.formats.tomltext import MAX_TOML_BYTES
 from groovebox.model.pattern import GridError, Pattern, Track
 
 REQUIRED = ("tracks",)
@@ -26,7 +30,6 @@ OPTIONAL = ("name", "genre", *DEFAULTS, "tags", "kit", "variation_of", "record",
 USER_GENRE = "mine"  # the genre of a pattern file that names none and sits in no genre folder
 TRACK_KEYS = ("grid", "chance", "ratchet", "flam", "nudge", "gain_db", "pan")
 
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _KEY_LINE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*""")
 _TABLE_LINE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 
@@ -116,14 +119,12 @@ def loads(text: str, path: str | Path | None = None, pattern_id: str | None = No
         per problem) when there are several.
     """
     path_s = None if path is None else str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POS.search(msg)
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
-        msg = _TOML_POS.sub("", msg).strip()
-        raise PatternError(f"not valid TOML: {msg}", path=path_s, line=line, column=col) from None
+    if not isinstance(text, str):
+        raise GrooveboxTypeError(f"pattern TOML: expected text (str), got {type(text).__name__}")
+    if len(text) > MAX_TOML_BYTES:
+        raise PatternError(f"{len(text):,} characters is over the limit of {size_text(MAX_TOML_BYTES)} "
+                           f"for a pattern file", path=path_s)
+    data = tomltext.loads(text, path_s, lambda line, col, msg: PatternError(msg, path=path_s, line=line, column=col))
     loc = _Located(text, path_s)
     try:
         return _from_data(data, loc, path_s, pattern_id)
@@ -170,6 +171,8 @@ def _from_data(data: dict, loc: _Located, path: str | None, pattern_id: str | No
                        "description"))
     if "tags" in data and not (isinstance(data["tags"], list) and all(isinstance(t, str) for t in data["tags"])):
         note(loc.error("expected an array of strings", "tags"))
+    if isinstance(data.get("kit"), str) and not is_drumkit_name(data["kit"]):
+        note(loc.error(KIT_NAME_ONLY, "kit"))  # a downloaded pattern must not point at your folders
     for key in ("bpm", "signature", "steps_per_beat", "swing", "kit", "variation_of", "record", "source"):
         if key in data:
             try:
@@ -237,10 +240,7 @@ def _track(instrument: str, value: object) -> Track:
 def load(path: str | Path, pattern_id: str | None = None) -> Pattern:
     """Read a pattern file (see :func:`loads`)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PatternError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    raw = read_regular(path, MAX_TOML_BYTES, "pattern file", PatternError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

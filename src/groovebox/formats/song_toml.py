@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from fractions import Fraction
 from pathlib import Path
 
+from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
+from groovebox.formats.files import read_regular
+from groovebox.formats.hydrogen import KIT_NAME_ONLY, is_drumkit_name
 from groovebox.model.effect import EFFECT_NAMES, Effect
 from groovebox.model.frozen import FrozenMap
 from groovebox.model.song import (
@@ -59,7 +61,6 @@ HEADER = ("title", "artist", "key", "bpm", "time_signature", "themes", "mood", "
           "template", "harmony", "parts", "sections", "automation", "mixer", "master")
 STRIP_KEYS = ("gain_db", "pan", "eq", "compressor", "saturation", "sends", "group")
 SECTION_KEYS = ("name", "bars", "parts", "vary", "energy", "harmony", "time_signature", "bpm", "transitions")
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _KEY_LINE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*""")
 _TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 
@@ -178,6 +179,9 @@ def _part(name: str, d: dict) -> SongPart:
     variations = _table(d.get("variations", {}), f"{field}.variations")
     for vn, vd in variations.items():
         _table(vd, f"{field}.variations.{vn}")
+    for where, table in ((field, fields), *((f"{field}.variations.{vn}", vd) for vn, vd in variations.items())):
+        if isinstance(table.get("kit"), str) and not is_drumkit_name(table["kit"]):
+            raise SongError(KIT_NAME_ONLY, field=f"{where}.kit")  # never a folder of the reader's
     strip = _strip(d, field, DEFAULT_GAIN_DB[kind])
     return SongPart(name, kind, FrozenMap(fields), FrozenMap(variations), strip)
 
@@ -316,13 +320,8 @@ def loads(text: str, path: str | os.PathLike | None = None) -> Song:
         One line: ``file:line: field 'sections.2.bars': ...`` for the first problem.
     """
     path_s = None if path is None else str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POS.search(msg)
-        line = int(m.group(1)) if m else None
-        raise SongError(f"not valid TOML: {_TOML_POS.sub('', msg).strip()}", path=path_s, line=line) from None
+    # Size and nesting bounded before tomllib parses (formats.tomltext: no RecursionError).
+    data = tomltext.loads(text, path_s, lambda line, col, msg: SongError(msg, path=path_s, line=line))
     where = _locate(text)
     try:
         song = _from_data(data)
@@ -342,12 +341,7 @@ def loads(text: str, path: str | os.PathLike | None = None) -> Song:
 def load(path: str | os.PathLike) -> Song:
     """Read a song map file (at most 1 MiB of UTF-8 TOML)."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SongError(f"cannot read: {exc.strerror or exc}", path=str(p)) from None
-    if len(raw) > MAX_BYTES:
-        raise SongError(f"{len(raw)} bytes; a song map is at most {MAX_BYTES}", path=str(p))
+    raw = read_regular(p, MAX_BYTES, "song map", SongError)  # regular files only: never a FIFO
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
-from groovebox.errors import GrooveboxError, HarmonyError
+from groovebox import checks
+from groovebox.errors import GrooveboxTypeError, GrooveboxValueError, HarmonyError
 from groovebox.generators import parts as _parts
 from groovebox.library import load
 from groovebox.model.arrangement import Arrangement, instrument, pattern_beat_quarters
@@ -75,7 +76,7 @@ def swing_part(part: Part, drums: Pattern, swing: float | None = None) -> Part:
     swing = drums.swing if swing is None else swing
     lo, hi = SWING_RANGE
     if isinstance(swing, bool) or not isinstance(swing, int | float) or not lo <= swing <= hi:
-        raise GrooveboxError(f"swing: {swing!r} is out of range; expected {lo:g}..{hi:g} (50 = straight)")
+        raise GrooveboxValueError(f"swing: {swing!r} is out of range; expected {lo:g}..{hi:g} (50 = straight)")
     # The sequencer's rule (groovebox.renderer.sequencer): 600 ticks a step, odd steps late by this many.
     ticks = round((swing - 50.0) / 50.0 * 600) if drums.steps_per_beat % 2 == 0 else 0
     if ticks == 0:
@@ -177,10 +178,11 @@ def arrange(
             f"arrange: expected a Progression (gb.progression(...) or gb.generate_progression(...)), "
             f"got {type(progression).__name__}"
         )
+    seed = checks.seed(seed)
     if isinstance(drums, str):
         drums = load(drums)
     if drums is not None and not isinstance(drums, Pattern):
-        raise GrooveboxError(f"drums: expected a Pattern or a library id, got {type(drums).__name__}")
+        raise GrooveboxTypeError(f"drums: expected a Pattern or a library id, got {type(drums).__name__}")
     if bpm is not None:
         progression = progression.with_tempo(bpm)
     for inst in (chords, bass_instrument, arp_instrument, melody_instrument):

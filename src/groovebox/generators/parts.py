@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from groovebox import checks
 from groovebox.errors import HarmonyError
 from groovebox.harmony.keys import scale as make_scale
 from groovebox.harmony.voicing import voice_lead
@@ -165,7 +166,7 @@ def bass(
                 d = min(step, start + dur - t)
                 notes.append(Note(t, d, pitch, velocity if k == 0 else soft, name))
     elif style == "walking":
-        notes = _walking(progression, low, high, np.random.default_rng(seed), velocity, soft, name)
+        notes = _walking(progression, low, high, np.random.default_rng(checks.seed(seed)), velocity, soft, name)
     elif style == "kick":
         if kick_steps is None:
             raise HarmonyError(
@@ -335,7 +336,7 @@ def arpeggio(
     if not 0 < g <= 1:
         raise HarmonyError(f"gate: expected 0 < gate <= 1, got {gate!r}")
     step = 1 / _rate(rate)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     notes: list[Note] = []
     for start, dur, c in progression.spans():
         tones = [p for p in range(low, high + 1) if p % 12 in c.pitch_classes]
@@ -477,7 +478,7 @@ def melody(
     sc = make_scale(scale or progression.key)
     scale_pcs = frozenset(sc.pitch_classes)
     step = 1 / _rate(rate)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     bar = progression.beats_per_bar
     length = progression.length_beats
     strong_in_bar = set(strong_beats(progression.signature))

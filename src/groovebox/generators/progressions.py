@@ -38,10 +38,18 @@ from pathlib import Path
 
 import numpy as np
 
+from groovebox import checks
 from groovebox.errors import HarmonyError
 from groovebox.harmony.chords import roman
 from groovebox.harmony.keys import key_name, parse_key
-from groovebox.model.notes import BeatsLike, Progression, beats, parse_signature
+from groovebox.model.notes import (
+    MAX_CHORDS,
+    MAX_PROGRESSION_BARS,
+    BeatsLike,
+    Progression,
+    beats,
+    parse_signature,
+)
 
 Table = dict[str, dict[str, float]]
 
@@ -445,6 +453,9 @@ def generate_progression(
     table = style_table(st.name, key)
     if not isinstance(bars, int) or isinstance(bars, bool) or bars < 1:
         raise HarmonyError(f"bars: expected a whole number of bars >= 1, got {bars!r}")
+    if bars > MAX_PROGRESSION_BARS:
+        raise HarmonyError(f"bars: {bars:,} bars is over the limit of {MAX_PROGRESSION_BARS:,} bars "
+                           f"per generated progression")
     per = beats(
         bars_per_chord if bars_per_chord is not None else st.bars_per_chord, "bars_per_chord"
     )
@@ -461,6 +472,9 @@ def generate_progression(
         )
 
     n_chords = int(bars / per)
+    if n_chords > MAX_CHORDS:
+        raise HarmonyError(f"bars_per_chord: {per} makes {n_chords:,} chords, over the limit of "
+                           f"{MAX_CHORDS:,} chords per progression")
     per_phrase = int(phrase / per)
     ends = list(range(per_phrase - 1, n_chords, per_phrase))
     if not ends or ends[-1] != n_chords - 1:
@@ -486,7 +500,7 @@ def generate_progression(
     states, trans, start = _matrix(table, tuple(fixed_names.values()))
     index = {s: i for i, s in enumerate(states)}
     fixed = {pos: index[fig] for pos, fig in fixed_names.items()}
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     path = _sample(trans, start, fixed, n_chords, rng)
     if path is None:  # the table cannot reach a cadence: allow any chord before it, rarely
         smooth = 0.98 * trans + 0.02 / trans.shape[0]

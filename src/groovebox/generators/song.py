@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from groovebox import library
+from groovebox import checks, library
 from groovebox.errors import GrooveboxError
 from groovebox.generators import parts as gen_parts
 from groovebox.generators.arrange import swing_part
@@ -210,7 +210,7 @@ def fill_pattern(pattern: Pattern, seed: int = 0, energy: float = 0.7) -> Patter
     (16, ('kick', 'snare'))
     """
     spb = pattern.steps_per_bar
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     start = spb // 2 if energy >= 0.5 else spb - pattern.steps_per_beat
     grids: dict[str, list[Step]] = {}
     last = [len(t) for t in pattern.tracks]

@@ -20,6 +20,7 @@ temporary name and renamed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def write_musicxml(
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     xml = GeneralObjectExporter(score).parse()
+    # music21 stamps today's date into <encoding-date>: drop it, so a file depends only on
+    # what it holds (the same parts and seed give the same bytes on any day).
+    xml = re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", xml, count=1)
     return write_atomic(path, xml, make_parents=False, error=HarmonyError)
 
 

@@ -26,8 +26,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from groovebox.errors import HarmonyError
+from groovebox.formats.files import open_regular
 from groovebox.harmony.keys import parse_key
 from groovebox.model.notes import Note, Part, parse_signature
+
+MAX_SCORE_BYTES = 8 << 20  # a score read back: the largest groovebox writes (1,024 bars, 4 parts) is 7 MB
 
 
 def music21_score(
@@ -71,14 +74,16 @@ def music21_score(
 
     parse_signature(signature)
     score = stream.Score()
-    if title:
-        score.metadata = metadata.Metadata(title=title)
+    score.metadata = metadata.Metadata(title=title or "groovebox score", composer="groovebox")
     for i, part in enumerate(parts):
         sp = stream.Part(id=f"P{i + 1}")
         sp.partName = part.name
         if programs is not None:
             inst = m21instrument.instrumentFromMidiProgram(int(programs[i]))
             inst.partName = part.name
+            # Fixed ids (music21 makes random ones), so the same parts write the same bytes.
+            inst.partId = sp.id
+            inst.instrumentId = f"{sp.id}-I1"
             sp.insert(0, inst)
         sp.insert(0, meter.TimeSignature(signature))
         if key is not None:
@@ -125,6 +130,8 @@ def parts_from_score_file(path: str) -> tuple[Part, ...]:
         converter,  # music21: ~0.25 s and a corpus index to import; loaded on first use
     )
 
+    # Regular files within the size limit only (a FIFO would block music21 forever).
+    open_regular(path, MAX_SCORE_BYTES, "score file", HarmonyError).close()
     try:
         score = converter.parse(str(path))
     except Exception as exc:

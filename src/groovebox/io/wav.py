@@ -23,6 +23,7 @@ import numpy as np
 from groovebox.dsp import jit
 from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
+from groovebox.formats.atomic import deferred_signals
 from groovebox.formats.audio import audio_format
 
 
@@ -153,8 +154,10 @@ def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
-    with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
-        w.write(samples)
+    with deferred_signals() as signals:  # Ctrl-C waits for the file to be whole, then is raised
+        with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
+            w.write(samples)
+    signals.deliver()
     return Path(path)
 
 

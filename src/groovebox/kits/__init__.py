@@ -13,11 +13,14 @@ of a sample kit, and it returns the tables the engine plays. The modules behind 
 from __future__ import annotations
 
 import os
+import warnings
 
+from groovebox.errors import GrooveboxWarning
+from groovebox.formats.hydrogen import drumkit_folder
 from groovebox.kits.samples import is_kit_path, load_sample_kit
 from groovebox.kits.synth import synth_tables
 from groovebox.kits.tables import KitTables, pack
-from groovebox.model.instruments import INSTRUMENTS
+from groovebox.model.instruments import INSTRUMENT_INDEX, INSTRUMENTS
 from groovebox.model.kit import BUILTIN_KITS, Kit, get_kit
 
 __all__ = ["BUILTIN_KITS", "KitTables", "get_kit", "kit_tables", "pack", "placement"]
@@ -29,11 +32,25 @@ def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None
     if isinstance(kit, KitTables):
         return kit
     if isinstance(kit, (str, os.PathLike)) and not (isinstance(kit, str) and kit in BUILTIN_KITS):
-        if is_kit_path(kit):
-            return load_sample_kit(kit, sample_rate, instruments)
+        folder = kit if is_kit_path(kit) else drumkit_folder(kit)  # a path, or an installed Hydrogen kit
+        if folder is not None:
+            tables = load_sample_kit(folder, sample_rate, instruments)
+            _say_missing(tables, instruments)
+            return tables
     if isinstance(kit, str):
         kit = get_kit(kit)
     return synth_tables(kit, sample_rate, instruments)
+
+
+def _say_missing(tables: KitTables, instruments: tuple[str, ...] | None) -> None:
+    """A sample kit may not have every instrument a pattern plays: say which stay silent (a
+    GrooveboxWarning; the CLI prints it as a note) instead of playing them as if muted."""
+    missing = [name for name in dict.fromkeys(instruments or ()) if name in INSTRUMENT_INDEX
+               and tables.layer_count[INSTRUMENT_INDEX[name]] == 0]
+    if missing:
+        warnings.warn(f"kit {tables.name} has no sample for {', '.join(missing)}; "
+                      f"{'that track is' if len(missing) == 1 else 'those tracks are'} silent",
+                      GrooveboxWarning, stacklevel=3)
 
 
 def placement(kit) -> tuple[dict[str, float], object]:

@@ -111,6 +111,14 @@ class KitArena:
             rate=rate, choke=choke, poly=poly,
         )  # fmt: skip
 
+    def prepare(self, kit, instruments: tuple[str, ...]) -> None:
+        """Build the regions of ``kit``'s ``instruments`` now (synthesizing or loading them, and
+        copying them into free space), without making tables: a later :meth:`tables` for them
+        only looks them up."""
+        for instrument in instruments:
+            if instrument in INSTRUMENT_INDEX:
+                self._region(kit, instrument)
+
     def regions_of(self, banks: list[tuple[object, tuple[str, ...]] | None]) -> set[tuple[object, str]]:
         """Region keys that ``tables(banks)`` reads."""
         return {(kit_key(b[0]), instr) for b in banks if b is not None for instr in b[1]}

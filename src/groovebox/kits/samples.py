@@ -30,7 +30,6 @@ import math
 import os
 import re
 import threading
-import tomllib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -38,12 +37,23 @@ import numpy as np
 
 from groovebox.dsp.resample import resample
 from groovebox.errors import KitError, UnknownNameError
+from groovebox.formats import tomltext
+from groovebox.formats.files import open_regular
 from groovebox.formats.hydrogen import read_drumkit
 from groovebox.kits.tables import KitTables, pack
 from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENTS, match_instrument
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".aif", ".aiff", ".ogg")
 CACHE_BYTES = 512 * 1024 * 1024
+# What a sample kit may hold (docs/limits.md). Each bound is checked before the work it bounds,
+# so no folder or drumkit.xml, however made, costs more than about MAX_KIT_SECONDS of tables.
+MAX_SAMPLE_BYTES = 64 << 20  # one file (a minute of 96 kHz 24-bit stereo is 33 MiB)
+MAX_SAMPLE_SECONDS = 60.0  # one one-shot (long crashes and gongs ring for ~10 s)
+MAX_SAMPLE_VALUES = 1 << 24  # frames x channels of one file (87 s of 96 kHz stereo; 64 MiB decoded)
+MAX_KIT_FILES = 1024  # audio files in a kit folder (a drumkit: formats.hydrogen.MAX_DRUMKIT_FILES)
+MAX_LAYERS = 128  # velocity layers of one instrument (MIDI has 127 velocities)
+MAX_VARIANTS = 64  # round-robin variants of one layer
+MAX_KIT_SECONDS = 600.0  # the samples of one kit together (115 MB of tables at 48 kHz)
 HYDROGEN_CHOKE_BASE = 100  # Hydrogen mute group g becomes choke group 100 + g
 _STEM = re.compile(r"^(?P<name>.+?)(?:[ _-]+v?(?P<layer>\d+))?(?:[ _-]+rr(?P<rr>\d+))?$", re.IGNORECASE)
 
@@ -67,14 +77,28 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
             return hit
     import soundfile as sf  # soundfile (libsndfile): ~0.2 s; only sample kits pay it
 
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # libsndfile's errors are RuntimeErrors with one-line reasons
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise KitError(f"kit {kit}: cannot read sample {path} ({reason})") from None
+    with open_regular(path, MAX_SAMPLE_BYTES, "sample", KitError) as fh:
+        try:
+            with sf.SoundFile(fh) as snd:
+                rate = snd.samplerate
+                seconds = snd.frames / rate if rate > 0 else math.inf
+                if not seconds <= MAX_SAMPLE_SECONDS:
+                    raise KitError(f"kit {kit}: sample {path}: {seconds:.1f} s is over the limit of "
+                                   f"{MAX_SAMPLE_SECONDS:g} s for a one-shot")
+                if snd.frames * snd.channels > MAX_SAMPLE_VALUES:
+                    raise KitError(f"kit {kit}: sample {path}: {snd.frames:,} frames of {snd.channels} channels "
+                                   f"is over the limit of {MAX_SAMPLE_VALUES:,} samples for a one-shot")
+                data = snd.read(dtype="float32", always_2d=True)
+        except KitError:
+            raise
+        except Exception as exc:  # libsndfile's errors are RuntimeErrors with one-line reasons
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise KitError(f"kit {kit}: cannot read sample {path} ({reason})") from None
     if data.shape[0] == 0:
         raise KitError(f"kit {kit}: sample {path} has no audio frames")
-    mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
+    # One channel is already mono (no float64 copy of a long file); more are averaged in float64.
+    mono = np.ascontiguousarray(data[:, 0]) if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float64).astype(np.float32)
+    del data
     if not np.all(np.isfinite(mono)):
         raise KitError(f"kit {kit}: sample {path} contains NaN or infinite values")
     # Pitch by resampling: read the file as if recorded at rate * 2^(semitones/12).
@@ -102,7 +126,9 @@ def is_kit_path(kit) -> bool:
     """True if ``kit`` names a folder or file rather than a built-in kit."""
     if isinstance(kit, os.PathLike):
         return True
-    return isinstance(kit, str) and ("/" in kit or os.sep in kit or kit.startswith("~") or Path(kit).exists())
+    if not isinstance(kit, str) or "\x00" in kit:
+        return False
+    return "/" in kit or os.sep in kit or kit.startswith("~") or os.path.lexists(kit)
 
 
 def load_sample_kit(
@@ -142,15 +168,20 @@ def load_sample_kit(
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 384000:
         raise KitError(f"sample rate: expected a whole number of Hz in 8000..384000, got {sample_rate!r}")
     sample_rate = int(sample_rate)
+    if "\x00" in os.fspath(path):
+        raise KitError(f"kit {os.fspath(path)!r}: not a folder name")
     path = Path(path).expanduser()
     report = report if report is not None else []
     if not path.exists():
         raise KitError(f"kit {path}: no such folder or file")
     wanted = set(INSTRUMENTS if instruments is None else instruments)
+    budget = _Budget(str(path), sample_rate)
     if path.is_file() or (path / "drumkit.xml").is_file():
-        name, layers, rates, choke = _hydrogen_layers(path, sample_rate, wanted, report)
+        name, layers, rates, choke = _hydrogen_layers(path, sample_rate, wanted, report, budget)
+    elif path.is_dir():
+        name, layers, rates, choke = _folder_layers(path, sample_rate, wanted, budget)
     else:
-        name, layers, rates, choke = _folder_layers(path, sample_rate, wanted)
+        raise KitError(f"kit {path}: not a folder or a drumkit.xml")
     for instrument, semitones in (tune or {}).items():
         if instrument not in INSTRUMENTS:
             raise UnknownNameError("instrument to tune", instrument, INSTRUMENTS)
@@ -162,18 +193,56 @@ def load_sample_kit(
     return pack(name, sample_rate, layers, rates=rates, choke=choke)
 
 
-def _folder_layers(folder: Path, sample_rate: int, wanted: set[str]):
+class _Budget:
+    """Seconds of samples a kit has read so far, against :data:`MAX_KIT_SECONDS`."""
+
+    def __init__(self, kit: str, sample_rate: int):
+        self.kit = kit
+        self.sample_rate = sample_rate
+        self.seconds = 0.0
+
+    def take(self, table: np.ndarray) -> np.ndarray:
+        self.seconds += len(table) / self.sample_rate
+        if self.seconds > MAX_KIT_SECONDS:
+            raise KitError(f"kit {self.kit}: more than {MAX_KIT_SECONDS:g} s of samples is over the limit "
+                           f"for one kit")
+        return table
+
+
+def _number_in_name(digits: str | None, limit: int, what: str, folder: Path, name: str) -> int:
+    """A layer or round-robin number from a file name, 1..``limit``; checked on the digits, so
+    ``snare_999999999.wav`` costs nothing."""
+    if digits is None:
+        return 1
+    value = digits.lstrip("0")
+    if not value:
+        raise KitError(f"kit {folder}: {name}: {what} 0; they count from 1")
+    if len(value) > len(str(limit)) or int(value) > limit:
+        shown = value if len(value) <= 12 else value[:12] + "..."
+        raise KitError(f"kit {folder}: {name}: {what} {shown} is over the limit of {limit}")
+    return int(value)
+
+
+def _folder_layers(folder: Path, sample_rate: int, wanted: set[str], budget: _Budget):
     name = folder.name
     tune: dict[str, float] = {}
     gain_db: dict[str, float] = {}
     conf = folder / "kit.toml"
-    if conf.is_file():
+    if conf.exists():  # a FIFO or a folder named kit.toml is an error, not ignored
         name, tune, gain_db = _kit_toml(conf, name)
     files: dict[str, dict[int, dict[int, Path]]] = {}
     unknown = []
-    for f in sorted(folder.iterdir()):
-        if f.suffix.lower() not in AUDIO_SUFFIXES or f.name.startswith("."):
-            continue
+    audio = []
+    try:
+        for f in folder.iterdir():
+            if f.suffix.lower() not in AUDIO_SUFFIXES or f.name.startswith("."):
+                continue
+            audio.append(f)
+            if len(audio) > MAX_KIT_FILES:
+                raise KitError(f"kit {folder}: more than {MAX_KIT_FILES} audio files is over the limit for one kit")
+    except OSError as exc:
+        raise KitError(f"kit {folder}: cannot list the folder ({exc.strerror or exc})") from None
+    for f in sorted(audio):
         m = _STEM.match(f.stem)
         base = f.stem
         layer = rr = None
@@ -184,8 +253,9 @@ def _folder_layers(folder: Path, sample_rate: int, wanted: set[str]):
         if instrument is None:
             unknown.append(f.name)
             continue
-        slot = files.setdefault(instrument, {}).setdefault(int(layer or 1), {})
-        variant = int(rr or 1)
+        layer_n = _number_in_name(layer, MAX_LAYERS, "velocity layer", folder, f.name)
+        variant = _number_in_name(rr, MAX_VARIANTS, "round-robin variant", folder, f.name)
+        slot = files.setdefault(instrument, {}).setdefault(layer_n, {})
         if variant in slot:
             raise KitError(f"kit {folder}: {slot[variant].name} and {f.name} are both {instrument} "
                            f"layer {layer or 1}; number layers ({instrument}_1, {instrument}_2...) "
@@ -199,7 +269,7 @@ def _folder_layers(folder: Path, sample_rate: int, wanted: set[str]):
         raise KitError(f"kit {folder}: no samples ({', '.join(AUDIO_SUFFIXES)} files named after instruments)")
     layers: dict[str, list] = {}
     for instrument, by_layer in files.items():
-        n = max(by_layer)
+        n = max(by_layer)  # at most MAX_LAYERS, checked per file name above
         missing = [i for i in range(1, n + 1) if i not in by_layer]
         if missing:
             have = ", ".join(sorted(p.name for v in by_layer.values() for p in v.values()))
@@ -208,7 +278,8 @@ def _folder_layers(folder: Path, sample_rate: int, wanted: set[str]):
             continue
         gain = 10.0 ** (gain_db.get(instrument, 0.0) / 20.0)
         layers[instrument] = [
-            (i / n, [_read_sample(by_layer[i][v], sample_rate, 0.0, str(folder)) for v in sorted(by_layer[i])], gain)
+            (i / n, [budget.take(_read_sample(by_layer[i][v], sample_rate, 0.0, str(folder)))
+                     for v in sorted(by_layer[i])], gain)
             for i in range(1, n + 1)
         ]
     rates = {ins: 2.0 ** (st / 12.0) for ins, st in tune.items()}
@@ -221,10 +292,7 @@ def _exact_instrument(stem: str) -> str | None:
 
 
 def _kit_toml(conf: Path, default_name: str):
-    try:
-        data = tomllib.loads(conf.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise KitError(f"{conf}: not a readable kit.toml ({str(exc).splitlines()[0]})") from None
+    _, data = tomltext.load(conf, "kit.toml", KitError)
     allowed = {"name", "tune", "gain_db"}
     for key in data:
         if key not in allowed:
@@ -246,7 +314,7 @@ def _kit_toml(conf: Path, default_name: str):
     return name, tables["tune"], tables["gain_db"]
 
 
-def _hydrogen_layers(path: Path, sample_rate: int, wanted: set[str], report: list[str]):
+def _hydrogen_layers(path: Path, sample_rate: int, wanted: set[str], report: list[str], budget: _Budget):
     kit = read_drumkit(path)
     report.extend(kit.notes)
     layers: dict[str, list] = {}
@@ -271,7 +339,7 @@ def _hydrogen_layers(path: Path, sample_rate: int, wanted: set[str], report: lis
             groups.setdefault((lay.min_velocity, lay.max_velocity), []).append(lay)
         out = []
         for (_, hi), lays in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-            tables = [_read_sample(lay.path, sample_rate, lay.pitch_semitones, kit.name) for lay in lays]
+            tables = [budget.take(_read_sample(lay.path, sample_rate, lay.pitch_semitones, kit.name)) for lay in lays]
             # One gain per layer: variants share the first's (Hydrogen's are almost always equal).
             out.append((float(min(1.0, max(hi, 0.0))), tables, inst.gain * lays[0].gain))
         if out:

@@ -27,7 +27,7 @@ from groovebox.errors import KitError, RenderError, UnknownNameError
 from groovebox.kits import diskcache
 from groovebox.kits.tables import SYNTH_LAYER_BOUNDS, SYNTH_LAYER_VELOCITIES, KitTables, pack
 from groovebox.model.instruments import INSTRUMENTS
-from groovebox.model.kit import COLOR_KNOBS, Kit, VoiceParams
+from groovebox.model.kit import BUILTIN_KITS, COLOR_KNOBS, Kit, VoiceParams
 
 FULL_SCALE_PEAK = 0.9  # a level_db of 0 peaks here, leaving headroom for a mix of voices
 FLOOR_RATIO = 1e-4  # tables end where the hit has decayed below -80 dB of its peak
@@ -957,6 +957,27 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
     if n_end == 0:
         raise KitError(f"voice '{instrument}' ({voice.model}) renders silence; check its knobs")
     return buf[:n_end].astype(np.float32)
+
+
+def load_kernels() -> None:
+    """Load every drum-synthesis kernel now (from Numba's cache, or compile it).
+
+    The first call of a kernel in a process loads its machine code, which holds the GIL for
+    tens of milliseconds. Live playback calls this before its stream starts, so a kit first
+    used while playing (a pattern switch to another kit) only runs kernels, which release the
+    GIL, instead of loading them in the middle of the music. One cheap hit per kernel family,
+    at 8 kHz, with the vintage colour of the lo-fi kit for :func:`groovebox.dsp.drums.color_hit`.
+    """
+    seen: set[type] = set()
+    for kit in BUILTIN_KITS.values():
+        for instrument in INSTRUMENTS:
+            voice = kit.voices[instrument]
+            family = type(RECIPES[voice.model])
+            colour = any(voice.knob(name, 0.0) for name in COLOR_KNOBS)
+            if (family, colour) in seen:
+                continue
+            seen.add((family, colour))
+            _render(voice, instrument, SYNTH_LAYER_VELOCITIES[0], 0, 8000)
 
 
 # --- tables -----------------------------------------------------------------------------------

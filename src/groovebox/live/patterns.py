@@ -183,6 +183,20 @@ class PatternSession:
             if b is not None:
                 b.kit = kit
 
+    def prepare(self, pattern: Pattern | None = None, kit=None) -> None:
+        """Build the kit tables a change will need, now, before any deadline is reckoned:
+        ``pattern`` on ``kit`` (as :meth:`queue` would pick it), or with only ``kit`` every
+        bank's pattern on it. The arena keeps them, so building the change afterwards only
+        looks them up, and synthesizing a kit never delays a switch already timed."""
+        t = self.t
+        if pattern is not None:
+            chosen = kit if kit is not None else (t.kit if t.kit is not None else (pattern.kit or DEFAULT_KIT))
+            self.arena.prepare(chosen, pattern.instruments)
+        elif kit is not None:
+            for b in t.banks:
+                if b is not None:
+                    self.arena.prepare(kit, b.pattern.instruments)
+
     def queue(self, pattern: Pattern, not_before: int, *, bpm=None, swing=None, kit=None) -> tuple[int, int]:
         """Start ``pattern`` on the first bar line after ``not_before``; returns (start sample,
         deadline)."""

@@ -46,6 +46,7 @@ from groovebox import checks, library
 from groovebox.errors import GrooveboxError, UnknownNameError
 from groovebox.generators import ambient
 from groovebox.io import realtime as rt
+from groovebox.kits import synth
 from groovebox.kits.arena import N_INSTRUMENTS
 from groovebox.live.patterns import N_BANKS, PatternSession
 from groovebox.live.recorder import Recorder
@@ -155,6 +156,8 @@ class Player:
             # Kit tables must stay where voices read them for a replay, so only reclaim without one.
             self._session = PatternSession(pattern, replace(opts, mute=(), solo=()), self.sample_rate,
                                            reclaim=not record)
+            # Kits can change while playing: load every drum kernel now, not in the music.
+            synth.load_kernels()
         else:
             self._session = PlanSession(plan(source, RenderOptions(sample_rate=self.sample_rate)))
         self._mute: set[str] = self._names(opts.mute, "mute")
@@ -294,6 +297,8 @@ class Player:
             old_mute, old_solo = set(self._mute), set(self._solo)
             old = s.t.copy() if s is not None else None
             try:
+                if kit is not None:
+                    s.prepare(kit=kit)  # build the kit before a tempo change is timed
                 deadline, labels = -1, []
                 if new_bpm is not None or new_swing is not None:
                     deadline = s.retime(new_bpm, new_swing, self._not_before())
@@ -336,6 +341,7 @@ class Player:
                 pattern = source if isinstance(source, Pattern) else library.load(source)
                 new_bpm = None if bpm is None else self._checked("tempo", bpm, BPM_RANGE, "bpm")
                 new_swing = None if swing is None else self._checked("swing", swing, SWING_RANGE, "")
+                s.prepare(pattern, kit)  # kits first: the switch is timed only once they exist
                 start, deadline = s.queue(pattern, self._not_before(), bpm=new_bpm, swing=new_swing, kit=kit)
                 self._maybe_reclaim()
                 self._post(program=self._program(), deadline=deadline, label="queue")

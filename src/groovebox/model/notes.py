@@ -30,8 +30,12 @@ import numpy as np
 from groovebox.errors import HarmonyError
 
 BeatsLike = Fraction | int | float | str
+MAX_CHORDS = 1024  # chords in one progression (docs/limits.md)
+MAX_PROGRESSION_BARS = 1024  # bars of one progression, written or generated (docs/limits.md)
 
 __all__ = [
+    "MAX_CHORDS",
+    "MAX_PROGRESSION_BARS",
     "Chord",
     "Note",
     "NoteSequence",
@@ -360,6 +364,9 @@ class Progression:
         chords = tuple(self.chords)
         if not chords:
             raise HarmonyError("progression: no chords (expected at least one)")
+        if len(chords) > MAX_CHORDS:
+            raise HarmonyError(f"progression: {len(chords):,} chords is over the limit of {MAX_CHORDS:,} "
+                               f"chords per progression")
         durations = tuple(
             beats(d, f"chord {i} duration_beats") for i, d in enumerate(self.durations_beats, 1)
         )
@@ -376,6 +383,11 @@ class Progression:
         for d in durations:
             starts.append(t)
             t += d
+        num, den = parse_signature(self.signature)
+        bars = t * den / (4 * num)
+        if bars > MAX_PROGRESSION_BARS:
+            raise HarmonyError(f"progression: {float(bars):,.6g} bars is over the limit of "
+                               f"{MAX_PROGRESSION_BARS:,} bars per progression")
         object.__setattr__(self, "chords", chords)
         object.__setattr__(self, "durations_beats", durations)
         object.__setattr__(self, "_starts", tuple(starts))

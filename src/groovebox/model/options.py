@@ -12,7 +12,7 @@ of repeating keyword lists.
 >>> RenderOptions(swing=90)
 Traceback (most recent call last):
 ...
-groovebox.errors.GrooveboxError: swing: 90 is out of range; expected a percent in 50..75 (50 = straight)
+groovebox.errors.GrooveboxValueError: swing: 90 is out of range; expected a percent in 50..75 (50 = straight)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, fields
 
 from groovebox import checks
-from groovebox.errors import GrooveboxError, UnknownNameError
+from groovebox.errors import GrooveboxTypeError, GrooveboxValueError, UnknownNameError
 from groovebox.model.pattern import BPM_RANGE, SWING_RANGE
 
 __all__ = ["MAX_BARS", "MAX_SECONDS", "RenderOptions", "names_of", "split_options"]
@@ -42,10 +42,10 @@ def names_of(value, option: str) -> tuple[str, ...]:
     try:
         names = tuple(value)
     except TypeError:
-        raise GrooveboxError(f"{option}: expected instrument names, got {value!r}") from None
+        raise GrooveboxTypeError(f"{option}: expected instrument names, got {checks.shown(value)}") from None
     for n in names:
         if not isinstance(n, str) or not n:
-            raise GrooveboxError(f"{option}: expected instrument names, got {n!r} in {value!r}")
+            raise GrooveboxTypeError(f"{option}: expected instrument names, got {checks.shown(n)} in {checks.shown(value)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -98,7 +98,7 @@ class RenderOptions:
             object.__setattr__(self, name, value)
 
         if self.bars is not None and self.seconds is not None:
-            raise GrooveboxError("give bars or seconds, not both")
+            raise GrooveboxValueError("give bars or seconds, not both")
         if self.bars is not None:
             put("bars", checks.positive(self.bars, "bars", MAX_BARS, "bars"))
         if self.seconds is not None:
@@ -118,12 +118,12 @@ class RenderOptions:
         put("mute", names_of(self.mute, "mute"))
         put("solo", names_of(self.solo, "solo"))
         if not isinstance(self.tail, bool):
-            raise GrooveboxError(f"tail: expected True or False, got {self.tail!r}")
+            raise GrooveboxTypeError(f"tail: expected True or False, got {checks.shown(self.tail)}")
         if self.fade_s is not None:
             put("fade_s", checks.number(self.fade_s, "fade_s", 0.0, 600.0, "0..600 seconds"))
         put("sample_rate", checks.sample_rate(self.sample_rate))
-        if self.kit is not None and isinstance(self.kit, str) and not self.kit.strip():
-            raise GrooveboxError("kit: expected a kit name or a sample-kit folder, got ''")
+        if self.kit is not None and isinstance(self.kit, str) and (not self.kit.strip() or "\x00" in self.kit):
+            raise GrooveboxValueError(f"kit: expected a kit name or a sample-kit folder, got {checks.shown(self.kit)}")
         if isinstance(self.kit, os.PathLike):
             put("kit", os.fspath(self.kit))
 
@@ -150,7 +150,7 @@ class RenderOptions:
         """Refuse options a source cannot use: ``render: unknown option 'bpm' for an arrangement``."""
         for name in self.given:
             if name not in allowed and name != "sample_rate":
-                raise GrooveboxError(f"render: unknown option '{name}' for {what} "
+                raise GrooveboxTypeError(f"render: unknown option '{name}' for {what} "
                                      f"(it takes {', '.join(a for a in allowed) or 'no options'})")
 
 
@@ -163,7 +163,7 @@ def split_options(*, minutes: float | None = None, **options) -> tuple[RenderOpt
     another way to give ``seconds``; None values mean "not given"."""
     if minutes is not None:
         if options.get("seconds") is not None:
-            raise GrooveboxError("give seconds or minutes, not both")
+            raise GrooveboxValueError("give seconds or minutes, not both")
         options["seconds"] = checks.positive(minutes, "minutes", MAX_SECONDS / 60.0, "minutes") * 60.0
     known = {k: v for k, v in options.items() if k in _OPTION_NAMES and v is not None}
     extra = {k: v for k, v in options.items() if k not in _OPTION_NAMES}

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from groovebox import checks
-from groovebox.errors import PatternError, UnknownNameError
+from groovebox.checks import shown
+from groovebox.errors import GrooveboxTypeError, PatternError, UnknownNameError
 from groovebox.model.instruments import INSTRUMENTS
 
 HIT_CHARS = ".xXo"
@@ -394,6 +395,9 @@ class Pattern:
         >>> p.bpm, p.swing, len(p.tracks)
         (96.0, 58.0, 2)
         """
+        if not isinstance(grids, Mapping):
+            raise GrooveboxTypeError(f"Pattern.from_grid: expected instrument -> grid pairs such as "
+                                     f"{{\"kick\": \"x... x...\"}}, got {shown(grids)}")
         tracks = tuple(
             g if isinstance(g, Track) else Track.from_grid(instrument, g) for instrument, g in grids.items()
         )

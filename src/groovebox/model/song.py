@@ -30,7 +30,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from groovebox.errors import GrooveboxError
+from groovebox import checks
+from groovebox.errors import GrooveboxValueError
 from groovebox.model.effect import Effect
 from groovebox.model.frozen import FrozenMap
 
@@ -67,7 +68,7 @@ METER_DENOMINATORS = (2, 4, 8, 16)
 MAX_PARTS = 32
 
 
-class SongError(GrooveboxError):
+class SongError(GrooveboxValueError):
     """A song map or Song value cannot be used.
 
     Carries the file, line and dotted field when known:
@@ -713,8 +714,8 @@ class Song:
             if not all(isinstance(x, str) for x in v):
                 raise SongError("expected an array of strings", field=name)
             object.__setattr__(self, name, v)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
-            raise SongError(f"expected a whole number 0..2**63-1, got {self.seed!r}", field="seed")
+        # any whole number, as every seed (huge and negative ones hashed down: checks.seed)
+        object.__setattr__(self, "seed", checks.seed(self.seed, "", error=lambda m: SongError(m, field="seed")))
         # harmony
         harmony = dict(self.harmony)
         if not harmony:

@@ -219,8 +219,7 @@ class Soundscape:
             raise SoundscapeError(f"{where}: {len(loops)} loops; at most {MAX_LOOPS}")
         if self.bpm is not None:
             object.__setattr__(self, "bpm", _number(self.bpm, f"{where}: bpm", *BPM_RANGE, f"{BPM_RANGE[0]:g}..{BPM_RANGE[1]:g} bpm"))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise SoundscapeError(f"{where}: seed: expected a whole number >= 0, got {self.seed!r}")
+        object.__setattr__(self, "seed", checks.seed(self.seed, f"{where}: seed", error=SoundscapeError))
         object.__setattr__(self, "length_s", _number(self.length_s, f"{where}: length_s", 0.01, 24 * 3600.0, "seconds > 0"))
         object.__setattr__(self, "fade_out_s", _number(self.fade_out_s, f"{where}: fade_out_s", 0.0, 600.0, "0..600 s"))
 

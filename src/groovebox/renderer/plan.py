@@ -26,7 +26,7 @@ import os
 from functools import singledispatch
 
 from groovebox import library
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxTypeError
 from groovebox.model.arrangement import Arrangement
 from groovebox.model.notes import Progression
 from groovebox.model.options import RenderOptions
@@ -57,13 +57,13 @@ def plan(source, options: RenderOptions | None = None, **extra) -> RenderPlan:
     -------
     RenderPlan
     """
-    raise GrooveboxError(f"cannot render a {type(source).__name__}; expected a Pattern, a pattern id or "
+    raise GrooveboxTypeError(f"cannot render a {type(source).__name__}; expected a Pattern, a pattern id or "
                          f".toml path, a Soundscape, an Arrangement or a Progression")
 
 
 def _no_extra(extra: dict, what: str) -> None:
     if extra:
-        raise GrooveboxError(f"render: unknown option '{sorted(extra)[0]}' for {what}")
+        raise GrooveboxTypeError(f"render: unknown option '{sorted(extra)[0]}' for {what}")
 
 
 @plan.register

@@ -28,9 +28,17 @@ from fractions import Fraction
 from pathlib import Path
 
 from groovebox.errors import RenderError
-from groovebox.formats.drum_grid import DrumImportError, Hit, Imported, build_pattern
+from groovebox.formats.drum_grid import (
+    GRIDS,
+    MAX_IMPORT_HITS,
+    DrumImportError,
+    Hit,
+    Imported,
+    build_pattern,
+)
 from groovebox.formats.midi import smf
 from groovebox.model.instruments import NOTE_TO_INSTRUMENT
+from groovebox.model.pattern import DENOMINATORS, MAX_STEPS
 
 TICKS_PER_STEP = 600  # the sequencer's (groovebox.renderer.sequencer.TICKS_PER_STEP)
 
@@ -96,19 +104,28 @@ def read_drum_midi(
     path = Path(path)
     if not (isinstance(channel, int) and 1 <= channel <= 16):
         raise DrumImportError(f"channel: expected 1..16, got {channel!r}")
+    if bars is not None and (isinstance(bars, bool) or not isinstance(bars, int) or bars < 1):
+        raise DrumImportError(f"bars: expected a whole number >= 1, got {bars!r}")
     mid = smf.read(path, error=DrumImportError)
     if mid.type == 2:
         raise DrumImportError(f"{path}: type 2 MIDI files (independent sequences) are not supported")
-    meter = smf.first_meter(mid)
+    meter = smf.first_meter(mid, path, DrumImportError)
     ppq = mid.ticks_per_beat
-    if not ppq or ppq <= 0:
-        raise DrumImportError(f"{path}: MIDI files timed in SMPTE frames are not supported")
+    # Only hits a pattern can hold are kept: the first `bars` bars (and one more, which the grid
+    # may still round into), or without `bars` the longest pattern there is (MAX_STEPS eighth
+    # notes). Hits after that are only counted, so a whole song read with --bars 4 costs its
+    # first bars, not its length.
+    num, den = meter.numerator, meter.denominator
+    bar_q = Fraction(4 * num, den) if den in DENOMINATORS and 1 <= num <= 32 else Fraction(4)
+    window_ticks = (bars + 1) * bar_q * ppq if bars is not None else MAX_STEPS * Fraction(4, GRIDS[0]) * ppq
     ch = channel - 1
     hits: list[Hit] = []
+    past = 0  # mapped hits after the window
     unmapped: dict[int, int] = {}
     other_channels: dict[int, int] = {}
     end_tick = 0
     track_name = None
+    n_notes = 0
     for track in mid.tracks:
         tick = 0
         for msg in track:
@@ -117,6 +134,10 @@ def read_drum_midi(
                 track_name = msg.name.strip()
             if msg.type != "note_on" or msg.velocity == 0:
                 continue
+            n_notes += 1
+            if n_notes > smf.MAX_MIDI_NOTES:
+                raise DrumImportError(f"{path}: more than {smf.MAX_MIDI_NOTES:,} notes is over the limit for one "
+                                      f"MIDI file")
             if msg.channel != ch:
                 other_channels[msg.channel + 1] = other_channels.get(msg.channel + 1, 0) + 1
                 continue
@@ -124,8 +145,16 @@ def read_drum_midi(
             if instrument is None:
                 unmapped[msg.note] = unmapped.get(msg.note, 0) + 1
                 continue
-            hits.append(Hit(Fraction(tick, ppq), instrument, msg.velocity / 127.0))
+            if tick >= window_ticks:
+                past += 1
+            elif len(hits) <= MAX_IMPORT_HITS:  # one more than allowed: build_pattern says so
+                hits.append(Hit(Fraction(tick, ppq), instrument, msg.velocity / 127.0))
         end_tick = max(end_tick, tick)
+    if past and bars is None:
+        raise DrumImportError(
+            f"{path}: hits run on past {float(window_ticks / ppq):g} quarter notes; a pattern holds at most "
+            f"{MAX_STEPS} steps (keep fewer bars with --bars)"
+        )
     notes: list[str] = []
     if unmapped:
         listing = ", ".join(f"{n} {GM_PERCUSSION_NAMES.get(n, '(no GM drum)')} ({c})"
@@ -147,7 +176,7 @@ def read_drum_midi(
     title = name or (path.stem if generic else track_name)
     pattern = build_pattern(
         hits, name=title, quarter_bpm=meter.quarter_bpm, signature=(meter.numerator, meter.denominator),
-        grid=grid, bars=bars, end_quarters=Fraction(end_tick, ppq), keep_timing=keep_timing,
+        grid=grid, bars=bars, dropped=past, end_quarters=Fraction(end_tick, ppq), keep_timing=keep_timing,
         description=f"Imported from the MIDI file {path.name}.", tags=("imported", "midi"), notes=notes,
     )  # fmt: skip
     return Imported([pattern], notes)

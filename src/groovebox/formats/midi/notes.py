@@ -221,12 +221,11 @@ def read_midi(path: str | os.PathLike) -> MidiNotes:
     its first program change (when it is one of :data:`GM_PROGRAMS`); velocities are
     ``velocity / 127``. Tempo and time signature come from the first ones found.
     """
-    import mido  # mido: ~0.08 s to import; only MIDI jobs pay it
-
     mid = smf.read(path, error=HarmonyError)
     tpb = mid.ticks_per_beat
     bpm, signature = 120.0, "4/4"
     found_tempo = found_sig = False
+    n_notes = 0
     parts = []
     for i, track in enumerate(mid.tracks):
         name, program = f"track{i}", None
@@ -238,12 +237,16 @@ def read_midi(path: str | os.PathLike) -> MidiNotes:
             if msg.type == "track_name":
                 name = msg.name
             elif msg.type == "set_tempo" and not found_tempo:
-                bpm, found_tempo = round(mido.tempo2bpm(msg.tempo), 6), True
+                bpm, found_tempo = smf.quarter_bpm(msg.tempo, path, HarmonyError), True
             elif msg.type == "time_signature" and not found_sig:
                 signature, found_sig = f"{msg.numerator}/{msg.denominator}", True
             elif msg.type == "program_change" and program is None:
                 program = msg.program
             elif msg.type == "note_on" and msg.velocity > 0:
+                n_notes += 1
+                if n_notes > smf.MAX_MIDI_NOTES:
+                    raise HarmonyError(f"{path}: more than {smf.MAX_MIDI_NOTES:,} notes is over the limit for "
+                                       f"one MIDI file")
                 open_notes.setdefault((msg.channel, msg.note), []).append((tick, msg.velocity))
             elif msg.type in ("note_off", "note_on"):
                 stack = open_notes.get((msg.channel, msg.note))

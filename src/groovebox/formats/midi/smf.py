@@ -7,6 +7,7 @@ Both :mod:`groovebox.formats.midi.notes` (tonal parts) and :mod:`groovebox.forma
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,8 +15,13 @@ from pathlib import Path
 
 from groovebox.errors import GrooveboxError
 from groovebox.formats.atomic import write_atomic
+from groovebox.formats.files import read_regular
 
 MAX_TICKS_PER_BEAT = 0x7FFF  # the SMF header's division field holds 15 bits
+# A MIDI file is read whole into mido's message objects (~65 bytes of memory per byte of file),
+# so its size bounds the import (docs/limits.md). A whole song's drum track is ~50 KiB.
+MAX_MIDI_BYTES = 1 << 20
+MAX_MIDI_NOTES = 100_000  # notes read from one file (a 1 MiB file holds at most ~260,000)
 DRUM_CHANNEL = 9  # General MIDI channel 10, counted from 0 as mido does
 
 
@@ -72,15 +78,26 @@ def read(path: str | os.PathLike, *, error: type[GrooveboxError] = GrooveboxErro
     import mido  # mido: ~0.08 s to import; only MIDI jobs pay it
 
     path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: no such file")
+    data = read_regular(path, MAX_MIDI_BYTES, "MIDI file", error)
     try:
-        return mido.MidiFile(str(path))
+        mid = mido.MidiFile(file=io.BytesIO(data))
     except EOFError:
         raise error(f"{path}: not a readable MIDI file (it ends early: truncated?)") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except Exception as exc:  # mido's parser raises many kinds (KeySignatureError, struct.error...)
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise error(f"{path}: not a readable MIDI file ({reason})") from None
+        raise error(f"{path}: not a readable MIDI file ({reason if len(reason) <= 120 else reason[:117] + '...'})") from None
+    ppq = mid.ticks_per_beat
+    if not isinstance(ppq, int) or ppq <= 0 or ppq > MAX_TICKS_PER_BEAT:
+        raise error(f"{path}: MIDI files timed in SMPTE frames are not supported")
+    return mid
+
+
+def quarter_bpm(tempo: int, path, error: type[GrooveboxError] = GrooveboxError) -> float:
+    """Quarter notes per minute of a ``set_tempo`` (microseconds per quarter note), rounded to
+    6 decimals; a tempo of 0 is no tempo (one line, not a division by zero)."""
+    if not isinstance(tempo, int) or tempo <= 0:
+        raise error(f"{path}: set_tempo of {tempo!r} microseconds per quarter note is not a tempo")
+    return round(60_000_000 / tempo, 6)
 
 
 @dataclass(frozen=True)
@@ -94,15 +111,13 @@ class Meter:
     has_signature: bool = False
 
 
-def first_meter(mid) -> Meter:
+def first_meter(mid, path="MIDI file", error: type[GrooveboxError] = GrooveboxError) -> Meter:
     """Tempo and time signature from the first ``set_tempo`` / ``time_signature`` messages."""
-    import mido  # mido: ~0.08 s to import; only MIDI jobs pay it
-
     bpm = num = den = None
     for track in mid.tracks:
         for msg in track:
             if msg.type == "set_tempo" and bpm is None:
-                bpm = round(mido.tempo2bpm(msg.tempo), 6)
+                bpm = quarter_bpm(msg.tempo, path, error)
             elif msg.type == "time_signature" and num is None:
                 num, den = msg.numerator, msg.denominator
     return Meter(bpm or 120.0, num or 4, den or 4, bpm is not None, num is not None)
