@@ -49,7 +49,7 @@ from groovebox.dsp.tables import (
     VI_TRACK,
     play_table,
 )  # fmt: skip
-from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
+from groovebox.dsp.tonal import PATCH_SIZE, SCRATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program
@@ -115,7 +115,8 @@ class Engine:
         self._note_order = np.zeros(event_capacity, np.int64)
         self.vi = np.zeros((n_voices, N_VI), np.int64)
         self.vf = np.zeros((n_voices, N_VF), np.float64)
-        self.vs = np.zeros((n_voices, STATE_SIZE), np.float64)  # tonal voice states
+        # tonal voice states, each with the kernels' scratch after it (see dsp.tonal.SCRATCH_SIZE)
+        self.vs = np.zeros((n_voices, STATE_SIZE + SCRATCH_SIZE), np.float64)
         self.track_buf = np.zeros((max_tracks, 2, max_block), np.float32)
         self.track_f = np.zeros((max_tracks, N_TF), np.float64)
         self.track_used = np.zeros(max_tracks, np.int8)
