@@ -15,6 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SR = 48000
 
+# Tests never read or write the user's own pattern folder (~/.local/share/groovebox/patterns):
+# the default folder points into a fresh temporary folder (subprocesses inherit it).
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="groovebox-test-data-")
+
 
 @pytest.fixture
 def sr() -> int:

@@ -26,6 +26,10 @@ def test_wheel_carries_the_library_and_finds_it_from_another_folder(tmp_path):
     shipped = sorted(n[len("groovebox/patterns/"):-len(".toml")] for n in names
                      if n.startswith("groovebox/patterns/") and n.endswith(".toml"))
     assert shipped == library.pattern_ids()
+    # the studio's page, scripts and styles (no build step: they ship as they are)
+    static = {n.rsplit("/", 1)[1] for n in names if n.startswith("groovebox/studio/static/")}
+    assert {"index.html", "studio.js", "grid.js", "audio.js", "worklet.js", "widget.js", "grid.css",
+            "studio.css"} <= static
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -64,6 +64,7 @@ _LAZY = {
     "new_song": "groovebox.generators.templates:new_song",
     "song_from_loop": "groovebox.generators.song_from_loop:song_from_loop",
     "working_title": "groovebox.generators.titles:working_title",
+    "grid": "groovebox.studio.widget:grid",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

@@ -1,7 +1,8 @@
 """The pattern library: find, list and load ``genre/slug`` patterns.
 
 Patterns are looked up, in order, in the folders of the ``GROOVEBOX_PATTERNS`` environment
-variable (``os.pathsep``-separated, so users can add their own), then in the library shipped with
+variable (``os.pathsep``-separated, so users can add their own; without it, in
+``~/.local/share/groovebox/patterns`` when that exists), then in the library shipped with
 groovebox (``groovebox/patterns`` when installed, the repository's ``patterns/`` when run from a
 checkout). An earlier folder's ``genre/slug`` hides a later one's.
 
@@ -32,9 +33,27 @@ def builtin_root() -> Path:
     return here.parent.parent / "patterns"  # a source checkout: src/groovebox -> repo root
 
 
+def default_user_root() -> Path:
+    """Where your own patterns go when ``GROOVEBOX_PATTERNS`` is not set:
+    ``$XDG_DATA_HOME/groovebox/patterns`` (``~/.local/share/groovebox/patterns``)."""
+    data = os.environ.get("XDG_DATA_HOME") or "~/.local/share"
+    return Path(data).expanduser() / "groovebox" / "patterns"
+
+
+def user_root() -> Path:
+    """The folder your own patterns are saved in (``groovebox studio``): the first folder of
+    ``GROOVEBOX_PATTERNS``, else :func:`default_user_root`."""
+    extra = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    return Path(extra[0]).expanduser() if extra else default_user_root()
+
+
 def roots() -> list[Path]:
-    """Folders searched for patterns, highest priority first."""
+    """Folders searched for patterns, highest priority first: ``GROOVEBOX_PATTERNS``'s, else
+    the default folder of your own patterns when it exists, then the library shipped with
+    groovebox."""
     extra = [Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    if not extra and default_user_root().is_dir():
+        extra = [default_user_root()]
     return [*extra, builtin_root()]
 
 

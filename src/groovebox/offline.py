@@ -122,8 +122,8 @@ def render(
     mastered = target is not None or the_plan.master_stage is not None
     # A mastered render leaves the peaks to the true-peak limiter of the master stage: the
     # engine's own limiter (a safety net at -0.3 dBFS) would duck the mix before it is measured.
-    engine = Engine(opts.sample_rate, max_block=block_frames, limiter=not mastered,
-                    **(the_plan.engine_options or {}))
+    engine_options = {"limiter": not mastered, **(the_plan.engine_options or {})}
+    engine = Engine(opts.sample_rate, max_block=block_frames, **engine_options)
     engine.load(the_plan.program)
     if the_plan.master_stage is not None:
         song_target = "off" if loudness is not None and target is None else target

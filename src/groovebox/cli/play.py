@@ -55,6 +55,9 @@ def register(sub) -> None:
     p.add_argument("--latency", help="low, high, or seconds (default: the device's)")
     p.add_argument("--sample-rate", type=int, help="Hz (default: the device's)")
     p.add_argument("--no-keys", action="store_true", help="no live keys or grid, even in a terminal")
+    p.add_argument("--watch", action="store_true",
+                   help="re-read the pattern file whenever it is saved and switch to it on the next bar "
+                        "line (a version with an error is reported and the last good one keeps playing)")
     p.add_argument("-v", "--verbose", action="store_true", help="print device, latency and start-up time")
     p.set_defaults(func=cmd_play)
 
@@ -80,17 +83,25 @@ def cmd_play(args) -> int:
 
     if args.seconds is not None and not (0 < args.seconds <= 24 * 3600):
         raise GrooveboxError(f"seconds: {args.seconds!r} is out of range; expected more than 0 and at most 86400")
+    watch_path = _watch_path(args.pattern) if args.watch else None
     interactive = not args.no_keys and sys.stdin.isatty() and sys.stdout.isatty()
     ui = _Ui() if interactive else None
+    say = ui.message if ui else (lambda m: print(f"groovebox: {m}", file=sys.stderr, flush=True))
     player = Player(
         args.pattern, bpm=args.bpm, swing=args.swing, kit=args.kit, seed=args.seed,
         humanize_ms=args.humanize, mute=_names(args.mute), solo=_names(args.solo), device=args.device,
         blocksize=args.blocksize, latency=args.latency, sample_rate=args.sample_rate,
-        on_message=ui.message if ui else (lambda m: print(f"groovebox: {m}", file=sys.stderr)),
+        on_message=say,
     )  # fmt: skip
     status = 0
+    watcher = None
     try:
         player.start()
+        if watch_path is not None:
+            from groovebox.live.watch import watch_player  # watchfiles: an optional extra
+
+            watcher = watch_player(player, watch_path, say)
+            say(f"watching {watch_path}: save it to hear the new version from the next bar line")
         if args.verbose:
             stream = player._stream
             print(f"playing {args.pattern} on {player.device}, {player.sample_rate} Hz, blocksize "
@@ -102,11 +113,29 @@ def cmd_play(args) -> int:
     except KeyboardInterrupt:
         status = 130
     finally:
+        if watcher is not None:
+            watcher.stop()
         line = player.stop()
     if args.verbose and player.deck.first_callback_time is not None:
         print(f"first callback {player.deck.first_callback_time - _process_start_time():.2f} s after start")
     print(line)
     return status
+
+
+def _watch_path(ref: str):
+    """The file behind a pattern argument, for --watch: a .toml file or a library id's file."""
+    from pathlib import Path
+
+    from groovebox import library
+
+    path = Path(ref).expanduser()
+    if ref.endswith(".toml") or path.is_file():
+        if not path.is_file():
+            raise GrooveboxError(f"{ref}: no such file to watch")
+        return path
+    if "/" not in ref:
+        raise GrooveboxError(f"--watch needs a pattern file or a library id, not '{ref}'")
+    return library.pattern_path(ref.strip().strip("/"))
 
 
 class _Ui:

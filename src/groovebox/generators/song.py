@@ -14,7 +14,7 @@ the second chorus is the first one again.
 >>> s = Song(parts=(SongPart("keys", "chords"),), sections=(Section("a", 2, ("keys",)),), key="C")
 >>> sc = compose(s)
 >>> [(c.part, len(c.notes.notes)) for c in sc.clips]
-[('keys', 6)]
+[('keys', 8)]
 """
 
 from __future__ import annotations

@@ -69,6 +69,65 @@ class OutputDevice:
         return f"{self.index} '{self.name}' ({self.hostapi})"
 
 
+class PullOutput:
+    """An output without a sound card: whoever holds its stream pulls the blocks, at its own
+    pace (the studio streams them to a browser, which plays them with Web Audio).
+
+    Pass it as ``device`` to a :class:`~groovebox.live.player.Player`; the player's callback
+    then runs in the thread that calls :meth:`PullStream.pull`.
+    """
+
+    index = -1
+    hostapi = "pulled"
+    channels = CHANNELS
+
+    def __init__(self, name: str = "pulled stream", sample_rate: int = 48000, blocksize: int = 1024):
+        self.name = name
+        self.default_sample_rate = int(sample_rate)
+        self.blocksize = check_blocksize(blocksize)
+
+    def __str__(self) -> str:
+        return f"'{self.name}'"
+
+    def open(self, callback, sample_rate: int, blocksize: int | None) -> PullStream:
+        return PullStream(callback, sample_rate, blocksize or self.blocksize)
+
+
+class _NoUnderflow:
+    output_underflow = False  # a pulled stream cannot underflow here: the puller waits for it
+
+
+class PullStream:
+    """The stream of a :class:`PullOutput`: ``pull()`` renders the next block.
+
+    ``latency`` (seconds between the block pulled last and what the listener hears) is kept
+    up to date by the puller; the player uses it for its playhead and to time changes.
+    """
+
+    def __init__(self, callback, sample_rate: int, blocksize: int):
+        self.samplerate = int(sample_rate)
+        self.blocksize = int(blocksize)
+        self.latency = 0.0
+        self.active = False
+        self._callback = callback
+        self._buf = np.zeros((self.blocksize, CHANNELS), np.float32)
+        self._status = _NoUnderflow()
+
+    def start(self) -> None:
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+
+    def close(self) -> None:
+        self.active = False
+
+    def pull(self) -> np.ndarray:
+        """The next block, float32 (blocksize, 2); a view reused by the next call."""
+        self._callback(self._buf, self.blocksize, None, self._status)
+        return self._buf
+
+
 def output_devices() -> list[OutputDevice]:
     """Every device that can play sound, in PortAudio's order."""
     sd = _sounddevice()
@@ -101,6 +160,8 @@ def find_device(device: int | str | None = None) -> OutputDevice:
     DeviceError
         No output device at all, or none that matches (the message lists them).
     """
+    if isinstance(device, PullOutput):
+        return device
     devices = output_devices()
     if not devices:
         raise DeviceError(NO_DEVICE)
@@ -172,6 +233,8 @@ def _device_error(exc, device: OutputDevice, sample_rate: int, blocksize: int | 
 
 def check_output(device: OutputDevice, sample_rate: int, blocksize: int | None = None) -> None:
     """Raise a one-line DeviceError if ``device`` cannot play float32 stereo at ``sample_rate``."""
+    if isinstance(device, PullOutput):
+        return
     sd = _sounddevice()
     if device.channels < CHANNELS:
         raise DeviceError(f"device {device} has no stereo output")
@@ -184,7 +247,10 @@ def check_output(device: OutputDevice, sample_rate: int, blocksize: int | None =
 
 def open_stream(callback, device: OutputDevice, sample_rate: int, blocksize: int | None,
                 latency: str | float | None, finished_callback=None):
-    """An (unstarted) float32 stereo sounddevice OutputStream, or a one-line DeviceError."""
+    """An (unstarted) float32 stereo sounddevice OutputStream (a :class:`PullStream` for a
+    :class:`PullOutput`), or a one-line DeviceError."""
+    if isinstance(device, PullOutput):
+        return device.open(callback, sample_rate, blocksize)
     sd = _sounddevice()
     check_output(device, sample_rate, blocksize)
     try:

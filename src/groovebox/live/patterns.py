@@ -22,9 +22,9 @@ from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
 from groovebox.renderer.pattern import DEFAULT_KIT
 from groovebox.renderer.program import Program, TrackSettings
-from groovebox.renderer.sequencer import PatternProgram
+from groovebox.renderer.sequencer import FLAM_S, HUMANIZE_CLIP, PatternProgram
 
-__all__ = ["N_BANKS", "PatternSession", "Timeline"]
+__all__ = ["N_BANKS", "PatternSession", "Timeline", "same_grid"]
 
 N_BANKS = 3
 RECLAIM_ABOVE = 1 << 24  # samples of kit tables in use before unused kits are given back
@@ -56,6 +56,25 @@ class Timeline:
             self, banks=[dataclasses.replace(b) if b is not None else None for b in self.banks],
             out=list(self.out), segments=list(self.segments),
         )  # fmt: skip
+
+
+def same_grid(old: Pattern, new: Pattern) -> bool:
+    """True when ``new`` can take over from ``old`` on any step: the same bar and the same
+    tracks in the same mixer slots (tracks may be added at the end)."""
+    return (old.signature == new.signature and old.steps_per_beat == new.steps_per_beat
+            and new.instruments[: len(old.instruments)] == old.instruments)
+
+
+def early_samples(prog: PatternProgram) -> int:
+    """How far before its step's start a hit of ``prog`` can land: its most negative nudge, the
+    flam lead if it has flams, the humanize clip (a bound like ``lead_samples``, but from what
+    the grid holds)."""
+    ticks = max(0, -int(prog.nudge_ticks.min())) if len(prog.nudge_ticks) else 0
+    early = ticks * prog.num / prog.den
+    if prog.flam.any():
+        early += FLAM_S * prog.sample_rate
+    early += HUMANIZE_CLIP * prog.humanize_ms * 1e-3 * prog.sample_rate
+    return math.ceil(early) + 2
 
 
 class PatternSession:
@@ -165,6 +184,34 @@ class PatternSession:
         t.cur, t.cur_bank = new, bank
         self._add_segment(new)
         return start, start - new.lead_samples
+
+    def edit(self, pattern: Pattern, not_before: int) -> tuple[int, int]:
+        """Play an edited version of the current pattern from the first step after
+        ``not_before``; returns (start sample, deadline).
+
+        The edit keeps the current step count, tempo, bank and kit, so the next step simply
+        comes from the new grid (no restart, no gap): hits already sounding ring on. An edit that
+        changes the bar (signature, steps per beat) or removes or reorders tracks cannot line up
+        step for step; it is queued on the next bar line in a bank of its own instead.
+        """
+        t = self.t
+        cur = t.cur
+        old = cur.pattern
+        if not same_grid(old, pattern):
+            return self.queue(pattern, not_before)
+        new = self._compile(t, pattern, t.cur_bank, start_sample=0)
+        # Only the new grid's own early hits (flams, negative nudges, humanize) need lead time:
+        # steps before the switch keep playing from the old program, late hits included.
+        lead = early_samples(new)
+        at = cur.next_step(not_before + lead)
+        new = dataclasses.replace(new, anchor_sample=cur.step_to_sample(at), anchor_step=at)
+        t.out = self._live_out(not_before)
+        if at > cur.anchor_step:
+            t.out.append((cur.until(at), t.cur_bank))
+        t.banks[t.cur_bank].pattern = pattern
+        t.cur = new
+        self._add_segment(new)
+        return new.anchor_sample, new.anchor_sample - lead
 
     def _live_out(self, position: int) -> list[tuple[PatternProgram, int]]:
         return [(p, b) for p, b in self.t.out if p.end_sample < 0 or p.end_sample > position]

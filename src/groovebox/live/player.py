@@ -351,6 +351,31 @@ class Player:
                 raise
             return start
 
+    def edit(self, pattern: Pattern) -> int:
+        """Hear an edited version of the playing pattern from the next step; returns the sample
+        where the new version starts.
+
+        The step count, tempo and kit carry on, so the change is heard without a restart, a gap
+        or a click (hits already sounding ring out). An edit that changes the bar (signature,
+        steps per beat) or removes or reorders tracks switches on the next bar line instead, as
+        :meth:`queue` does. On an error the current pattern keeps playing.
+        """
+        s = self._patterns
+        if s is None:
+            raise GrooveboxError(f"only patterns can be edited live; '{self._session.plan.label}' is playing")
+        if not isinstance(pattern, Pattern):
+            raise GrooveboxError(f"edit: expected a Pattern, got {type(pattern).__name__}")
+        with self._lock:
+            old = s.t.copy()
+            try:
+                start, deadline = s.edit(pattern, self._not_before())
+                self._maybe_reclaim()
+                self._post(program=self._program(), deadline=deadline, label="edit")
+            except BaseException:
+                s.t = old
+                raise
+            return start
+
     # -- state ----------------------------------------------------------------------------------
     @property
     def pattern(self) -> Pattern | None:
@@ -391,6 +416,12 @@ class Player:
     def position_s(self) -> float:
         """Seconds of audio handed to the device so far."""
         return self.deck.frames / self.sample_rate
+
+    @property
+    def stream(self):
+        """The open output stream (a sounddevice stream, or a
+        :class:`~groovebox.io.realtime.PullStream`); None before start and after stop."""
+        return self._stream
 
     @property
     def playing(self) -> bool:
