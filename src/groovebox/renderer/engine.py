@@ -49,7 +49,14 @@ from groovebox.dsp.tables import (
     VI_TRACK,
     play_table,
 )  # fmt: skip
-from groovebox.dsp.tonal import PATCH_SIZE, SCRATCH_SIZE, STATE_SIZE, tonal_release, tonal_render, tonal_start
+from groovebox.dsp.tonal import (
+    PATCH_SIZE,
+    SCRATCH_SIZE,
+    STATE_SIZE,
+    tonal_release,
+    tonal_render,
+    tonal_start,
+)
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from groovebox.dsp.tonal import CHUNK, P_RELEASE_S, SCRATCH_SIZE, STATE_SIZE, tonal_render, tonal_start
+from groovebox.dsp.tonal import (
+    CHUNK,
+    P_RELEASE_S,
+    SCRATCH_SIZE,
+    STATE_SIZE,
+    tonal_render,
+    tonal_start,
+)
 from groovebox.errors import ParameterError
 from groovebox.model.patch import TEXTURES, default_patch, kind_id, validate_patch
 
