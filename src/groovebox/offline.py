@@ -32,6 +32,7 @@ from groovebox.dsp.truepeak import (
 )
 from groovebox.errors import GrooveboxError, RenderError
 from groovebox.io.audio import Audio
+from groovebox.io.tags import Tags
 from groovebox.io.wav import AudioWriter, write_audio
 from groovebox.model.options import split_options
 from groovebox.renderer.engine import Engine
@@ -452,9 +453,10 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
 class _Stems:
     """Writers for a mixer's stems and its pre-master mix, fed from the mixer's tap."""
 
-    def __init__(self, folder: Path, mixer, sample_rate: int):
+    def __init__(self, folder: Path, mixer, sample_rate: int, song=None):
         names = [*mixer.stem_names, "mix"]
-        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24") for n in names]
+        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24",
+                                    tags=Tags.of_song(song, n) if song is not None else None) for n in names]
         self.paths = [w.path for w in self.writers]
 
     def __enter__(self):
@@ -506,7 +508,9 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
     mixer = plan.program.mixer
     block_frames = min(block_frames, engine.max_block)
     label = plan.label or (path.name if path is not None else "song")
-    stem_ctx = _Stems(stems, mixer, sr) if stems is not None else None
+    song = plan.program.meta.get("song")
+    tags = Tags.of_song(song) if song is not None else None  # title, artist, mood, themes
+    stem_ctx = _Stems(stems, mixer, sr, song) if stems is not None else None
     tmp_path = None
     try:
         if stem_ctx is not None:
@@ -552,7 +556,8 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
             else:
                 last = attempt == MASTER_PASSES - 1
                 try:
-                    with AudioWriter(path, sr, subtype=subtype) as writer, sf.SoundFile(tmp_path, "r") as src:
+                    with AudioWriter(path, sr, subtype=subtype, tags=tags) as writer, \
+                            sf.SoundFile(tmp_path, "r") as src:
                         while True:
                             block = src.read(block_frames, dtype="float32")
                             if not len(block):

@@ -23,6 +23,7 @@ import numpy as np
 from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
 from groovebox.formats.audio import audio_format
+from groovebox.io.tags import Tags, write_tags
 
 
 def _reason(exc: BaseException) -> str:
@@ -53,15 +54,19 @@ class AudioWriter:
         for WAV/FLAC/AIFF.
     keep_partial : bool
         On KeyboardInterrupt, finalise and keep the frames written so far instead of deleting.
+    tags : Tags, optional
+        Title, artist, mood, themes... written into WAV, FLAC and Ogg files
+        (:mod:`groovebox.io.tags`) before the file is renamed into place.
     """
 
     def __init__(self, path, sample_rate: int, *, channels: int = 2, subtype: str | None = None,
-                 keep_partial: bool = False):
+                 keep_partial: bool = False, tags: Tags | None = None):
         self.path = Path(path)
         self.format, self.subtype = audio_format(self.path, subtype)
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self.keep_partial = keep_partial
+        self.tags = tags
         self.frames = 0
         self.partial = False
         self._file = None
@@ -133,11 +138,16 @@ class AudioWriter:
             return
         self.partial = exc_type is not None
         try:
+            if self.tags:
+                write_tags(self._tmp, self.format, self.tags)
             os.chmod(self._tmp, 0o666 & ~_umask())
             os.replace(self._tmp, self.path)
         except OSError as os_exc:
             self._tmp.unlink(missing_ok=True)
             raise RenderError(f"cannot write {self.path}: {_reason(os_exc)}") from None
+        except RenderError:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
 
 def _umask() -> int:
@@ -146,11 +156,12 @@ def _umask() -> int:
     return mask
 
 
-def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None) -> Path:
-    """Write a whole array (n, channels) to ``path`` atomically; returns the path."""
+def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None,
+                tags: Tags | None = None) -> Path:
+    """Write a whole array (n, channels) to ``path`` atomically (with ``tags``); returns the path."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
-    with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
+    with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype, tags=tags) as w:
         w.write(samples)
     return Path(path)
