@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench soak lint clean clean-cache
+.PHONY: install demo test bench sound soak lint clean clean-cache
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groovebox needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	tests/jack_server.sh -p 256 -- $(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=mean,stddev,min,max,rounds -q -s
+
+# Every kit measured against the recorded Hydrogen kits (needs hydrogen-data): hits and balance.
+sound: $(STAMP)
+	$(PY) benchmarks/sound_report.py
 
 # Not in CI: SOAK_MINUTES of live playback on a JACK dummy server with a live change every 100 ms,
 # at 1024- and at 256-frame periods; prints underruns and callback times. SOAK_BASELINE=N first

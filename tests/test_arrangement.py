@@ -182,12 +182,15 @@ def test_mix_and_program_layout():
     assert [t.name for t in prg.tracks] == drum_names + ["chords", "bass", "melody"]
     assert all(not t.stereo for t in prg.tracks[: len(drum_names)])
     assert all(t.stereo for t in prg.tracks[len(drum_names) :])
-    assert len(prg.buses) == 1 and all(len(t.sends) == 1 for t in prg.tracks)
+    # The shared reverb first; the drums also send to their kit's room (rock: the acoustic kit).
+    assert len(prg.buses) == 2
+    assert all(len(t.sends) == 2 for t in prg.tracks[: len(drum_names)])
+    assert all(len(t.sends) == 1 for t in prg.tracks[len(drum_names) :])
     bass = prg.tracks[len(drum_names) + 1]
     chords = prg.tracks[len(drum_names)]
     assert bass.sends[0] < chords.sends[0]  # bass stays dry
     assert frames == round((prog.length_beats + 4) * 48000 * 60 / 110)  # progression + the ring bar
-    dry = arr.replace(reverb_s=0)
+    dry = arr.replace(reverb_s=0, kit="808")  # no shared reverb, a kit without a room
     assert program(dry, 48000)[0].buses == []
 
 

@@ -112,6 +112,13 @@ def flatness(x, lo_hz, hi_hz, sr=SR):
     return float(np.exp(np.mean(np.log(band))) / np.mean(band))
 
 
+def assert_onset(x, peak, sr):
+    """Sound on the trigger sample, no step above 10 % of the peak, -20 dB reached in 1 ms."""
+    assert x[0] != 0.0, "silent trigger sample"
+    assert abs(x[0]) <= 0.1 * peak, f"starts at {abs(x[0]) / peak:.0%} of its peak: a click"
+    assert np.abs(x[: max(2, int(0.001 * sr))]).max() >= 0.1 * peak, "no attack in the first ms"
+
+
 def seconds(x, sr=SR):
     return len(x) / sr
 
@@ -136,8 +143,9 @@ def test_table_contract(kit, inst):
         peak = float(np.abs(x).max())
         # Non-silent and normalised to the voice's level: never above 0.9 * 10**(level/20).
         assert peak == pytest.approx(target_peak(kit, inst), rel=1e-6)
-        # The onset lands on the trigger sample, with no step bigger than the hit.
-        assert abs(x[0]) >= 1e-3 * peak
+        # The onset lands on the trigger sample and rises within a millisecond, from no more
+        # than 10 % of the peak (a step would click).
+        assert_onset(x, peak, SR)
         assert abs(float(x.astype(np.float64).mean())) < 0.01 * peak, "DC offset"
         # Ends at exactly 0 after a fade; the last 10 ms are below -60 dB.
         assert x[-1] == 0.0
@@ -212,11 +220,19 @@ def test_snare_is_tone_plus_real_noise(kit):
     assert 100.0 < centroid(x) < 10000.0
     assert 120.0 < peak_hz(x) < 400.0, "the body tones"
     assert 1.0 - fraction_below(x, 1000.0) > 0.1, "a snappy share above 1 kHz"
-    assert flatness(x, 1500.0, 8000.0) > 0.3, "...that is noise, not tones"
-    assert flatness(hit(kit, "clave"), 1500.0, 8000.0) < 0.1  # the measure tells tones apart
+    # ...that is noise, not tones: flat where the wires are loudest (a real kit's wires are
+    # dark: GMRockKit's snare has ~6 % of its energy above 2 kHz).
+    assert flatness(x, 1000.0, 4000.0) > 0.3, "...that is noise, not tones"
+    assert flatness(hit(kit, "clave"), 1000.0, 4000.0) < 0.1  # the measure tells tones apart
 
 
-@pytest.mark.parametrize("kit,inst", [(k, i) for k in KITS for i in HIGH])
+# A real crash, splash or china is darker than a drum machine's cymbal: GMRockKit's crash has
+# ~10 % of its energy above 5 kHz, and the acoustic kit follows it (tests/test_kit_sound.py).
+DARK_CYMBALS = {("acoustic", "crash"), ("acoustic", "splash"), ("acoustic", "china")}
+
+
+@pytest.mark.parametrize("kit,inst", [(k, i) for k in KITS for i in HIGH
+                                      if (k, i) not in DARK_CYMBALS])
 def test_hats_shakers_cymbals_above_5_khz(kit, inst):
     for velocity in LAYERS:
         assert 1.0 - fraction_below(hit(kit, inst, velocity), 5000.0) > 0.5
@@ -255,7 +271,7 @@ def test_percussion_pitches(kit):
 def test_decay_lengths_fit_the_instrument(kit):
     s = {inst: seconds(hit(kit, inst)) for inst in INSTRUMENTS}
     assert s["closed_hat"] < 0.5 and s["pedal_hat"] < 0.5
-    assert s["closed_hat"] * 3 < s["open_hat"]
+    assert s["closed_hat"] * 2.5 < s["open_hat"]  # GMRockKit's: 0.40 s and 1.05 s
     assert s["rim"] < 0.3 and s["clave"] < 0.3 and s["maracas"] < 0.3
     assert s["conga_mute"] < 0.5 * s["conga_low"]
     assert s["timbale_low"] > s["bongo_low"], "timbales ring"
@@ -300,13 +316,19 @@ def test_same_sound_at_every_sample_rate(kit, inst, sr):
     x, ref = hit(kit, inst, 0.8, 0, sr), hit(kit, inst)
     peak = float(np.abs(x).max())
     assert peak == pytest.approx(target_peak(kit, inst), rel=1e-6)
-    assert abs(x[0]) >= 1e-3 * peak and x[-1] == 0.0
+    assert_onset(x, peak, sr)
+    assert x[-1] == 0.0
     assert np.abs(x[-int(0.01 * sr) :]).max() < 1e-3 * peak
     assert seconds(x, sr) == pytest.approx(seconds(ref), rel=0.12)
-    # Compare where both rates can carry sound (22.05 kHz filters warp near its Nyquist).
-    band = 0.4 * sr if sr == 22050 else 0.4 * 44100
-    rel = 0.22 if sr == 22050 else 0.13
-    assert centroid(x, sr, band) == pytest.approx(centroid(ref, SR, band), rel=rel)
+    # Compare where both rates can carry sound and their filters agree (a 2-pole filter at
+    # 22.05 or 48 kHz warps well below Nyquist), over every take: one short noise burst's
+    # centroid wanders by +-10 % from take to take.
+    band = 0.4 * sr if sr == 22050 else 12000.0
+    rel = 0.22 if sr == 22050 else 0.15
+    takes = range(n_variants(BUILTIN_KITS[kit], inst))
+    here = np.mean([centroid(hit(kit, inst, 0.8, v, sr), sr, band) for v in takes])
+    there = np.mean([centroid(hit(kit, inst, 0.8, v), SR, band) for v in takes])
+    assert here == pytest.approx(there, rel=rel)
 
 
 def _with(kit: str, inst: str, **changes) -> Kit:
@@ -369,14 +391,15 @@ def test_noise_knob_off_makes_a_snare_tonal_and_single_variant():
 
 
 def test_lofi_is_band_limited_and_crushed():
-    for inst in ("kick", "snare", "closed_hat", "crash"):
+    for inst in ("snare", "closed_hat", "crash"):  # (a kick has nothing up there)
         lofi, clean = hit("lofi", inst), hit("808", inst)
         assert 1.0 - fraction_below(lofi, 15000.0) < 0.5 * (1.0 - fraction_below(clean, 15000.0))
     # 12-bit crush: a pure hold/crush/drive voice sits on a coarse grid before the filters.
     kit = BUILTIN_KITS["808"].with_voice("clave", knobs={"crush_bits": 6.0})
     x = _render(kit, "clave").astype(np.float64)
     x /= np.abs(x).max()
-    levels = np.unique(np.round(x[: int(0.05 * SR)] * 32.0, 6))
+    after_rise = int(drumsynth.ATTACK_S * SR) + 1  # the onset rise is shaped after the crush
+    levels = np.unique(np.round(x[after_rise : int(0.05 * SR)] * 32.0, 6))
     assert np.allclose(levels, np.round(levels))  # every sample on the 6-bit grid
 
 
@@ -390,7 +413,8 @@ def test_builtin_kits_cover_every_instrument():
         assert tuple(kit.voices) == INSTRUMENTS
         assert len(kit.description) > 80
     assert set(RECIPES) == set(MODEL_FAMILIES)
-    families = {"membrane": "Membrane", "metal": "Metal", "clap": "Clap", "noise": "Noise"}
+    families = {"membrane": "Membrane", "metal": "Metal", "cymbal": "Cymbal", "clap": "Clap",
+                "noise": "Noise"}
     for model, family in MODEL_FAMILIES.items():
         assert type(RECIPES[model]).__name__ == families[family], model
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import groovebox as gb
-from groovebox.kits import kit_tables
+from groovebox.kits import kit_tables, placement
 from groovebox.kits.arena import N_INSTRUMENTS, KitArena
 from groovebox.model.instruments import INSTRUMENT_INDEX
 from groovebox.model.options import RenderOptions
@@ -55,7 +55,9 @@ def test_a_pattern_on_arena_tables_sounds_exactly_like_render():
     beat = gb.load("breaks/funky-drummer")
     arena = KitArena(SR)
     prog = PatternProgram.build(beat, RenderOptions(sample_rate=SR))
-    tracks = [TrackSettings(t.instrument, t.gain_db, t.pan) for t in beat.tracks]
+    pans, _ = placement("909")  # where the 909 puts its drums (the arena holds tables only)
+    tracks = [TrackSettings(t.instrument, t.gain_db, pans[t.instrument] if t.pan is None else t.pan)
+              for t in beat.tracks]
     live = Program([prog], arena.tables([("909", beat.instruments), None, None]), tracks)
     n = 3 * SR
     np.testing.assert_array_equal(render_program(live, n), gb.render(beat, kit="909", bars=8).samples[:n])
@@ -89,7 +91,7 @@ def test_kit_swap_lets_a_ringing_hit_ring_out_on_its_own_samples():
     ride = gb.Pattern.from_grid({"ride": "x" + "." * 31}, bpm=240)
     arena = KitArena(SR)
     prog = PatternProgram.build(ride, RenderOptions(sample_rate=SR))
-    tracks = [TrackSettings("ride")]
+    tracks = [TrackSettings("ride", pan=placement("808")[0]["ride"])]  # 909's ride sits there too
     eng = Engine(SR, max_tracks=3 * N_INSTRUMENTS)
     eng.load(Program([prog], arena.tables([("808", ("ride",))]), tracks))
     n_swap, n = 14336, 2 * 48000

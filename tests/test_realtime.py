@@ -375,7 +375,10 @@ def test_kit_space_is_reclaimed_and_reused_without_touching_sounding_hits(jack, 
     player = Player(beat, device=device, blocksize=256, kit="808")
     cap = captured(player, 4 * SR)
     with player:
-        for k in ["909", "lofi", "acoustic", "808"] * 3:  # a kit every 0.1 s while the first ride rings
+        # A kit every 0.1 s while the first ride rings (lofi and acoustic dry: their room's tail
+        # is a bus's, not the tables' business).
+        dry = [gb.get_kit(k).with_room(None) for k in ("lofi", "acoustic")]
+        for k in ["909", dry[0], dry[1], "808"] * 3:
             play_until(player, player.deck.frames + round(0.1 * SR))
             player.set(kit=k)
         play_until(player, 3 * SR)

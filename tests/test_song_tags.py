@@ -12,7 +12,7 @@ import soundfile as sf
 
 import groovebox as gb
 from groovebox.formats.song_toml import loads
-from groovebox.io.tags import Tags, read_tags
+from groovebox.io.tags import SongTags, read_song_tags
 
 SR = 16000
 
@@ -49,7 +49,7 @@ def test_wav_and_flac_carry_the_song_header(tmp_path):
             assert f.title == "Café Ñandú" and f.artist == "The Night Shift"
             assert "spacey" in f.comment and "northern lights" in f.comment
             assert f.frames > 2 * 60 / 110 * 4 * SR
-        t = read_tags(path)
+        t = read_song_tags(path)
         assert (t.title, t.artist, t.mood, t.themes, t.genre) == (
             "Café Ñandú", "The Night Shift", ("spacey", "euphoric"), ("northern lights", "midnight"), "synthwave")
     tags = mutagen.flac.FLAC(flac).tags
@@ -59,7 +59,7 @@ def test_wav_and_flac_carry_the_song_header(tmp_path):
         raw = np.frombuffer(w.readframes(w.getnframes()), np.uint8).reshape(-1, 3)
         pcm = (raw[:, 0].astype(np.int32) | raw[:, 1].astype(np.int32) << 8 | raw[:, 2].astype(np.int8).astype(np.int32) << 16)
     np.testing.assert_array_equal(pcm.reshape(-1, 2), sf.read(wav, dtype="int32")[0] >> 8)
-    stems = {p.stem: read_tags(p) for p in (tmp_path / "stems").glob("*.wav")}
+    stems = {p.stem: read_song_tags(p) for p in (tmp_path / "stems").glob("*.wav")}
     assert stems["keys"].title == "Café Ñandú (keys)" and stems["mix"].title == "Café Ñandú (mix)"
     assert stems["drums"].mood == ("spacey", "euphoric")
 
@@ -68,7 +68,7 @@ def test_a_song_without_a_header_gets_its_working_title_and_nothing_else(tmp_pat
     song = loads(SONG.replace('artist = "The Night Shift"\n', "").replace('themes = ["northern lights", "midnight"]\n', "")
                  .replace('mood = ["spacey", "euphoric"]\n', "").replace('title = "Café Ñandú"\n', ""))
     path = gb.export(song, tmp_path / "x.wav", sample_rate=SR)
-    t = read_tags(path)
+    t = read_song_tags(path)
     assert song.title == "" and t.title == gb.working_title(song.seed)  # "Velvet Heron"
     assert (t.artist, t.mood, t.themes) == ("", (), ())
-    assert read_tags(gb.export(gb.Pattern.from_grid({"kick": "x..."}), tmp_path / "p.wav", bars=1)) == Tags(software="")
+    assert read_song_tags(gb.export(gb.Pattern.from_grid({"kick": "x..."}), tmp_path / "p.wav", bars=1)) == SongTags(software="")

@@ -32,7 +32,6 @@ from groovebox.dsp.truepeak import (
 )
 from groovebox.errors import GrooveboxError, RenderError
 from groovebox.io.audio import Audio
-from groovebox.io.tags import Tags
 from groovebox.io.wav import AudioWriter, write_audio
 from groovebox.model.options import split_options
 from groovebox.renderer.engine import Engine
@@ -453,10 +452,10 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
 class _Stems:
     """Writers for a mixer's stems and its pre-master mix, fed from the mixer's tap."""
 
-    def __init__(self, folder: Path, mixer, sample_rate: int, song=None):
+    def __init__(self, folder: Path, mixer, sample_rate: int, tags=None):
         names = [*mixer.stem_names, "mix"]
         self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24",
-                                    tags=Tags.of_song(song, n) if song is not None else None) for n in names]
+                                    tags=tags(n) if tags is not None else None) for n in names]
         self.paths = [w.path for w in self.writers]
 
     def __enter__(self):
@@ -508,9 +507,12 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
     mixer = plan.program.mixer
     block_frames = min(block_frames, engine.max_block)
     label = plan.label or (path.name if path is not None else "song")
+    from groovebox.io.tags import SongTags  # mutagen (~40 ms to import): songs' files are tagged
+
     song = plan.program.meta.get("song")
-    tags = Tags.of_song(song) if song is not None else None  # title, artist, mood, themes
-    stem_ctx = _Stems(stems, mixer, sr, song) if stems is not None else None
+    tags = SongTags.of_song(song) if song is not None else None  # title, artist, mood, themes
+    stem_tags = (lambda stem: SongTags.of_song(song, stem)) if song is not None else None
+    stem_ctx = _Stems(stems, mixer, sr, stem_tags) if stems is not None else None
     tmp_path = None
     try:
         if stem_ctx is not None:

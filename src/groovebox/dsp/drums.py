@@ -14,10 +14,14 @@ membrane_hit
     burst with its own decay and an optional soft-clip drive: kicks, toms, congas, bongos,
     timbales, snares (two tones + snappy noise), rims, claves, woodblocks, agogos, triangles.
     Once the sweep has died out the modes run as decaying phasors (a complex multiply each).
+    Snare wires are noise excited by the head: its level follows the modes' rectified motion.
 metal_hit
     Up to six PolyBLEP squares summed (plus optional noise and ring-mod "trash"), split into
     two band-passed, high-passed bands with their own two-stage VCAs, and a stick tick that
     skips the band-pass: hats, cymbals, cowbells.
+cymbal_hit
+    A dense bank of inharmonic modes (a cymbal's or a hi-hat's plate: frequencies spread
+    log-uniformly over a band, higher modes dying sooner) plus a filtered stick noise.
 clap_hit
     Band-passed noise through a few sharp re-triggered bursts and a diffuse tail.
 noise_hit
@@ -67,7 +71,9 @@ M_N2_MODE = 13  # noise filter 2
 M_N2_HZ = 14
 M_N2_Q = 15
 M_DRIVE = 16  # soft-clip pre-gain minus one (0 = clean)
-M_MODES = 17  # then per mode: freq_hz, amplitude, decay_tau_s
+M_WIRES = 17  # snare wires: noise whose level follows the head's motion (rectified, smoothed)
+M_WIRES_TAU = 18  # how long the wires keep buzzing after the head moves them
+M_MODES = 19  # then per mode: freq_hz, amplitude, decay_tau_s
 M_SIZE = M_MODES + 3 * MAX_MODES
 
 # --- metal_hit parameter layout ----------------------------------------------------------
@@ -92,6 +98,25 @@ X_A_HP_HZ = 22  # band A high-pass (one 2-pole stage)
 X_TICK = 23  # stick tick: a short pulse into both bands after their band-pass (so it is only
 X_TICK_TAU = 24  # high-passed and lands on the first sample at any sample rate)
 X_SIZE = 25
+
+# --- cymbal_hit parameter layout ---------------------------------------------------------
+MAX_CYMBAL_MODES = 160
+Y_N_MODES = 0  # number of plate modes (<= MAX_CYMBAL_MODES)
+Y_F_LO = 1  # modes spread log-uniformly over [f_lo, f_hi] Hz (fixed per voice, not per take)
+Y_F_HI = 2
+Y_TILT = 3  # mode amplitude ~ (f / f_lo) ** tilt (negative: darker)
+Y_TAU = 4  # decay time constant of a mode at f_lo, seconds
+Y_TAU_EXP = 5  # tau(f) = tau * (f_lo / f) ** tau_exp: higher modes die sooner
+Y_STRUCTURE = 6  # seed of the plate's mode frequencies and amplitudes (the cymbal itself)
+Y_NOISE = 7  # stick/wash noise amplitude relative to the modes
+Y_NOISE_TAU = 8
+Y_NOISE_HP = 9  # noise high-pass Hz
+Y_HP = 10  # output high-pass (two 2-pole stages) Hz; 0 = off
+Y_LP = 11  # output low-pass (2-pole) Hz; 0 = off
+Y_BLOOM_TAU = 12  # the plate's modes swell over this long after the stick (0 = at once)
+Y_TAU2 = 13  # a second, slower decay of every mode (the wash) ...
+Y_MIX2 = 14  # ... holding this fraction of the mode's amplitude
+Y_SIZE = 15
 
 # --- clap_hit parameter layout -----------------------------------------------------------
 C_N_BURSTS = 0
@@ -188,6 +213,9 @@ def membrane_hit(out, p, sample_rate, seed):
     st2 = np.zeros(2)
     gain = 1.0 + p[M_DRIVE]
     drive = p[M_DRIVE] > 0.0
+    wires = p[M_WIRES] * math.sqrt(sr / NOISE_REF_RATE)
+    wire_coeff = 1.0 - _decay_mult(p[M_WIRES_TAU], sr)
+    wire_env = 0.0
     rng = seed_state(seed)
     for i in range(n):
         acc = 0.0
@@ -212,10 +240,11 @@ def membrane_hit(out, p, sample_rate, seed):
                 r = zr[k] * rot_r[k] - zi[k] * rot_i[k]
                 zi[k] = _flush(zr[k] * rot_i[k] + zi[k] * rot_r[k])
                 zr[k] = _flush(r)
+        head = acc
         if click != 0.0:
             acc += click
             click = _flush(click * click_mult)
-        if noise_amp != 0.0:
+        if noise_amp != 0.0 or wires != 0.0:
             rng = next_state(rng)
             # The strike: the noise always starts at full scale, so every hit has an onset
             # on its first sample whatever the seed.
@@ -224,7 +253,9 @@ def membrane_hit(out, p, sample_rate, seed):
                 w = svf_tick(w, st1, f1a1, f1a2, f1a3, f1k, mode1)
             if mode2 >= 0:
                 w = svf_tick(w, st2, f2a1, f2a2, f2a3, f2k, mode2)
-            acc += noise_amp * w
+            # The wires rattle as long as the head moves them: a smoothed rectified head.
+            wire_env = _flush(wire_env + wire_coeff * (abs(head) - wire_env))
+            acc += (noise_amp + wires * wire_env) * w
             noise_amp = _flush(noise_amp * noise_mult)
         if drive:
             acc = _soft_clip(gain * acc)
@@ -311,6 +342,101 @@ def metal_hit(out, p, sample_rate, seed):
             b_fast = _flush(b_fast * b_m1)
             b_slow = _flush(b_slow * b_m2)
         tick = _flush(tick * tick_mult)
+        out[i] = acc
+
+
+@njit(cache=True)
+def cymbal_hit(out, p, sample_rate, seed):
+    """Render a cymbal or hi-hat as a dense bank of decaying inharmonic modes plus stick noise.
+
+    Parameters
+    ----------
+    out : ndarray, shape (n,), float64
+        Written in place.
+    p : ndarray, shape (Y_SIZE,), float64
+        Parameters, see the ``Y_*`` layout constants.
+    sample_rate : float
+        Samples per second.
+    seed : int
+        Seeds the take: mode phases and the noise (the modes' frequencies come from
+        ``p[Y_STRUCTURE]``, so every take is the same cymbal).
+    """
+    n = out.shape[0]
+    sr = float(sample_rate)
+    n_modes = min(int(p[Y_N_MODES]), MAX_CYMBAL_MODES)
+    zr = np.zeros(MAX_CYMBAL_MODES)
+    zi = np.zeros(MAX_CYMBAL_MODES)
+    rot_r = np.zeros(MAX_CYMBAL_MODES)
+    rot_i = np.zeros(MAX_CYMBAL_MODES)
+    wr = np.zeros(MAX_CYMBAL_MODES)
+    wi = np.zeros(MAX_CYMBAL_MODES)
+    wrot_r = np.zeros(MAX_CYMBAL_MODES)
+    wrot_i = np.zeros(MAX_CYMBAL_MODES)
+    structure = int(p[Y_STRUCTURE])
+    f_lo = p[Y_F_LO]
+    span = math.log(max(p[Y_F_HI], f_lo) / f_lo)
+    mix2 = p[Y_MIX2]
+    total = 0.0
+    for k in range(n_modes):
+        f = f_lo * math.exp(span * hash_unit(structure, 41, k, 0))
+        if f >= 0.45 * sr:
+            continue  # would alias at this rate
+        a = (f / f_lo) ** p[Y_TILT] * (0.4 + 0.6 * hash_unit(structure, 43, k, 0))
+        total += a
+        tau = p[Y_TAU] * (f_lo / f) ** p[Y_TAU_EXP]
+        m1 = _decay_mult(tau, sr)
+        m2 = _decay_mult(tau * p[Y_TAU2], sr) if mix2 > 0.0 else 0.0
+        ph = 2.0 * math.pi * hash_unit(seed, 47, k, 0)
+        w = 2.0 * math.pi * f / sr
+        zr[k] = a * (1.0 - mix2) * math.cos(ph)
+        zi[k] = a * (1.0 - mix2) * math.sin(ph)
+        rot_r[k] = m1 * math.cos(w)
+        rot_i[k] = m1 * math.sin(w)
+        wr[k] = a * mix2 * math.cos(ph)
+        wi[k] = a * mix2 * math.sin(ph)
+        wrot_r[k] = m2 * math.cos(w)
+        wrot_i[k] = m2 * math.sin(w)
+    norm = 1.0 / total if total > 0.0 else 0.0
+    noise = p[Y_NOISE] * math.sqrt(sr / NOISE_REF_RATE)
+    noise_mult = _decay_mult(p[Y_NOISE_TAU], sr)
+    bloom = 1.0 if p[Y_BLOOM_TAU] > 0.0 else 0.0
+    bloom_mult = _decay_mult(p[Y_BLOOM_TAU], sr)
+    na1, na2, na3, nk = svf_coefficients(p[Y_NOISE_HP], 0.707, sr)
+    hp_on = p[Y_HP] > 0.0
+    lp_on = p[Y_LP] > 0.0
+    ha1, ha2, ha3, hk = svf_coefficients(p[Y_HP] if hp_on else 1000.0, 0.707, sr)
+    la1, la2, la3, lk = svf_coefficients(p[Y_LP] if lp_on else 1000.0, 0.707, sr)
+    st_n = np.zeros(2)
+    st_h1 = np.zeros(2)
+    st_h2 = np.zeros(2)
+    st_l = np.zeros(2)
+    wash = mix2 > 0.0
+    rng = seed_state(seed)
+    for i in range(n):
+        plate = 0.0
+        for k in range(n_modes):
+            plate += zi[k]
+            r = zr[k] * rot_r[k] - zi[k] * rot_i[k]
+            zi[k] = _flush(zr[k] * rot_i[k] + zi[k] * rot_r[k])
+            zr[k] = _flush(r)
+        if wash:  # the slower second decay, only when the voice has one
+            for k in range(n_modes):
+                plate += wi[k]
+                r = wr[k] * wrot_r[k] - wi[k] * wrot_i[k]
+                wi[k] = _flush(wr[k] * wrot_i[k] + wi[k] * wrot_r[k])
+                wr[k] = _flush(r)
+        acc = plate * norm * (1.0 - bloom)
+        bloom = _flush(bloom * bloom_mult)
+        if noise != 0.0:
+            rng = next_state(rng)
+            w = 1.0 if i == 0 else state_to_bipolar(rng)
+            acc += noise * svf_tick(w, st_n, na1, na2, na3, nk, HIGHPASS)
+            noise = _flush(noise * noise_mult)
+        if hp_on:
+            acc = svf_tick(acc, st_h1, ha1, ha2, ha3, hk, HIGHPASS)
+            acc = svf_tick(acc, st_h2, ha1, ha2, ha3, hk, HIGHPASS)
+        if lp_on:
+            acc = svf_tick(acc, st_l, la1, la2, la3, lk, LOWPASS)
         out[i] = acc
 
 

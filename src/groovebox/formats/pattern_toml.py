@@ -193,7 +193,7 @@ def _track(instrument: str, value: object) -> Track:
         flam=value.get("flam"),
         nudge=value.get("nudge"),
         gain_db=value.get("gain_db", 0.0),
-        pan=value.get("pan", 0.0),
+        pan=value.get("pan"),  # absent: the kit's placement
     )
 
 
@@ -285,7 +285,7 @@ def dumps(pattern: Pattern) -> str:
     # Short form (`kick = "x..."`) for plain tracks up to the first track that needs the long
     # form; TOML puts [tracks.x] sub-tables after the short keys, so every later track goes long
     # too, which keeps the track order through a round trip.
-    plain = [not t.has_lanes and t.gain_db == 0.0 and t.pan == 0.0 for t in pattern.tracks]
+    plain = [not t.has_lanes and t.gain_db == 0.0 and t.pan is None for t in pattern.tracks]
     n_short = plain.index(False) if False in plain else len(plain)
     short, long = pattern.tracks[:n_short], pattern.tracks[n_short:]
     width = max((len(t.instrument) for t in short), default=0)
@@ -302,7 +302,7 @@ def dumps(pattern: Pattern) -> str:
             out.append(f"nudge = {nudge}")
         if t.gain_db != 0.0:
             out.append(f"gain_db = {_num(t.gain_db)}")
-        if t.pan != 0.0:
+        if t.pan is not None:
             out.append(f"pan = {_num(t.pan)}")
     return "\n".join(out) + "\n"
 

@@ -17,13 +17,16 @@ import os
 import tempfile
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
 from groovebox.formats.audio import audio_format
-from groovebox.io.tags import Tags, write_tags
+
+if TYPE_CHECKING:
+    from groovebox.io.tags import SongTags
 
 
 def _reason(exc: BaseException) -> str:
@@ -54,13 +57,13 @@ class AudioWriter:
         for WAV/FLAC/AIFF.
     keep_partial : bool
         On KeyboardInterrupt, finalise and keep the frames written so far instead of deleting.
-    tags : Tags, optional
+    tags : SongTags, optional
         Title, artist, mood, themes... written into WAV, FLAC and Ogg files
         (:mod:`groovebox.io.tags`) before the file is renamed into place.
     """
 
     def __init__(self, path, sample_rate: int, *, channels: int = 2, subtype: str | None = None,
-                 keep_partial: bool = False, tags: Tags | None = None):
+                 keep_partial: bool = False, tags: SongTags | None = None):
         self.path = Path(path)
         self.format, self.subtype = audio_format(self.path, subtype)
         self.sample_rate = int(sample_rate)
@@ -139,7 +142,9 @@ class AudioWriter:
         self.partial = exc_type is not None
         try:
             if self.tags:
-                write_tags(self._tmp, self.format, self.tags)
+                from groovebox.io.tags import write_song_tags  # mutagen (~40 ms): only tagged files pay it
+
+                write_song_tags(self._tmp, self.format, self.tags)
             os.chmod(self._tmp, 0o666 & ~_umask())
             os.replace(self._tmp, self.path)
         except OSError as os_exc:
@@ -157,7 +162,7 @@ def _umask() -> int:
 
 
 def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None,
-                tags: Tags | None = None) -> Path:
+                tags: SongTags | None = None) -> Path:
     """Write a whole array (n, channels) to ``path`` atomically (with ``tags``); returns the path."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:

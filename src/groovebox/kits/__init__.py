@@ -17,9 +17,10 @@ import os
 from groovebox.kits.samples import is_kit_path, load_sample_kit
 from groovebox.kits.synth import synth_tables
 from groovebox.kits.tables import KitTables, pack
-from groovebox.model.kit import BUILTIN_KITS, get_kit
+from groovebox.model.instruments import INSTRUMENTS
+from groovebox.model.kit import BUILTIN_KITS, Kit, get_kit
 
-__all__ = ["BUILTIN_KITS", "KitTables", "get_kit", "kit_tables", "pack"]
+__all__ = ["BUILTIN_KITS", "KitTables", "get_kit", "kit_tables", "pack", "placement"]
 
 
 def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
@@ -33,3 +34,16 @@ def kit_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None
     if isinstance(kit, str):
         kit = get_kit(kit)
     return synth_tables(kit, sample_rate, instruments)
+
+
+def placement(kit) -> tuple[dict[str, float], object]:
+    """A kit's stereo placement (instrument -> pan) and room, without building its tables:
+    from a kit name, a Kit or KitTables; sample-kit paths are centred and dry."""
+    if isinstance(kit, KitTables):
+        pans = {} if kit.pan is None else dict(zip(INSTRUMENTS, map(float, kit.pan), strict=True))
+        return pans, kit.room
+    if isinstance(kit, str) and kit in BUILTIN_KITS:
+        kit = BUILTIN_KITS[kit]
+    if isinstance(kit, Kit):
+        return {name: voice.pan for name, voice in kit.voices.items()}, kit.room
+    return {}, None

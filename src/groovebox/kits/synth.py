@@ -32,6 +32,10 @@ FLOOR_RATIO = 1e-4  # tables end where the hit has decayed below -80 dB of its p
 FADE_S = 0.002  # ...plus this fade to exactly zero
 GUARD_S = 0.05  # a render must end with this much below half the floor (> a 20 Hz period)
 SAMPLE_RATE_RANGE = (8000, 384000)
+# Every hit rises over ATTACK_S from ATTACK_START of its level (a struck drum's ~1 ms rise): no
+# table starts with a step, and a designed click becomes a band-limited transient.
+ATTACK_S = 0.0004
+ATTACK_START = 0.05
 # Render each part to -92 dB of its own amplitude (noise peaks stand ~12 dB above their
 # envelope), then GUARD_S more: enough for finish_hit to see the tail has settled below the
 # -80 dB floor, without rendering far past it. A short estimate just renders again, longer.
@@ -67,7 +71,37 @@ class Membrane:
     noise_filter1: tuple[int, float, float] | None = None
     noise_filter2: tuple[int, float, float] | None = None
     drive: float = 0.0
+    wires: float = 0.0  # snare wires: noise following the head's motion (see dsp.drums)
+    wires_tau_s: float = 0.01
     variants: int = 1
+
+
+@dataclass(frozen=True)
+class Cymbal:
+    """A plate of dense inharmonic modes with stick noise: acoustic hats and cymbals.
+
+    ``n_modes`` modes spread log-uniformly over ``f_lo_hz``..``f_hi_hz`` (fixed by
+    ``structure``: the same cymbal in every take), amplitudes ~ (f / f_lo) ** tilt, decay
+    ``tau_s`` at f_lo shrinking as (f_lo / f) ** tau_exp, a slower wash (``tau2`` times longer,
+    ``mix2`` of each mode), swelling in over ``bloom_s``; output high/low-passed.
+    """
+
+    n_modes: int
+    f_lo_hz: float
+    f_hi_hz: float
+    tilt: float
+    tau_s: float
+    tau_exp: float = 0.5
+    structure: int = 1
+    noise: float = 0.0
+    noise_tau_s: float = 0.01
+    noise_hp_hz: float = 3000.0
+    hp_hz: float = 0.0
+    lp_hz: float = 0.0
+    bloom_s: float = 0.0
+    tau2: float = 1.0
+    mix2: float = 0.0
+    variants: int = 3
 
 
 @dataclass(frozen=True)
@@ -148,7 +182,7 @@ def _tom(freq_hz, tau_s, *, sweep, noise, noise_lp_hz, click=0.08, partial=0.12,
     )
 
 
-def _acoustic_tom(freq_hz, tau_s):
+def _acoustic_tom(freq_hz, tau_s, stick=0.12):
     """Circular-membrane overtones (1, 1.59, 2.14, 2.30), a stick attack and shell noise."""
     return Membrane(
         modes=(
@@ -162,13 +196,13 @@ def _acoustic_tom(freq_hz, tau_s):
         sweep_tau_s=0.03,
         click=0.35,
         click_tau_s=0.0003,
-        noise=0.12,
+        noise=stick,
         noise_tau_s=0.015,
         noise_filter1=(BANDPASS, 2500.0, 0.8),
     )
 
 
-def _conga(freq_hz, tau_s, *, slap=0.0):
+def _conga(freq_hz, tau_s, *, slap=0.04):
     return Membrane(
         modes=((freq_hz, 1.0, tau_s), (freq_hz * 1.52, 0.18, tau_s * 0.5)),
         phase0=0.03,
@@ -249,13 +283,13 @@ _FAC = (311.0, 438.0, 572.0, 703.0, 867.0, 1093.0)  # denser and higher: a real 
 _OFF = (0.0, 1000.0, 1.0, 0.01, 0.01, 0.0)  # an unused band
 
 
-RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
+RECIPES: dict[str, Membrane | Metal | Cymbal | Clap | Noise] = {
     # --- TR-808 style ---------------------------------------------------------------------
     "808_kick": Membrane(
         modes=((49.0, 1.0, 0.22), (98.0, 0.02, 0.05)),
         sweep=0.7,
         sweep_tau_s=0.018,
-        click=0.22,
+        click=0.3,  # through the attack rise: a >2 kHz transient near the TR-808's -36 dB
         click_tau_s=0.0006,
         drive=0.15,
     ),
@@ -277,10 +311,11 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         click=0.4,
         click_tau_s=0.0002,
     ),
-    "808_clap": Clap(),
-    "808_tom_low": _tom(88.0, 0.2, sweep=0.25, noise=0.05, noise_lp_hz=1500.0),
-    "808_tom_mid": _tom(128.0, 0.17, sweep=0.25, noise=0.05, noise_lp_hz=1800.0),
-    "808_tom_high": _tom(180.0, 0.14, sweep=0.25, noise=0.05, noise_lp_hz=2100.0),
+    "808_clap": Clap(tail_tau_s=0.03),  # the 808's clap tail is short (T40 ~0.16 s)
+    # A TR-808 tom rings ~0.15 s to -40 dB; the decay knob stretches it up to 8x.
+    "808_tom_low": _tom(88.0, 0.034, sweep=0.25, noise=0.05, noise_lp_hz=1500.0),
+    "808_tom_mid": _tom(128.0, 0.033, sweep=0.25, noise=0.05, noise_lp_hz=1800.0),
+    "808_tom_high": _tom(180.0, 0.031, sweep=0.25, noise=0.05, noise_lp_hz=2100.0),
     "808_conga_low": _conga(200.0, 0.12),
     "808_conga_high": _conga(290.0, 0.1),
     "808_conga_mute": _conga(330.0, 0.035, slap=0.25),
@@ -310,7 +345,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         _F808, _OFF, (1.0, 7000.0, 0.9, 0.012, 0.03, 0.2), hp_hz=5500.0, noise=0.3
     ),
     "808_hat_open": Metal(
-        _F808, _OFF, (1.0, 8500.0, 0.8, 0.11, 0.2, 0.3), hp_hz=7000.0, noise=0.15
+        _F808, _OFF, (1.0, 8500.0, 0.8, 0.07, 0.12, 0.3), hp_hz=7000.0, noise=0.15
     ),
     "808_crash": Metal(
         _F808,
@@ -362,9 +397,9 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         sweep_tau_s=0.0055,
         sweep2=0.7,
         sweep2_tau_s=0.03,
-        click=0.5,
+        click=0.28,  # a beater-like click: >2 kHz transient near a real kick's -25 dB
         click_tau_s=0.0004,
-        noise=0.35,
+        noise=0.04,
         noise_tau_s=0.006,
         noise_filter1=(LOWPASS, 5000.0, 0.707),
         noise_filter2=(HIGHPASS, 200.0, 0.707),
@@ -396,14 +431,14 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         spacing_s=0.009,
         burst_tau_s=0.003,
         tail=0.8,
-        tail_tau_s=0.11,
+        tail_tau_s=0.035,
         bp_hz=1300.0,
         bp_q=0.9,
         hp_hz=700.0,
     ),
-    "909_tom_low": _tom(100.0, 0.22, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2),
-    "909_tom_mid": _tom(140.0, 0.18, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2),
-    "909_tom_high": _tom(200.0, 0.15, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2),
+    "909_tom_low": _tom(100.0, 0.033, sweep=0.6, noise=0.12, noise_lp_hz=3000.0, click=0.2),
+    "909_tom_mid": _tom(140.0, 0.032, sweep=0.6, noise=0.12, noise_lp_hz=3500.0, click=0.2),
+    "909_tom_high": _tom(200.0, 0.03, sweep=0.6, noise=0.12, noise_lp_hz=4000.0, click=0.2),
     "909_hat_closed": Metal(
         _F909, _OFF, (1.0, 10000.0, 0.7, 0.03, 0.05, 0.0), hp_hz=7500.0, noise=0.35
     ),
@@ -411,7 +446,7 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         _F909, _OFF, (1.0, 8000.0, 0.8, 0.015, 0.04, 0.2), hp_hz=6000.0, noise=0.4
     ),
     "909_hat_open": Metal(
-        _F909, _OFF, (1.0, 10000.0, 0.7, 0.13, 0.26, 0.35), hp_hz=7500.0, noise=0.35
+        _F909, _OFF, (1.0, 10000.0, 0.7, 0.06, 0.115, 0.35), hp_hz=7500.0, noise=0.35
     ),
     "909_crash": Metal(
         _F909,
@@ -458,26 +493,37 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
     ),
     # --- Acoustic-leaning -----------------------------------------------------------------
     "acoustic_kick": Membrane(
-        modes=((58.0, 1.0, 0.09), (58.0 * 1.59, 0.25, 0.05), (58.0 * 2.14, 0.1, 0.03)),
+        # A felt beater on a damped 22" head: ~56 Hz, gone in ~0.4 s (GMRockKit's kick).
+        modes=((56.0, 1.0, 0.062), (56.0 * 1.59, 0.25, 0.04), (56.0 * 2.14, 0.1, 0.025)),
         sweep=0.35,
         sweep_tau_s=0.012,
-        click=0.6,
+        click=0.2,
         click_tau_s=0.0003,
-        noise=0.5,
+        noise=0.12,
         noise_tau_s=0.005,
         noise_filter1=(BANDPASS, 2500.0, 0.7),
     ),
     "acoustic_snare": Membrane(
-        modes=((200.0, 1.0, 0.05), (335.0, 0.5, 0.03), (470.0, 0.3, 0.02)),
-        phase0=0.1,
-        sweep=0.1,
+        # The batter head's modes, a quiet long shell ring, and wires: noise (mostly
+        # 0.4-3 kHz) that buzzes as long as the head moves them.
+        modes=(
+            (185.0, 1.0, 0.07),
+            (310.0, 0.6, 0.05),
+            (420.0, 0.35, 0.035),
+            (560.0, 0.2, 0.025),
+            (240.0, 0.04, 0.22),
+        ),
+        phase0=0.05,
+        sweep=0.08,
         sweep_tau_s=0.008,
-        click=0.5,
+        click=0.8,
         click_tau_s=0.0003,
-        noise=1.2,
-        noise_tau_s=0.16,
-        noise_filter1=(HIGHPASS, 600.0, 0.707),
-        noise_filter2=(LOWPASS, 12000.0, 0.707),
+        noise=0.5,
+        noise_tau_s=0.006,
+        noise_filter1=(HIGHPASS, 400.0, 0.707),
+        noise_filter2=(LOWPASS, 3000.0, 0.707),
+        wires=3.0,
+        wires_tau_s=0.02,
         variants=4,
     ),
     "acoustic_rim": Membrane(
@@ -489,33 +535,37 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         noise_tau_s=0.003,
         noise_filter1=(BANDPASS, 3000.0, 1.0),
     ),
-    "acoustic_tom_low": _acoustic_tom(95.0, 0.3),
-    "acoustic_tom_mid": _acoustic_tom(135.0, 0.25),
-    "acoustic_tom_high": _acoustic_tom(185.0, 0.2),
-    "acoustic_hat_closed": Metal(
-        _FAC, _OFF, (1.0, 9000.0, 0.6, 0.025, 0.06, 0.1), hp_hz=6500.0, noise=0.7
+    # Floor, rack and high toms as GMRockKit's ring (~2 s to -60 dB), with a stick that puts
+    # ~1 % of the energy above 2 kHz.
+    "acoustic_tom_low": _acoustic_tom(80.0, 0.3, stick=2.0),
+    "acoustic_tom_mid": _acoustic_tom(118.0, 0.3, stick=1.6),
+    "acoustic_tom_high": _acoustic_tom(145.0, 0.28, stick=1.6),
+    # Plates of 80 inharmonic modes (GMRockKit's hats and cymbals as the measure).
+    "acoustic_hat_closed": Cymbal(
+        # The plate swells over a few ms under the stick: no needle of a peak above its sizzle
+        # (GMRockKit's closed hat peaks ~15 dB over its loudness, not 20).
+        80, 600.0, 20000.0, tilt=0.6, tau_s=0.05, tau_exp=0.0, structure=5, noise=0.3,
+        noise_tau_s=0.006, noise_hp_hz=7000.0, hp_hz=1000.0, bloom_s=0.006,
     ),
-    "acoustic_hat_pedal": Metal(
-        _FAC, _OFF, (1.0, 7000.0, 0.8, 0.014, 0.04, 0.2), hp_hz=5500.0, noise=0.6
+    "acoustic_hat_pedal": Cymbal(
+        # The foot closes the hats: a softer, lower "chick" than the stick's.
+        80, 400.0, 20000.0, tilt=0.55, tau_s=0.05, tau_exp=0.0, structure=5, noise=0.3,
+        noise_tau_s=0.01, noise_hp_hz=6000.0, hp_hz=400.0, bloom_s=0.004,
     ),
-    "acoustic_hat_open": Metal(
-        _FAC, _OFF, (1.0, 9000.0, 0.6, 0.15, 0.3, 0.45), hp_hz=6500.0, noise=0.7
+    "acoustic_hat_open": Cymbal(
+        # The plate's modes and a wash of noise that fills between them as long.
+        80, 500.0, 17000.0, tilt=0.3, tau_s=0.18, tau_exp=0.12, structure=5, noise=0.15,
+        noise_tau_s=0.14, noise_hp_hz=3000.0, hp_hz=800.0, lp_hz=15000.0,
     ),
-    "acoustic_crash": Metal(
-        _FAC,
-        (0.6, 6000.0, 0.7, 0.3, 0.42, 0.6),
-        (1.0, 9500.0, 0.6, 0.15, 0.4, 0.6),
-        hp_hz=6000.0,
-        noise=0.8,
+    "acoustic_crash": Cymbal(
+        # Darker than a drum machine's: most of its energy is 0.5-6 kHz.
+        80, 350.0, 8000.0, tilt=0.3, tau_s=0.35, tau_exp=0.2, structure=7, noise=0.06,
+        noise_tau_s=0.4, noise_hp_hz=1500.0, hp_hz=300.0, lp_hz=9000.0, bloom_s=0.04,
         variants=2,
     ),
-    "acoustic_ride": Metal(
-        _FAC,
-        (0.3, 5500.0, 1.0, 0.35, 0.35, 0.0),
-        (1.0, 10000.0, 1.0, 0.06, 0.38, 0.7),
-        hp_hz=7000.0,
-        noise=0.4,
-        variants=2,
+    "acoustic_ride": Cymbal(
+        80, 450.0, 20000.0, tilt=0.35, tau_s=0.33, tau_exp=0.15, structure=11, noise=0.4,
+        noise_tau_s=0.004, noise_hp_hz=4000.0, hp_hz=600.0, variants=2,
     ),
     "acoustic_ride_bell": Metal(
         _FAC,
@@ -526,23 +576,14 @@ RECIPES: dict[str, Membrane | Metal | Clap | Noise] = {
         noise=0.2,
         variants=2,
     ),
-    "acoustic_splash": Metal(
-        _FAC,
-        (0.3, 7000.0, 0.8, 0.1, 0.2, 0.4),
-        (1.0, 10500.0, 0.7, 0.08, 0.22, 0.4),
-        hp_hz=7000.0,
-        noise=0.8,
-        variants=2,
+    "acoustic_splash": Cymbal(
+        80, 500.0, 14000.0, tilt=0.25, tau_s=0.2, tau_exp=0.2, structure=13, noise=0.2,
+        noise_tau_s=0.006, noise_hp_hz=3000.0, hp_hz=500.0, bloom_s=0.01, variants=2,
     ),
-    "acoustic_china": Metal(
-        _FAC,
-        (0.6, 6000.0, 1.0, 0.15, 0.36, 0.5),
-        (1.0, 8500.0, 0.6, 0.1, 0.32, 0.4),
-        a_hp_hz=5000.0,
-        hp_hz=5500.0,
-        noise=0.9,
-        trash=0.9,
-        variants=2,
+    "acoustic_china": Cymbal(
+        # Trashy: dense low-mid modes, a fast-dying top and a noisy wash.
+        80, 300.0, 10000.0, tilt=0.0, tau_s=0.35, tau_exp=0.35, structure=17, noise=0.5,
+        noise_tau_s=0.05, noise_hp_hz=2500.0, hp_hz=300.0, bloom_s=0.02, variants=2,
     ),
     # --- Latin and hand percussion ---------------------------------------------------------
     "bongo_low": _bongo(330.0, 0.08),
@@ -650,11 +691,15 @@ def _membrane_params(r: Membrane, voice: VoiceParams, pn: _Panel, sample_rate: i
     p[k.M_N1_MODE], p[k.M_N1_HZ], p[k.M_N1_Q] = _filter_slot(r.noise_filter1, pn.bright)
     p[k.M_N2_MODE], p[k.M_N2_HZ], p[k.M_N2_Q] = _filter_slot(r.noise_filter2, pn.bright)
     p[k.M_DRIVE] = r.drive * (1.0 + 0.3 * max(pn.accent, 0.0))
+    p[k.M_WIRES] = r.wires * voice.knob("noise", 1.0) * math.sqrt(pn.bright)
+    p[k.M_WIRES_TAU] = r.wires_tau_s * pn.decay
     f0 = modes[0][0]
     nyquist_guard = 0.45 * sample_rate
     longest = r.click_tau_s
     if p[k.M_NOISE] > 0.0:
         longest = max(longest, p[k.M_NOISE_TAU])
+    if p[k.M_WIRES] > 0.0:
+        longest = max(longest, p[k.M_WIRES_TAU])
     for j, (freq_hz, amp, tau_s) in enumerate(modes):
         freq = freq_hz * pn.tune
         # Tone tilts the overtones: +6 dB per octave above the fundamental per octave of tone.
@@ -689,6 +734,28 @@ def _metal_params(r: Metal, voice: VoiceParams, pn: _Panel, sample_rate: int):
     p[k.X_TICK] = r.tick * 2.0 ** (0.8 * pn.accent)
     p[k.X_TICK_TAU] = r.tick_tau_s
     return p, 0.0, longest, 1.0
+
+
+def _cymbal_params(r: Cymbal, voice: VoiceParams, pn: _Panel, sample_rate: int):
+    p = np.zeros(k.Y_SIZE)
+    p[k.Y_N_MODES] = min(r.n_modes, k.MAX_CYMBAL_MODES)
+    p[k.Y_F_LO] = r.f_lo_hz * pn.tune
+    p[k.Y_F_HI] = r.f_hi_hz * pn.tune
+    # Tone tilts the plate: +3 dB per octave of brightness at the top of the band.
+    p[k.Y_TILT] = r.tilt + 0.5 * math.log2(pn.bright) / max(math.log2(r.f_hi_hz / r.f_lo_hz), 1.0)
+    p[k.Y_TAU] = r.tau_s * pn.decay
+    p[k.Y_TAU_EXP] = r.tau_exp
+    p[k.Y_STRUCTURE] = r.structure
+    p[k.Y_NOISE] = r.noise * voice.knob("noise", 1.0) * math.sqrt(pn.bright)
+    p[k.Y_NOISE_TAU] = r.noise_tau_s * pn.decay
+    p[k.Y_NOISE_HP] = r.noise_hp_hz * pn.bright
+    p[k.Y_HP] = r.hp_hz * pn.tune
+    p[k.Y_LP] = min(r.lp_hz * pn.bright, 0.45 * sample_rate) if r.lp_hz > 0.0 else 0.0
+    p[k.Y_BLOOM_TAU] = r.bloom_s
+    p[k.Y_TAU2] = r.tau2
+    p[k.Y_MIX2] = r.mix2
+    longest = max(r.tau_s * pn.decay * (r.tau2 if r.mix2 > 0.0 else 1.0), p[k.Y_NOISE_TAU])
+    return p, r.bloom_s, longest, 1.0
 
 
 def _clap_params(r: Clap, voice: VoiceParams, pn: _Panel, sample_rate: int):
@@ -733,6 +800,7 @@ def _noise_params(r: Noise, voice: VoiceParams, pn: _Panel, sample_rate: int):
 _BUILDERS = {
     Membrane: (_membrane_params, k.membrane_hit),
     Metal: (_metal_params, k.metal_hit),
+    Cymbal: (_cymbal_params, k.cymbal_hit),
     Clap: (_clap_params, k.clap_hit),
     Noise: (_noise_params, k.noise_hit),
 }
@@ -753,10 +821,10 @@ def _voice(kit: Kit, instrument: str) -> VoiceParams:
 
 def _is_random(recipe, voice: VoiceParams) -> bool:
     """Whether the voice has anything that differs between variants (noise, free phases)."""
-    if isinstance(recipe, Membrane):
-        return recipe.noise * voice.knob("noise", 1.0) > 0.0
     if isinstance(recipe, Metal):
         return recipe.phase_spread > 0.0 or recipe.noise * voice.knob("noise", 1.0) > 0.0
+    if isinstance(recipe, Membrane):
+        return (recipe.noise + recipe.wires) * voice.knob("noise", 1.0) > 0.0
     return True
 
 
@@ -841,6 +909,13 @@ def render_hit(
     return _render(voice, instrument, float(velocity), int(variant), int(sample_rate))
 
 
+def _attack(buf: np.ndarray, sr: int) -> None:
+    """Shape the onset in place: a raised-cosine rise from ATTACK_START over ATTACK_S."""
+    n = max(2, round(ATTACK_S * sr))
+    ramp = np.sin(0.5 * np.pi * np.arange(n) / n) ** 2
+    buf[:n] *= ATTACK_START + (1.0 - ATTACK_START) * ramp
+
+
 def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, sr: int):
     recipe = RECIPES[voice.model]
     build, kernel = _BUILDERS[type(recipe)]
@@ -870,6 +945,7 @@ def _render(voice: VoiceParams, instrument: str, velocity: float, variant: int, 
                 voice.knob("lowpass_hz", 0.0) * 2.0 ** (2.0 * (voice.tone - 0.5)),
                 voice.knob("highpass_hz", 0.0),
             )
+        _attack(buf, sr)  # after the colour, whose drive would lift a soft start again
         n_end = k.finish_hit(buf, FLOOR_RATIO, fade_n, guard_n, target)
         if n_end >= 0:
             break
@@ -895,4 +971,5 @@ def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = No
     """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
     wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))
     layers = {name: _synth_layers(kit, name, int(sample_rate)) for name in wanted}
-    return pack(kit.name, sample_rate, layers)
+    pans = {name: voice.pan for name, voice in kit.voices.items()}
+    return pack(kit.name, sample_rate, layers, pans=pans, room=kit.room)

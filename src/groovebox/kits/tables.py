@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENTS, POLYPHONIC
+from groovebox.model.instruments import CHOKE_GROUPS, INSTRUMENT_INDEX, INSTRUMENTS, POLYPHONIC
 
 # Synthesized kits render three velocity layers; a hit uses the first layer whose upper
 # velocity bound is >= its velocity.
@@ -45,10 +45,19 @@ class KitTables:
     rate: np.ndarray  # float64 (n_instruments,): playback rate (tune by resampling)
     choke: np.ndarray  # int32 (n_instruments,): choke group, 0 = none
     poly: np.ndarray  # int8 (n_instruments,): 1 = hits ring over each other
+    pan: np.ndarray | None = None  # float64 (n_instruments,): the kit's stereo placement
+    room: object = None  # model.kit.Room the kit is heard in, or None (dry)
 
     @property
     def nbytes(self) -> int:
         return int(self.data.nbytes)
+
+    def pan_of(self, instrument: str, track_pan: float | None = None) -> float:
+        """Where ``instrument`` sits: a pattern track's own ``pan`` if it sets one, else the
+        kit's placement (centre for kits without one)."""
+        if track_pan is not None:
+            return float(track_pan)
+        return 0.0 if self.pan is None else float(self.pan[INSTRUMENT_INDEX[instrument]])
 
 
 def pack(
@@ -58,6 +67,8 @@ def pack(
     rates: dict[str, float] | None = None,
     choke: dict[str, int] | None = None,
     poly: frozenset[str] | None = None,
+    pans: dict[str, float] | None = None,
+    room=None,
 ) -> KitTables:
     """Pack per-instrument layers into :class:`KitTables`.
 
@@ -67,6 +78,10 @@ def pack(
         instrument -> list of (upper velocity bound, variant tables, gain), sorted by bound.
     rates : dict, optional
         instrument -> playback rate (1.0 = as recorded).
+    pans : dict, optional
+        instrument -> stereo placement -1..1 (default: centre).
+    room : Room, optional
+        The room the kit is heard in.
     """
     rates = rates or {}
     choke = CHOKE_GROUPS if choke is None else choke
@@ -106,4 +121,6 @@ def pack(
         rate=np.array([rates.get(n, 1.0) for n in INSTRUMENTS], np.float64),
         choke=np.array([choke.get(n, 0) for n in INSTRUMENTS], np.int32),
         poly=np.array([n in poly for n in INSTRUMENTS], np.int8),
+        pan=np.array([(pans or {}).get(n, 0.0) for n in INSTRUMENTS], np.float64),
+        room=room,
     )

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from groovebox.errors import GrooveboxError
+from groovebox.kits import placement
 from groovebox.kits.arena import N_INSTRUMENTS, KitArena
 from groovebox.model.instruments import INSTRUMENTS
 from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
+from groovebox.renderer.effects import make_effect
 from groovebox.renderer.pattern import DEFAULT_KIT
 from groovebox.renderer.program import Program, TrackSettings
 from groovebox.renderer.sequencer import FLAM_S, HUMANIZE_CLIP, PatternProgram
@@ -116,13 +118,34 @@ class PatternSession:
         return list(INSTRUMENTS)
 
     def tracks(self, muted) -> list[TrackSettings]:
-        """The mixer: each bank's pattern tracks (``muted(name)`` says which are silent)."""
+        """The mixer: each bank's pattern tracks (``muted(name)`` says which are silent), placed
+        where their kit puts them unless the pattern pans them; the banks of a kit in the playing
+        kit's room send to it (a ringing hit of another kit keeps its own, dry, mix)."""
         tracks = [TrackSettings("", mute=True) for _ in range(N_BANKS * N_INSTRUMENTS)]
+        bus, sends = self.room()
+        playing_room = self._room_key if bus else None
         for b, bank in enumerate(self.t.banks):
             if bank is not None:
+                pans, room = placement(bank.kit)
+                bank_sends = sends if room is not None and room == playing_room else ()
                 for i, tr in enumerate(bank.pattern.tracks):
-                    tracks[b * N_INSTRUMENTS + i] = TrackSettings(tr.instrument, tr.gain_db, tr.pan, muted(tr.instrument))
+                    pan = tr.pan if tr.pan is not None else pans.get(tr.instrument, 0.0)
+                    tracks[b * N_INSTRUMENTS + i] = TrackSettings(tr.instrument, tr.gain_db, pan, muted(tr.instrument),
+                                                                  sends=bank_sends)
         return tracks
+
+    def room(self) -> tuple[list, tuple[float, ...]]:
+        """The playing kit's room as an effect bus (``[]`` and no send for a dry kit), kept while
+        the room stays the same so its tail carries over program swaps."""
+        bank = self.t.banks[self.t.cur_bank]
+        room = placement(bank.kit)[1] if bank is not None else None
+        if room is None:
+            return [], ()
+        if getattr(self, "_room_key", None) != room:
+            self._room_key = room
+            self._room_bus = [[make_effect("reverb", self.sample_rate, decay_s=room.decay_s, size=room.size,
+                                           damping_hz=room.damping_hz, predelay_s=room.predelay_s, mix=100.0)]]
+        return self._room_bus, (10.0 ** (room.send_db / 20.0),)
 
     def program(self, muted) -> Program:
         """The program for the current timeline: every live segment, one kit arena."""
@@ -130,7 +153,7 @@ class PatternSession:
         banks = [(b.kit, b.pattern.instruments) if b is not None else None for b in t.banks]
         kit = self.arena.tables(banks)
         sources = [p for p, _ in t.out] + [t.cur]
-        return Program(sources=sources, kit=kit, tracks=self.tracks(muted),
+        return Program(sources=sources, kit=kit, tracks=self.tracks(muted), buses=self.room()[0],
                        meta={"pattern": t.cur.pattern, "regions": self.arena.regions_of(banks)})
 
     # -- changes (each returns the deadline: the latest mix position at which it is on time) ----

@@ -205,6 +205,9 @@ class Effect:
     def __setattr__(self, name, value):
         raise AttributeError("Effect is immutable")
 
+    def __reduce__(self):  # pickle (process pools) through the constructor: __setattr__ refuses
+        return (_effect, (self.kind, dict(self.params)))
+
     def __eq__(self, other):
         return isinstance(other, Effect) and (self.kind, self.params) == (other.kind, other.params)
 
@@ -223,3 +226,8 @@ class Effect:
                 raise SoundscapeError("tape_delay.time_beats needs a soundscape tempo (bpm)")
             p["time_s"] = float(p.pop("time_beats")) * 60.0 / bpm
         return p
+
+
+def _effect(kind: str, params: dict) -> Effect:
+    """Rebuild a pickled Effect."""
+    return Effect(kind, **params)

@@ -203,7 +203,7 @@ class Track:
     instrument: str
     steps: tuple[Step, ...]
     gain_db: float = 0.0
-    pan: float = 0.0
+    pan: float | None = None  # -1 left .. 1 right; None: where the kit places the instrument
 
     def __post_init__(self):
         field_name = f"tracks.{self.instrument}"
@@ -216,7 +216,8 @@ class Track:
             raise PatternError(f"{len(self.steps)} steps; at most {MAX_STEPS} per track", field=field_name)
         object.__setattr__(self, "steps", tuple(s if s.is_hit else REST for s in self.steps))
         object.__setattr__(self, "gain_db", _number(self.gain_db, f"{field_name}.gain_db", *GAIN_DB_RANGE, "decibels"))
-        object.__setattr__(self, "pan", _number(self.pan, f"{field_name}.pan", -1.0, 1.0))
+        if self.pan is not None:
+            object.__setattr__(self, "pan", _number(self.pan, f"{field_name}.pan", -1.0, 1.0))
         for i, s in enumerate(self.steps):
             if s.hit not in HIT_CHARS:
                 raise PatternError(f"step {i + 1} has hit {s.hit!r}; expected one of . x X o", field=field_name)
@@ -232,7 +233,7 @@ class Track:
         flam: str | Mapping | None = None,
         nudge: float | Mapping | None = None,
         gain_db: float = 0.0,
-        pan: float = 0.0,
+        pan: float | None = None,
     ) -> Track:
         """A track from a grid string and optional lanes (see patterns/README.md).
 

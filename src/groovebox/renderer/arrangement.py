@@ -35,6 +35,7 @@ from groovebox.model.notes import Part, Progression
 from groovebox.model.options import RenderOptions
 from groovebox.model.patch import PATCH_FIELDS, PATCH_SIZE, make_patch, preset
 from groovebox.renderer.effects import make_effect
+from groovebox.renderer.pattern import room_bus
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import (
     TICKS_PER_STEP,
@@ -124,7 +125,11 @@ def program(arr: Arrangement, sample_rate: int):
         drum_options = RenderOptions(bpm=arr.drum_bpm, swing=arr.drum_swing, seed=arr.seed, sample_rate=sample_rate)
         sources.append(PatternProgram.build(pat, drum_options, end_step=steps))
         kit = kit_tables(arr.kit or pat.kit or "808", sample_rate, pat.instruments)
-        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, t.pan, sends=send(arr.drums_reverb))
+        # The kit's own room is one more bus after the shared reverb; only the drums send to it.
+        room, room_send = room_bus(kit, sample_rate)
+        buses += room
+        tracks += [TrackSettings(t.instrument, t.gain_db + arr.drums_gain_db, kit.pan_of(t.instrument, t.pan),
+                                 sends=(*send(arr.drums_reverb), *room_send))
                    for t in pat.tracks]  # fmt: skip
     else:
         kit = pack("none", sample_rate, {})

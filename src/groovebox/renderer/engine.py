@@ -191,6 +191,9 @@ class Engine:
         if program is not None:
             self._kit_data = program.kit.data
             self.program = program
+            n = min(len(program.send_levels), self.max_tracks)
+            self.track_send[:] = 0.0
+            self.track_send[:n] = program.send_levels[:n]
         if targets is not None:
             self.track_f[:, TF_TARGET_L : TF_TARGET_R + 1] = targets
         if mute is not None:

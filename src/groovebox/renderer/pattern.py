@@ -16,14 +16,15 @@ from groovebox.errors import UnknownNameError
 from groovebox.formats.drum_grid import quarters_per_beat
 from groovebox.formats.midi.drums import DrumNotes
 from groovebox.formats.midi.smf import MAX_TICKS_PER_BEAT
-from groovebox.kits import kit_tables
+from groovebox.kits import KitTables, kit_tables
 from groovebox.model.instruments import GM_NOTES
 from groovebox.model.options import RenderOptions
 from groovebox.model.pattern import Pattern
+from groovebox.renderer.effects import make_effect
 from groovebox.renderer.program import Program, RenderPlan, TrackSettings
 from groovebox.renderer.sequencer import TICKS_PER_STEP, PatternProgram, events, samples_per_tick
 
-__all__ = ["DEFAULT_KIT", "drum_notes", "midi_resolution", "pattern_program", "plan_pattern"]
+__all__ = ["DEFAULT_KIT", "drum_notes", "midi_resolution", "pattern_program", "plan_pattern", "room_bus"]
 
 DEFAULT_KIT = "808"
 MIDI_EVENT_RATE = 48000  # flams and humanize are placed in samples; this rate converts them to ticks
@@ -49,8 +50,22 @@ def pattern_program(pattern: Pattern, options: RenderOptions | None = None, *, e
     prog = PatternProgram.build(pattern, o, end_step=end_step)
     kit = o.kit if o.kit is not None else (pattern.kit or DEFAULT_KIT)
     tables = kit_tables(kit, o.sample_rate, pattern.instruments)
-    tracks = [TrackSettings(t.instrument, t.gain_db, t.pan, o.muted(t.instrument)) for t in pattern.tracks]
-    return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern})
+    buses, sends = room_bus(tables, o.sample_rate)
+    tracks = [TrackSettings(t.instrument, t.gain_db, tables.pan_of(t.instrument, t.pan), o.muted(t.instrument),
+                            sends=sends) for t in pattern.tracks]
+    return Program(sources=[prog], kit=tables, tracks=tracks, meta={"pattern": pattern}, buses=buses)
+
+
+def room_bus(tables: KitTables, sample_rate: int) -> tuple[list, tuple[float, ...]]:
+    """The effect bus of a kit's room and the send of each drum track to it: ``([[reverb]],
+    (send,))`` for a kit heard in a room, ``([], ())`` for a dry one. The bus is an ordinary
+    engine bus, so the room is block-size independent like every effect."""
+    room = tables.room
+    if room is None:
+        return [], ()
+    reverb = make_effect("reverb", sample_rate, decay_s=room.decay_s, size=room.size,
+                         damping_hz=room.damping_hz, predelay_s=room.predelay_s, mix=100.0)
+    return [[reverb]], (10.0 ** (room.send_db / 20.0),)
 
 
 def plan_pattern(pattern: Pattern, options: RenderOptions | None = None) -> RenderPlan:

@@ -77,6 +77,10 @@ class Program:
         self.note_sources = tuple(src for src in self.sources if hasattr(src, "query_notes"))
         # Effect memory as built, so Engine.reset() can start the program over with empty tails.
         self._fx_initial = [st.copy() for chain in (*self.buses, self.master) for st in chain]
+        # Send levels per track and bus, ready for Engine.swap to copy in the audio thread.
+        self.send_levels = np.zeros((len(self.tracks), MAX_BUSES), np.float64)
+        for i, t in enumerate(self.tracks):
+            self.send_levels[i, : min(len(t.sends), MAX_BUSES)] = t.sends[:MAX_BUSES]
 
     def reset_effects(self) -> None:
         """Empty every effect's memory (delay lines, reverb tails, LFO phases) as when built."""

@@ -26,6 +26,7 @@ import numpy as np
 
 from groovebox.errors import GrooveboxError
 from groovebox.generators.song import DrumClip, NoteClip, Score, compose, part_seed
+from groovebox.kits import placement
 from groovebox.kits.arena import N_INSTRUMENTS, KitArena
 from groovebox.model.arrangement import INSTRUMENTS as PART_INSTRUMENTS
 from groovebox.model.effect import validate_effect_params
@@ -125,11 +126,13 @@ def compile_score(score: Score, sample_rate: int = 48000, max_block: int = MAX_B
         kit = p.fields["kit"] or next((c.kit for c in mine if c.kit), None) \
             or next((c.pattern.kit for c in mine if c.pattern.kit), None) or DEFAULT_KIT
         kits[p.name] = kit
+        pans, _ = placement(kit)  # the kit's stereo placement; the song's mixer is its room
         for c in mine:
             for t in c.pattern.tracks:
                 if t.instrument not in slots[p.name]:
                     slots[p.name][t.instrument] = len(tracks)
-                    ts = TrackSettings(f"{p.name}.{t.instrument}", t.gain_db, t.pan)
+                    pan = t.pan if t.pan is not None else pans.get(t.instrument, 0.0)
+                    ts = TrackSettings(f"{p.name}.{t.instrument}", t.gain_db, pan)
                     slot_gain[len(tracks)] = ts.gains()
                     tracks.append(ts)
     tonal_names = [p.name for p in song.parts if p.kind != "drums"] + list(score.fx_tracks)

@@ -30,7 +30,7 @@ from numba import njit
 from groovebox import checks
 from groovebox.dsp.rng import hash_unit
 from groovebox.errors import SoundscapeError
-from groovebox.kits import kit_tables
+from groovebox.kits import kit_tables, placement
 from groovebox.kits.tables import pack
 from groovebox.model.effect import EFFECT_PARAMS
 from groovebox.model.options import RenderOptions
@@ -275,12 +275,15 @@ def build_program(scape: Soundscape, sample_rate: int = 48000, *, seed: int | No
     kit = pack("none", sr, {})
     if scape.drums:
         instruments: list[str] = []
+        # The kit's stereo placement, not its room: a soundscape's own buses are its space.
+        pans, _ = placement(scape.drums[0].kit or scape.drums[0].pattern.kit or "808")
         for d in scape.drums:
             bpm = scape.bpm if scape.bpm is not None else d.pattern.bpm
             start_s = float(d.start) * (60.0 / bpm if d.unit == "beats" else 1.0)
             slots = list(range(len(tracks), len(tracks) + len(d.pattern.tracks)))
             for t in d.pattern.tracks:
-                tracks.append(TrackSettings(f"{d.name}.{t.instrument}", t.gain_db + d.gain_db, t.pan,
+                pan = t.pan if t.pan is not None else pans.get(t.instrument, 0.0)
+                tracks.append(TrackSettings(f"{d.name}.{t.instrument}", t.gain_db + d.gain_db, pan,
                                             sends=sends_of(d.sends)))
                 if t.instrument not in instruments:
                     instruments.append(t.instrument)
