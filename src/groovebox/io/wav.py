@@ -142,7 +142,9 @@ class AudioWriter:
         self.partial = exc_type is not None
         try:
             if self.tags:
-                from groovebox.io.tags import write_song_tags  # mutagen (~40 ms): only tagged files pay it
+                from groovebox.io.tags import (
+                    write_song_tags,  # mutagen (~40 ms): only tagged files pay it
+                )
 
                 write_song_tags(self._tmp, self.format, self.tags)
             os.chmod(self._tmp, 0o666 & ~_umask())
