@@ -418,12 +418,12 @@ class Player:
             raise GrooveboxError(f"jumps are for songs; '{self._session.plan.label}' is not one")
         step = checks.whole(step, "step", -256, 256)
         with self._lock:
-            old = s.timemap
+            old = s.state()
             try:
                 at, _ = s.jump(step, self._not_before())
                 self._post(program=self._program(), deadline=at, label="jump", end=self._song_end())
             except BaseException:
-                s.timemap = old
+                s.restore(old)
                 raise
             return at
 
@@ -435,13 +435,13 @@ class Player:
             raise GrooveboxError(f"looping sections is for songs; '{self._session.plan.label}' is not one")
         with self._lock:
             on = (not s.looping) if on is None else bool(on)
-            old, old_looping = s.timemap, s.looping
+            old = s.state()
             try:
                 at = s.set_loop(on, self._not_before())
                 self._post(program=self._program(), deadline=at, label="loop" if on else "unloop",
                            end=self._song_end())
             except BaseException:
-                s.timemap, s.looping = old, old_looping
+                s.restore(old)
                 raise
             return on
 

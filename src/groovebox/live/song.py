@@ -67,6 +67,7 @@ class SongSession:
         self.ring_frames = round(c.ring_s * self.sample_rate)
         self.timemap = TimeMap.straight()
         self.looping = False
+        self._jumps: set[int] = set()  # mix frames where jumps land
         self.plan = RenderPlan(c.program, c.frames + self.ring_frames, False, engine_options=dict(ENGINE_OPTIONS),
                                label=song.title or "song", compiled=c)
 
@@ -133,10 +134,9 @@ class SongSession:
         at = self.next_bar_line(not_before)
         if at is None:
             raise GrooveboxError(f"'{self.song.title or 'the song'}' has ended; nothing to jump to")
-        segs = self.timemap.segments
-        pending = next((s for s in segs if s.start == at), None)
-        base = self.section_of(pending.song) if pending is not None else self.section_of(
-            self.timemap.song_frame(at - 1) if at > 0 else 0)
+        tm = self.timemap
+        pending = at in self._jumps and any(seg.start == at for seg in tm.segments)
+        base = self.section_of(tm.song_frame(at) if pending else tm.song_frame(at - 1) if at > 0 else 0)
         target = base + int(step)
         names = [s.name for s in self.song.sections]
         if target < 0:
@@ -145,6 +145,7 @@ class SongSession:
             raise GrooveboxError(f"'{names[base]}' is the last section; nothing after it")
         self.timemap = self.timemap.split(at, song=int(self.section_frames[target]),
                                           loop=self._loop_of(target) if self.looping else None)
+        self._jumps.add(at)
         return at, target
 
     def set_loop(self, on: bool, not_before: int) -> int:
@@ -162,6 +163,14 @@ class SongSession:
         self.timemap = tm
         self.looping = bool(on)
         return at
+
+    def state(self) -> tuple:
+        """What a change alters (to :meth:`restore` if handing it over fails)."""
+        return self.timemap, self.looping, frozenset(self._jumps)
+
+    def restore(self, state: tuple) -> None:
+        self.timemap, self.looping, jumps = state
+        self._jumps = set(jumps)
 
     def _loop_of(self, section: int) -> tuple[int, int]:
         return int(self.section_frames[section]), int(self.section_frames[section + 1])
