@@ -8,10 +8,9 @@ around the same sources, kit and mixer state (:class:`~groovebox.renderer.timema
 :meth:`~groovebox.renderer.mixer.Mixer.mapped`) that the player hands to the audio thread. The
 new map changes nothing before the bar line it lands on, so the program may be swapped in at
 any block before it: the music turns on the bar line's exact frame, voices still sounding ring
-out (held notes are let go there), the mixer and its effects go on without a break.
-
->>> s = SongSession(gb.read_song("songs/meter-walk.toml"), 48000)   # doctest: +SKIP
->>> at, target = s.jump(+1, not_before=30_000)                      # doctest: +SKIP
+out (held notes are let go there), the mixer and its effects go on without a break. The player
+(:meth:`groovebox.live.player.Player.jump`, ``loop``) drives it; ``tests/test_song_jumps.py``
+shows it offline.
 """
 
 from __future__ import annotations
