@@ -306,7 +306,10 @@ def test_preset_is_balanced_and_never_falls_silent(name):
     assert abs(float(x.mean())) < 1e-3
 
 
-@pytest.mark.parametrize("name", gb.ambient.names())
+FIXED_FORM = [n for n in gb.ambient.names() if not gb.ambient.PRESETS[n].generated]
+
+
+@pytest.mark.parametrize("name", FIXED_FORM)
 def test_a_seed_changes_the_variation_never_the_structure(name):
     a, b = gb.ambient.preset(name, seed=0), gb.ambient.preset(name, seed=11)
     assert [(lp.name, lp.exact_period, lp.exact_start, lp.variants, lp.instrument) for lp in a.loops] == [
@@ -330,16 +333,42 @@ def test_airports_models_the_seven_loops():
         assert src.onset(i, 150) == round((Fraction(str(start)) + 150 * Fraction(str(period))) * SR)
 
 
-def test_chillwave_plays_the_generated_progression_over_drums():
-    from groovebox.generators.ambient import chillwave_progression
+def test_chillwave_plays_its_generated_form_over_drums_that_come_and_go():
+    from groovebox.generators.ambient import CHILLWAVE_DRUM_CYCLES, chillwave_form
 
-    prog = chillwave_progression()
+    form = chillwave_form(0)
+    prog = form.progression()
     scape = gb.ambient.preset("chillwave")
     pads = scape.loops[0]
     first_chord = {p for h in pads.variants[0] if h.offset == 0 for p in h.pitches}
     assert {p % 12 for p in first_chord} == set(prog.chords[0].pitch_classes)
-    assert scape.drums and scape.drums[0].pattern.id == "hip-hop/lo-fi-chillhop"
-    assert float(pads.period) == float(prog.length_beats) and pads.unit == "beats"
+    assert float(pads.period) == float(prog.length_beats) == 16 * 32 and pads.unit == "beats"
+    # The form strings three progressions (two major, one in the relative minor) together.
+    assert set(form.sections) == {"A", "B", "C"} and form.sections[0] == "A"
+    assert len({form.progressions[x].figures for x in "ABC"}) == 3
+    # The bass rests where the energy is lowest; the arpeggio plays in some sections only.
+    section = 32
+    bass = scape.loops[1].variants[0]
+    quiet = {i for i, e in enumerate(form.energy) if e == 1}
+    assert quiet and all(int(h.offset // section) not in quiet for h in bass)
+    arp = {int(h.offset // section) for h in scape.loops[2].variants[0]}
+    assert arp == {i for i, on in enumerate(form.arp) if on} and 0 < len(arp) < 16
+    # The groove is the library's, each part on its own cycle of 4-bar units, some of them rests.
+    drums = scape.drums[0].pattern
+    assert drums.id == "hip-hop/lo-fi-chillhop"
+    for t in drums.tracks:
+        units = CHILLWAVE_DRUM_CYCLES[t.instrument]
+        assert len(t.steps) == units * 64
+        playing = [any(s.is_hit for s in t.steps[u * 64 : (u + 1) * 64]) for u in range(units)]
+        assert playing == list(form.drum_masks[t.instrument]) and not playing[0] and any(playing)
+
+
+def test_chillwave_form_comes_from_its_seed():
+    a, again, b = (gb.ambient.preset("chillwave", seed=s) for s in (0, 0, 11))
+    assert a == again
+    assert a.loops[0].variants != b.loops[0].variants or a.drums != b.drums
+    x = render(a, seconds=8, fade_s=0).samples
+    assert np.array_equal(x, render(again, seconds=8, fade_s=0).samples)
 
 
 def test_a_render_ends_with_a_musical_fade():

@@ -51,8 +51,11 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, cli):
 
 def test_sigterm_keeps_a_valid_file_of_what_was_rendered(tmp_path):
     out = tmp_path / "long.wav"
+    # --loudness off: writing starts at once (a mastered render measures the whole hour first;
+    # interrupted then, it keeps nothing: tests/test_render_io.py checks that).
     proc = subprocess.Popen([sys.executable, "-m", "groovebox", "ambient", "airports", "-o", str(out),
-                             "--minutes", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--minutes", "60", "--loudness", "off"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Wait until it has written a few seconds of audio, then stop it the way a service manager would.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(p.suffix == ".part" and p.stat().st_size > 3_000_000

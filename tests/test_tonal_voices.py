@@ -13,14 +13,15 @@ PITCHED = (T.PAD, T.BELL, T.EPIANO, T.PLUCK, T.PIANO, T.CHOIR, T.DRONE, T.ORGAN,
 
 
 def _pure(kind):
-    """A patch for pitch checks: no unison spread, drift or vibrato; organ on 8' only."""
+    """A patch for pitch checks: no unison spread, drift or vibrato; organ and drone on the 8'
+    drawbar only (the third digit: drawbars read in the Hammond's order 16', 5 1/3', 8', ...)."""
     fields = {}
     if kind in (T.PAD, T.CHOIR):
         fields = dict(detune_cents=0.0, drift_cents=0.0, vibrato_cents=0.0)
     if kind == T.DRONE:
-        fields = dict(detune_cents=0.0, drawbars="080000000")
+        fields = dict(detune_cents=0.0, drawbars="008000000")
     if kind == T.ORGAN:
-        fields = dict(drawbars="080000000")
+        fields = dict(drawbars="008000000")
     return PT.make_patch(kind, **fields)
 
 

@@ -65,6 +65,7 @@ _LAZY = {
     "song_from_loop": "groovebox.generators.song_from_loop:song_from_loop",
     "working_title": "groovebox.generators.titles:working_title",
     "grid": "groovebox.studio.widget:grid",
+    "batch": "groovebox.batch",
 }
 
 __all__ = ["GrooveboxError", "Pattern", "PatternError", "RenderError", "Step", "Track",

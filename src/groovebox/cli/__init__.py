@@ -19,7 +19,8 @@ import sys
 from groovebox.errors import GrooveboxError
 
 # Subcommand modules, in help order.
-MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "ambient", "meter", "demo")
+MODULES = ("patterns", "play", "studio", "song", "album", "new", "interop", "harmony", "ambient", "meter", "dataset",
+           "demo")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -21,7 +21,7 @@ def register(sub) -> None:
     length = p.add_mutually_exclusive_group()
     length.add_argument("--minutes", type=float, help="length in minutes (default: the preset's)")
     length.add_argument("--seconds", type=float, help="length in seconds")
-    p.add_argument("--seed", type=int, default=0, help="variation seed (the structure stays the same)")
+    p.add_argument("--seed", type=int, default=0, help="variation seed (the structure stays the same; chillwave generates its form from it)")
     p.add_argument("--sample-rate", type=int, default=48000, help="Hz (default 48000)")
     p.add_argument("--loudness", default="-14", metavar="LUFS|off", help="master to this loudness in LUFS, -70..0, true peak <= -1 dBTP (default -14, what streaming services play at); off: the raw mix")
     p.set_defaults(func=cmd_ambient)

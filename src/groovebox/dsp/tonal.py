@@ -37,20 +37,25 @@ detune_cents          pad/choir unison spread; drone twin-sine beating
 voices                unison voices (pad 1..7, choir 1..3)
 spread                stereo spread 0..1
 brightness            0..1 spectral tilt (pluck, piano, sub, choir breath, textures)
-fm_ratio, fm_index    modulator/carrier frequency ratio and peak index in radians (bell, e-piano)
+fm_ratio, fm_index    modulator/carrier frequency ratio and peak index in radians (bell; lowered
+                      at a note's start only as far as its sidebands would alias); e-piano:
+                      partial spacing and pickup drive (see the notes on the e-piano kernel)
 fm_decay_s            time for the index to fall 60 dB toward ``fm_sustain`` (fraction)
-fm_ratio2, fm_index2  second modulator (e-piano tine, bell shimmer) and its ``fm_decay2_s``
+fm_ratio2, fm_index2  second modulator (bell shimmer) and its ``fm_decay2_s``; e-piano: the
+                      tine's attack mode
 vibrato_hz/_cents     periodic pitch modulation (pad, choir)
 drift_cents           slow random pitch wander per unison voice (pad, choir)
 lfo_hz, lfo_depth     slow movement: pad filter sweep, drone partial swells, texture evolution
 noise                 breath (choir), rain bed, crackle amount (hiss)
 position              pluck/strike position along the string (0..0.5)
 inharmonicity         piano string stiffness B (partial k sits at k*sqrt(1 + B k^2))
-drawbars              organ/drone registration, Hammond-style digits 0..8 for 16', 8', 5 1/3',
-                      4', 2 2/3', 2', 1 3/5', 1 1/3', 1' (e.g. 888000000)
-velocity_sens         0..1: how much velocity brightens (FM index, pluck/piano tone)
+drawbars              organ/drone registration, Hammond digits 0..8 in the Hammond's order 16',
+                      5 1/3', 8', 4', 2 2/3', 2', 1 3/5', 1 1/3', 1' (e.g. 838000000), 3 dB a step;
+                      every organ note starts with a band-limited key click
+velocity_sens         0..1: how much velocity brightens (FM index, e-piano bark, pluck/piano tone)
 density               rain drops per second; vinyl crackles per second
-vowel                 choir vowel 0..4 = a, e, i, o, u (fractional values morph)
+vowel                 choir vowel 0..4 = a, e, i, o, u (fractional values morph); every choir
+                      note is equally loud whatever its pitch and vowel
 ===================  ==========================================================================
 """
 
@@ -171,8 +176,23 @@ _AUTO_END = 1e-4  # -80 dB: a sustain-0 voice this quiet ends itself
 _AUTO_RELEASE_S = 0.02
 _TWO_PI = 2.0 * math.pi
 
-# Drawbar footages as multiples of the played (8') pitch.
-_DRAWBAR_RATIOS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
+# Drawbar footages in the Hammond's own order (16', 5 1/3', 8', 4', 2 2/3', 2', 1 3/5', 1 1/3',
+# 1'), as multiples of the played (8') pitch, so a registration organists publish ("888000000",
+# "838000000") means what they mean. Each drawbar step is 3 dB (8 full, 1 at -21 dB, 0 off).
+_DRAWBAR_RATIOS = (0.5, 1.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
+_DRAWBAR_STEP_DB = 3.0
+# Organ key click: when a key's contacts close, the tonewheel signals switch on mid-cycle and the
+# contacts bounce, a short broadband tick on every note. Modelled as a designed transient: noise
+# rising from 0 over _CLICK_RISE_S and dying with time constant _CLICK_TAU_S, band-limited to about
+# 0.8..4.5 kHz (three one-pole low-passes, 18 dB an octave above, and a one-pole high-pass), at
+# _CLICK_LEVEL of the tone's RMS level at its peak.
+_CLICK_RISE_S = 0.004
+_CLICK_TAU_S = 0.004
+_CLICK_LEN_TAUS = 6.0
+_CLICK_LP_HZ = 4500.0
+_CLICK_HP_HZ = 800.0
+_CLICK_LEVEL = 0.2
+_CLICK_NOISE_RMS_48K = 0.150  # RMS of the filtered noise at 48 kHz (measured), scaled by sqrt(48k/sr)
 # Pans of up to 7 unison voices ordered by detune: flattest left, sharpest right, neighbours
 # apart, so detune and position are not the same thing.
 _UNISON_PANS = (-0.9, 0.7, -0.4, 0.0, 0.4, -0.7, 0.9)
@@ -289,8 +309,10 @@ def tonal_start(kind, state, patch, pitch_hz, velocity, duration_frames, sample_
     state[S_GAIN_R] = level * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
     f0 = min(max(pitch_hz, 1.0), 0.45 * sr)
     state[S_DT] = f0 / sr
-    if kind == BELL or kind == EPIANO:
+    if kind == BELL:
         _fm_start(state, patch, sr)
+    elif kind == EPIANO:
+        _ep_start(state, patch, sr)
     elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
         _add_start(kind, state, patch, sr)
     elif kind == PAD:
@@ -365,7 +387,7 @@ def _begin_segment(kind, state, patch, sample_rate):
     state[S_SEG_START] = n
     state[S_SEG_END] = e
     if kind == BELL or kind == EPIANO:
-        _fm_begin(state, length)
+        _fm_begin(state, length)  # the e-piano's drive and tine ramps follow the same laws
     elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
         _add_begin(state, length)
     elif kind == PAD:
@@ -411,8 +433,10 @@ def tonal_render(kind, state, patch, out_l, out_r, start, stop, sample_rate):
                 break
         n = state[S_N]
         m = min(stop - i, int(state[S_SEG_END] - n))
-        if kind == BELL or kind == EPIANO:
+        if kind == BELL:
             _fm_render(state, out_l, out_r, i, m)
+        elif kind == EPIANO:
+            _ep_render(state, out_l, out_r, i, m)
         elif kind == PLUCK or kind == PIANO or kind == ORGAN or kind == DRONE or kind == SUB_BASS:
             _add_render(kind, state, patch, out_l, out_r, i, m, sr)
         elif kind == PAD:
@@ -473,19 +497,80 @@ _FM_Q2 = M0 + 8
 _FM_NORM = M0 + 9
 
 
+# Alias bound of the FM voices: a sine modulator of index I puts sidebands of order n at
+# |J_n(I)| <= (I/2)^n / n! of the carrier. Sidebands that would pass Nyquist must stay below this
+# (-68 dB of a unit carrier; the strongest component of any index up to ~10 is above -10 dB and
+# the bound overstates |J_n| near the edge, so every alias stays more than 60 dB under the note).
+_FM_ALIAS_BOUND = 4e-4
+_LN_FM_ALIAS_BOUND = math.log(_FM_ALIAS_BOUND)
+
+
+@njit(cache=True)
+def _fm_order(index):
+    """Smallest sideband order m past which every sideband of ``index`` is below the bound."""
+    if index <= 0.0:
+        return 0
+    ln_half = math.log(0.5 * index)
+    m = 1
+    while m < 400 and m * ln_half - math.lgamma(m + 1.0) > _LN_FM_ALIAS_BOUND:
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def _fm_max_index(order):
+    """Largest index whose sidebands from ``order`` on are all below the bound."""
+    return 2.0 * math.exp((_LN_FM_ALIAS_BOUND + math.lgamma(order + 1.0)) / order)
+
+
+@njit(cache=True)
+def _fm_alias_free(dt, dm1, i1, dm2, i2):
+    """The two modulators' peak indices, lowered where their sidebands would alias.
+
+    Frequencies in cycles per sample. Sidebands of order n1, n2 sit at dt + n1 dm1 + n2 dm2;
+    each modulator needs (order - 1) times its frequency of room above the carrier. When both
+    needs fit below Nyquist nothing changes (any component past it has one of its two orders past
+    its own bound); otherwise the room is shared in proportion to the needs and each index is cut
+    to what fits its share. Aliases below Nyquist's mirror (negative frequencies past -Nyquist)
+    have more room and are covered too.
+    """
+    room = 0.5 - dt
+    need1 = (_fm_order(i1) - 1.0) * dm1 if dm1 > 0.0 else 0.0
+    need2 = (_fm_order(i2) - 1.0) * dm2 if dm2 > 0.0 else 0.0
+    if need1 < 0.0:
+        need1 = 0.0
+    if need2 < 0.0:
+        need2 = 0.0
+    if need1 + need2 <= room:
+        return i1, i2
+    share = room / (need1 + need2)
+    if dm1 > 0.0 and i1 > 0.0:
+        i1 = min(i1, _fm_max_index(math.floor(need1 * share / dm1) + 1.0))
+    if dm2 > 0.0 and i2 > 0.0:
+        i2 = min(i2, _fm_max_index(math.floor(need2 * share / dm2) + 1.0))
+    return i1, i2
+
+
 @njit(cache=True)
 def _fm_start(state, patch, sr):
     dt = state[S_DT]
     vel = state[S_VEL]
     vs = min(max(patch[P_VELOCITY_SENS], 0.0), 1.0)
     vel_k = 1.0 - vs + vs * vel
-    state[_FM_DTM1] = dt * max(patch[P_FM_RATIO], 0.0)
-    state[_FM_DTM2] = dt * max(patch[P_FM_RATIO2], 0.0)
+    dm1 = dt * max(patch[P_FM_RATIO], 0.0)
+    dm2 = dt * max(patch[P_FM_RATIO2], 0.0)
+    state[_FM_DTM1] = dm1
+    state[_FM_DTM2] = dm2
+    i1, i2 = _fm_alias_free(dt, dm1, max(patch[P_FM_INDEX], 0.0) * vel_k, dm2,
+                            max(patch[P_FM_INDEX2], 0.0) * vel_k)
+    # Sidebands of an index this small are below -66 dB: drop the modulator (and its cost).
+    if i1 < 1e-3:
+        i1 = 0.0
+    if i2 < 1e-3:
+        i2 = 0.0
     # The index is in radians; the phase is in cycles.
-    state[_FM_SCALE1] = max(patch[P_FM_INDEX], 0.0) * vel_k / _TWO_PI
-    state[_FM_SCALE2] = max(patch[P_FM_INDEX2], 0.0) * vel_k / _TWO_PI
-    if state[_FM_DTM2] * 1.0 >= 0.5:
-        state[_FM_SCALE2] = 0.0  # a modulator above Nyquist only aliases
+    state[_FM_SCALE1] = i1 / _TWO_PI
+    state[_FM_SCALE2] = i2 / _TWO_PI
     state[_FM_SUS1] = min(max(patch[P_FM_SUSTAIN], 0.0), 1.0)
     r1 = _LN1000 / (max(patch[P_FM_DECAY_S], 1e-4) * sr)
     r2 = _LN1000 / (max(patch[P_FM_DECAY2_S], 1e-4) * sr)
@@ -546,6 +631,141 @@ def _fm_render(state, out_l, out_r, j0, m):
             orr[i] += y * gr
 
 
+# --- electric piano: a tine before a magnetic pickup ------------------------------------------
+# A struck tine swings almost sinusoidally; the pickup's field is uneven, so the voltage it makes
+# carries harmonics that grow with the swing: mellow when played softly, a growling "bark" when
+# struck hard, fading as the tine settles (Muenster & Pfeifle, "Non-linear behaviour in sound
+# production of the Rhodes piano", ISMA 2014). The pickup is modelled as a geometric series of
+# partials, k-th at drive^(k-1) of the fundamental, summed in closed form (Moorer's discrete
+# summation formula) with only the partials below Nyquist: alias-free at any drive and pitch.
+# The attack carries the tine's own higher modes (a clamped-free beam's second and third modes
+# sit 6.27 and 17.55 times above its first), the second mixed with the fundamental by the pickup,
+# dying in tens of ms (the third twice as fast).
+#
+#   fm_ratio                spacing of the pickup's partials (1: harmonics)
+#   fm_index                pickup drive at full velocity: ratio of neighbouring partials
+#                           drive = I / (I + 2) (I = 2: each partial 6 dB under the one below)
+#   fm_decay_s, fm_sustain  the drive falls 60 dB toward fm_sustain (a fraction) in fm_decay_s
+#   fm_ratio2, fm_index2    the tine's second mode: its ratio to the fundamental and its level (a
+#                           fraction of the fundamental) at full velocity, gone 60 dB in
+#                           fm_decay2_s; the third mode sits 2.8 times higher at half the level
+#   velocity_sens           drive and tine follow velocity squared: the bark comes with force
+_EP_MAX_PARTIALS = 48
+_EP_N = M0 + 10  # number of pickup partials
+_EP_TDT = M0 + 11  # tine mode, cycles per sample
+_EP_TINE = M0 + 12  # tine level at the strike
+_EP_TUP = M0 + 13  # 1 when the intermodulation partials (tine +- fundamental) are below Nyquist
+_EP_T3 = M0 + 14  # level of the third mode (0 above Nyquist)
+_EP_MODE3 = 17.55 / 6.27  # third over second mode of a clamped-free beam
+_EP_NORM = 0.4  # a struck note at full velocity peaks near -6 dBFS, as the other voices
+
+
+@njit(cache=True)
+def _ep_start(state, patch, sr):
+    dt = state[S_DT]
+    vel = state[S_VEL]
+    vs = min(max(patch[P_VELOCITY_SENS], 0.0), 1.0)
+    vel_k = 1.0 - vs + vs * vel * vel
+    ratio = max(patch[P_FM_RATIO], 0.0)
+    dm = dt * ratio
+    state[_FM_DTM1] = dm
+    n = 1
+    if dm > 0.0:
+        n = int(math.floor((0.45 - dt) / dm)) + 1
+    state[_EP_N] = max(1, min(n, _EP_MAX_PARTIALS))
+    drive = max(patch[P_FM_INDEX], 0.0) * vel_k
+    state[_FM_SCALE1] = min(drive / (drive + 2.0), 0.9)
+    state[_FM_SUS1] = min(max(patch[P_FM_SUSTAIN], 0.0), 1.0)
+    tdt = dt * max(patch[P_FM_RATIO2], 0.0)
+    state[_EP_TDT] = tdt
+    state[_EP_TINE] = max(patch[P_FM_INDEX2], 0.0) * vel_k if 0.0 < tdt < 0.45 else 0.0
+    state[_EP_TUP] = 1.0 if tdt + dt < 0.45 else 0.0
+    state[_EP_T3] = 0.5 if tdt * _EP_MODE3 < 0.45 else 0.0
+    r1 = _LN1000 / (max(patch[P_FM_DECAY_S], 1e-4) * sr)
+    r2 = _LN1000 / (max(patch[P_FM_DECAY2_S], 1e-4) * sr)
+    state[_FM_RATE1] = r1
+    state[_FM_Q1] = math.exp(-r1 * CHUNK)
+    state[_FM_RATE2] = r2
+    state[_FM_Q2] = math.exp(-r2 * CHUNK)
+    state[R_2] = 1.0 - state[_FM_SUS1]
+    state[R_2 + 1] = state[R_2]
+    state[R_3] = 1.0
+    state[R_3 + 1] = 1.0
+    state[_FM_NORM] = _EP_NORM
+
+
+@njit(cache=True, inline="always")
+def _ep_norm(a, an):
+    """Gain that keeps the pickup series' RMS at the fundamental's: sqrt((1 - a^2) / (1 - a^2N))."""
+    return math.sqrt((1.0 - a * a) / max(1.0 - an * an, 1e-12))
+
+
+@njit(cache=True)
+def _ep_render(state, out_l, out_r, j0, m):
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    s = state[S_SEG_START]
+    inv = 1.0 / (state[S_SEG_END] - s)
+    n0 = state[S_N]
+    t0 = n0 - s
+    g = state[_FM_NORM]
+    ea = state[R_ENV] * g
+    es = (state[R_ENV + 1] * g - ea) * inv
+    top = state[_FM_SCALE1]
+    sus = state[_FM_SUS1]
+    aa = top * (sus + state[R_2])
+    ab = top * (sus + state[R_2 + 1])
+    npart = state[_EP_N]
+    ana = aa**npart
+    anb = ab**npart
+    ga = _ep_norm(aa, ana)
+    gb = _ep_norm(ab, anb)
+    a_s = (ab - aa) * inv
+    an_s = (anb - ana) * inv
+    g_s = (gb - ga) * inv
+    dt = state[S_DT]
+    dm = state[_FM_DTM1]
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    # sum_{k<N} a^k sin(th + k be) = (sin th - a sin(th - be) - a^N (sin(th + N be)
+    #                                  - a sin(th + (N-1) be))) / (1 + a^2 - 2 a cos be)
+    for i in range(m):
+        t = t0 + i
+        nn = n0 + i
+        th = nn * dt
+        be = nn * dm
+        a = aa + a_s * t
+        an = ana + an_s * t
+        num = sin_2pi(th) - a * sin_2pi(th - be) - an * (sin_2pi(th + npart * be) - a * sin_2pi(th + (npart - 1.0) * be))
+        den = 1.0 + a * a - 2.0 * a * sin_2pi(be + 0.25)
+        y = num / den * (ga + g_s * t) * (ea + es * t)
+        ol[i] += y * gl
+        orr[i] += y * gr
+    tine = state[_EP_TINE]
+    if tine > 0.0 and state[R_3] > 1e-4:
+        # The tine's second mode and the pickup's mix of it with the fundamental (at the drive's
+        # level); the third mode decays twice as fast (its envelope is the second's squared).
+        ra = state[R_3]
+        rb = state[R_3 + 1]
+        ta = tine * ra
+        ts = tine * (rb - ra) * inv
+        t3a = tine * state[_EP_T3] * ra * ra
+        t3s = (tine * state[_EP_T3] * rb * rb - t3a) * inv
+        tdt = state[_EP_TDT]
+        t3dt = tdt * _EP_MODE3
+        up = 0.5 * state[_EP_TUP]
+        for i in range(m):
+            t = t0 + i
+            nn = n0 + i
+            a = aa + a_s * t
+            tp = nn * tdt
+            x = (sin_2pi(tp) + up * a * (sin_2pi(tp + nn * dt) + sin_2pi(tp - nn * dt))) * (ta + ts * t)
+            x += sin_2pi(nn * t3dt) * (t3a + t3s * t)
+            y = x * (ea + es * t)
+            ol[i] += y * gl
+            orr[i] += y * gr
+
+
 # --- additive: pluck (modal Karplus-Strong), piano, organ, drone, sub bass -------------------
 # A Karplus-Strong string (delay line + two-point average, loss rho) rings with modes at the
 # harmonics k*f0 whose per-period gain is rho*|cos(pi*k*f0/sr)|, i.e. a decay rate growing as
@@ -560,6 +780,13 @@ _AD_B = M0 + 5  # inharmonicity
 _AD_NORM = M0 + 6
 _AD_AMP0 = M0 + 8  # partial amplitudes from here
 _AD_MAXK = STATE_SIZE - _AD_AMP0  # 24
+# Organ key click (after the nine drawbar amplitudes)
+_OR_CLICK_RISE = M0 + 17  # samples to the click's peak
+_OR_CLICK_END = M0 + 18  # sample at which it has died
+_OR_CLICK_AMP = M0 + 19
+_OR_CLICK_LP = M0 + 20  # one-pole coefficients
+_OR_CLICK_HP = M0 + 21
+_OR_CLICK_Z = M0 + 22  # filter states: three low-passes, then the high-pass
 
 
 @njit(cache=True)
@@ -568,6 +795,14 @@ def _drawbar_digit(code, i):
     c = np.int64(min(max(code, 0.0), 999999999.0) + 0.5)
     d = (c // np.int64(10 ** (8 - i))) % 10
     return float(min(d, 8))
+
+
+@njit(cache=True)
+def _drawbar_level(digit):
+    """Amplitude of a drawbar at ``digit`` (0..8): 0 when in, then 3 dB a step up to 1 at 8."""
+    if digit <= 0.0:
+        return 0.0
+    return 10.0 ** (-_DRAWBAR_STEP_DB * (8.0 - digit) / 20.0)
 
 
 @njit(cache=True)
@@ -607,10 +842,18 @@ def _add_start(kind, state, patch, sr):
     elif kind == ORGAN or kind == DRONE:
         code = patch[P_DRAWBARS]
         for i in range(9):
-            d = _drawbar_digit(code, i) / 8.0
+            d = _drawbar_level(_drawbar_digit(code, i))
             state[_AD_AMP0 + i] = d
             norm += d * d
         nk = 9
+        if kind == ORGAN:
+            state[_OR_CLICK_RISE] = max(1.0, math.floor(_CLICK_RISE_S * sr + 0.5))
+            state[_OR_CLICK_END] = state[_OR_CLICK_RISE] + math.floor(_CLICK_LEN_TAUS * _CLICK_TAU_S * sr + 0.5)
+            state[_OR_CLICK_LP] = _onepole_coef(_CLICK_LP_HZ, sr)
+            state[_OR_CLICK_HP] = _onepole_coef(_CLICK_HP_HZ, sr)
+            noise_rms = _CLICK_NOISE_RMS_48K * math.sqrt(48000.0 / sr)
+            # The tone's RMS is 0.4 / sqrt(2) (see the levels below) before gain and envelope.
+            state[_OR_CLICK_AMP] = _CLICK_LEVEL * 0.4 / math.sqrt(2.0) / noise_rms if norm > 0.0 else 0.0
     else:  # SUB_BASS: sine with a touch of 2nd and 3rd harmonic
         state[_AD_AMP0] = 1.0
         state[_AD_AMP0 + 1] = 0.3 * bright
@@ -646,6 +889,55 @@ def _add_partial(out_l, out_r, j0, m, n0, t0, inc, off, aa, asl, gl, gr):
         y = sin_2pi((n0 + i) * inc + off) * (aa + asl * t)
         ol[i] += y * gl
         orr[i] += y * gr
+
+
+@njit(cache=True)
+def _organ_click(state, out_l, out_r, j0, m, n0, t0, inv):
+    """Add the key click (see _CLICK_*) for the segment's samples that fall inside it."""
+    rise = state[_OR_CLICK_RISE]
+    end = state[_OR_CLICK_END]
+    decay = _CLICK_LEN_TAUS / (end - rise)  # 1 / time constant, per sample
+    amp = state[_OR_CLICK_AMP]
+    lp = state[_OR_CLICK_LP]
+    hp = state[_OR_CLICK_HP]
+    z1 = state[_OR_CLICK_Z]
+    z2 = state[_OR_CLICK_Z + 1]
+    z3 = state[_OR_CLICK_Z + 2]
+    h = state[_OR_CLICK_Z + 3]
+    # In the release the click follows the envelope down (a note shorter than the click).
+    gate_a = 1.0
+    gate_s = 0.0
+    if state[S_STAGE] == _RELEASE and state[S_REL_LEVEL] > 0.0:
+        gate_a = state[R_ENV] / state[S_REL_LEVEL]
+        gate_s = (state[R_ENV + 1] / state[S_REL_LEVEL] - gate_a) * inv
+    seed_h = mix64(np.uint64(np.int64(state[S_SEED])) + np.uint64(0xC11C))
+    gl = state[S_GAIN_L]
+    gr = state[S_GAIN_R]
+    ol = out_l[j0 : j0 + m]
+    orr = out_r[j0 : j0 + m]
+    for i in range(m):
+        n = n0 + i
+        if n >= end:
+            break
+        x = _bipolar(mix64(seed_h + np.uint64(np.int64(n))), 0)
+        z1 += lp * (x - z1)
+        z2 += lp * (z1 - z2)
+        z3 += lp * (z2 - z3)
+        h += hp * (z3 - h)
+        if n < rise:
+            u = n / rise
+            u2 = u * u
+            c = u2 * u2 * (5.0 - 4.0 * u)  # from 0, flat at both ends, late-rising
+        else:
+            v = (n - rise) / (end - rise)  # 0..1 over the decay; the taper lands it on 0
+            c = math.exp(-decay * (n - rise)) * (1.0 - v) * (1.0 - v)
+        y = (z3 - h) * c * amp * (gate_a + gate_s * (t0 + i))
+        ol[i] += y * gl
+        orr[i] += y * gr
+    state[_OR_CLICK_Z] = _flush(z1)
+    state[_OR_CLICK_Z + 1] = _flush(z2)
+    state[_OR_CLICK_Z + 2] = _flush(z3)
+    state[_OR_CLICK_Z + 3] = _flush(h)
 
 
 @njit(cache=True)
@@ -691,6 +983,8 @@ def _add_render(kind, state, patch, out_l, out_r, j0, m, sr):
             off = 0.0 if kind == PLUCK else phase0 + 0.381966 * k
             _add_partial(out_l, out_r, j0, m, n0, t0, ratio * dt, off, aa, (ab - aa) * inv, gl0, gr0)
     elif kind == ORGAN or kind == DRONE:
+        if kind == ORGAN and n0 < state[_OR_CLICK_END]:
+            _organ_click(state, out_l, out_r, j0, m, n0, t0, inv)
         detune = patch[P_DETUNE_CENTS] if kind == DRONE else 0.0
         spread = min(max(patch[P_SPREAD], 0.0), 1.0)
         lfo_hz = max(patch[P_LFO_HZ], 0.0) if kind == DRONE else 0.0
@@ -973,7 +1267,62 @@ _CH_PH = M0 + 1  # 3
 _CH_DT = M0 + 4  # 3
 _CH_SVF = M0 + 7  # 6 filters x 2 (formant f of left at 2f, of right at 2f + 6)
 _CH_COEF = M0 + 19  # 3 formants x (a1, a2, a3, gain)
-_CH_NORM = M0 + 31
+_CH_GAIN = M0 + 31  # the note's voice gain (equal loudness, see _choir_loudness)
+
+# Loudness of a sung note: its harmonics (a saw's, 1/k) through the vowel's formants, weighted as
+# BS.1770's K filter weights them (a +4 dB shelf above ~1.7 kHz; the choir has nothing in its
+# low cut). Formants are narrow, so this swings by 10 dB and more from note to note as harmonics
+# fall on or between formant peaks; the choir divides it out, so every note (any pitch, any vowel)
+# is as loud as the average note of C4..C5 on "ah". _CHOIR_REF is that average.
+_CHOIR_REF = 0.1187  # mean of _choir_loudness over C4..C5 on "ah" (power mean)
+_K_SHELF_HZ = 1682.0
+_K_SHELF_POWER = 10.0 ** (4.0 / 10.0)
+_CHOIR_MAX_HZ = 12000.0
+
+
+@njit(cache=True)
+def _vowel_formant(v, f):
+    """(centre Hz, level) of formant ``f`` of vowel position ``v`` (0..4, fractions morph)."""
+    v = min(max(v, 0.0), 4.0)
+    i0 = int(min(math.floor(v), 3.0))
+    w = v - i0
+    freq = _VOWEL_F[i0][f] * (1.0 - w) + _VOWEL_F[i0 + 1][f] * w
+    gain = _VOWEL_G[i0][f] * (1.0 - w) + _VOWEL_G[i0 + 1][f] * w
+    return freq, gain
+
+
+@njit(cache=True)
+def _choir_loudness(f0, v, sr):
+    """K-weighted power of a saw at ``f0`` through vowel ``v``'s formants (arbitrary unit).
+
+    Each formant is the SVF band-pass of the render (unity peak), evaluated exactly: the
+    trapezoidal SVF's response is the analog one at the prewarped frequency.
+    """
+    fc0, g0 = _vowel_formant(v, 0)
+    fc1, g1 = _vowel_formant(v, 1)
+    fc2, g2 = _vowel_formant(v, 2)
+    top = min(0.45 * sr, _CHOIR_MAX_HZ)
+    total = 0.0
+    h = 1
+    while h * f0 < top:
+        f = h * f0
+        tf = math.tan(math.pi * f / sr)
+        re = 0.0
+        im = 0.0
+        for j in range(3):
+            fc = fc0 if j == 0 else (fc1 if j == 1 else fc2)
+            g = g0 if j == 0 else (g1 if j == 1 else g2)
+            k = _VOWEL_BW[j] / fc  # 1 / Q
+            x = tf / math.tan(math.pi * min(fc, 0.49 * sr) / sr)
+            d = (1.0 - x * x) ** 2 + (k * x) ** 2
+            # k * (j x) / (1 - x^2 + j k x), times the formant's level
+            re += g * k * k * x * x / d
+            im += g * k * x * (1.0 - x * x) / d
+        r = (f / _K_SHELF_HZ) ** 2
+        weight = (1.0 + _K_SHELF_POWER * r) / (1.0 + r)
+        total += (re * re + im * im) * weight / (h * h)
+        h += 1
+    return total
 
 
 @njit(cache=True)
@@ -984,17 +1333,16 @@ def _choir_start(state, patch, sr):
     for j in range(nv):
         state[_CH_PH + j] = hash_unit(seed, 41, j, 0)
     v = min(max(patch[P_VOWEL], 0.0), 4.0)
-    i0 = int(min(math.floor(v), 3.0))
-    w = v - i0
     for f in range(3):
-        freq = _VOWEL_F[i0][f] * (1.0 - w) + _VOWEL_F[i0 + 1][f] * w
-        gain = _VOWEL_G[i0][f] * (1.0 - w) + _VOWEL_G[i0 + 1][f] * w
+        freq, gain = _vowel_formant(v, f)
         a1, a2, a3, k = svf_coefficients(freq, freq / _VOWEL_BW[f], sr)
         state[_CH_COEF + 4 * f] = a1
         state[_CH_COEF + 4 * f + 1] = a2
         state[_CH_COEF + 4 * f + 2] = a3
         state[_CH_COEF + 4 * f + 3] = gain * k  # k * band-pass = unity peak gain
-    state[_CH_NORM] = 0.9 / math.sqrt(nv)
+    # Equal loudness per note (within +-12 dB: a vowel no harmonic can reach stays quiet).
+    power = _choir_loudness(state[S_DT] * sr, v, sr)
+    state[_CH_GAIN] = min(max(math.sqrt(_CHOIR_REF / max(power, 1e-30)), 0.25), 4.0)
 
 
 @njit(cache=True)
@@ -1011,10 +1359,11 @@ def _choir_render(state, patch, out_l, out_r, j0, m):
     inv = 1.0 / (state[S_SEG_END] - s)
     n0 = state[S_N]
     t0 = n0 - s
-    g = state[_CH_NORM]
+    nv = int(state[_CH_NV])
+    g = 0.9 / math.sqrt(nv)
     ea = state[R_ENV] * g
     es = (state[R_ENV + 1] * g - ea) * inv
-    nv = int(state[_CH_NV])
+    voice = state[_CH_GAIN]  # the breath is not levelled: it does not depend on the pitch
     spread = min(max(patch[P_SPREAD], 0.0), 1.0)
     breath = min(max(patch[P_NOISE], 0.0), 1.0) * 0.6
     seed_h = mix64(np.uint64(np.int64(state[S_SEED])) + np.uint64(0x51ED))
@@ -1042,6 +1391,8 @@ def _choir_render(state, patch, out_l, out_r, j0, m):
             pan = spread * (0.0 if j == 0 else (1.0 if j == 1 else -1.0))
             xl += v * (1.0 - pan)
             xr += v * (1.0 + pan)
+        xl *= voice
+        xr *= voice
         if breath > 0.0:
             h = mix64(seed_h + np.uint64(np.int64(n0) + i))
             xl += breath * _bipolar(h, 0)

@@ -1,9 +1,12 @@
 """Ambient presets: generative soundscapes in the manner of Eno, Reich and their heirs.
 
 Each preset builds a :class:`~groovebox.model.loop.Soundscape` from loops of differing lengths.
-The seed changes only the variation (which events a loop leaves out, which of its notes it
-picks, how velocity and tone colour drift, where the random walks wander); the structure (the
-loops, their pitches, periods and first onsets, the effects) is the same for every seed.
+The seed changes the variation (which events a loop leaves out, which of its notes it picks, how
+velocity and tone colour drift, where the random walks wander); for most presets the structure
+(the loops, their pitches, periods and first onsets, the effects) is the same for every seed.
+``chillwave`` is *generated*: the seed given to :func:`preset` also writes its form (key,
+progressions, sections, which parts play where), so every seed is another piece (a render's own
+``seed=`` option still varies only the performance of the form it is given).
 
 ===========  ================================================================================
 airports     Music for Airports 2/1 as its public recreations model it: seven sung notes, each
@@ -14,8 +17,9 @@ phase        Reich-style phasing: one 12-note figure on two pianos, the second a
              faster, so it slides one note ahead about every 75 s.
 drift        Drones and pads on loops of incommensurate lengths, a sparse glass bell, over
              rain, sea and wind.
-chillwave    Lush chorused pads, a sub bass and a delayed pluck arpeggio over a generated
-             progression (Imaj7 iii7 IVmaj7 vi7), with soft lo-fi drums.
+chillwave    Lush chorused pads, a sub bass and a delayed pluck arpeggio over a 16-section form
+             of generated progressions, lo-fi drums whose parts come and go on cycles of their
+             own, drifting pads, and rain, sea and wind: a new piece for every seed.
 ===========  ================================================================================
 
 >>> import groovebox as gb
@@ -29,23 +33,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from groovebox import library
 from groovebox.errors import UnknownNameError
 from groovebox.generators.parts import arpeggio, bass, pad
 from groovebox.generators.progressions import generate_progression
 from groovebox.model.effect import Effect
 from groovebox.model.loop import Loop
+from groovebox.model.notes import Progression
 from groovebox.model.patch import Instrument
+from groovebox.model.pattern import REST, Pattern
 from groovebox.model.soundscape import LFO, Drums, Soundscape, Walk
 
 
 @dataclass(frozen=True)
 class PresetInfo:
-    """A preset's name, one-line description and default length."""
+    """A preset's name, one-line description and default length; ``generated`` presets build
+    their form (not only its variation) from the seed."""
 
     name: str
     description: str
     minutes: float
+    generated: bool = False
 
 
 PRESETS: dict[str, PresetInfo] = {
@@ -53,7 +63,7 @@ PRESETS: dict[str, PresetInfo] = {
     "discreet": PresetInfo("discreet", "Discreet Music: two melodic loops into a long, high-feedback tape delay", 10.0),
     "phase": PresetInfo("phase", "Reich-style phasing: one 12-note piano figure on two voices at slightly different tempos", 10.0),
     "drift": PresetInfo("drift", "Drones and pads on loops of incommensurate lengths over rain, sea and wind", 10.0),
-    "chillwave": PresetInfo("chillwave", "Lush pads, sub bass and a delayed pluck over a generated progression, soft lo-fi drums", 5.0),
+    "chillwave": PresetInfo("chillwave", "Lush pads, sub bass and a delayed pluck over a form generated from the seed, lo-fi drums that come and go, weather", 5.0, generated=True),
 }
 
 
@@ -73,7 +83,7 @@ def preset(name: str, seed: int = 0) -> Soundscape:
     """
     if name not in PRESETS:
         raise UnknownNameError("ambient preset", str(name), PRESETS)
-    scape = _BUILDERS[name]()
+    scape = _BUILDERS[name](seed) if PRESETS[name].generated else _BUILDERS[name]()
     return scape.with_seed(seed)
 
 
@@ -90,6 +100,14 @@ AIRPORTS_LOOPS = (
 )
 
 
+# The choir sings every note equally loud (whatever its pitch and vowel); these trims even out
+# what is left in the mix (a longer loop sounds less often, the hall does not ring every note
+# alike): measured per loop, soloed, over the preset's 10 minutes without drift or walks
+# (BS.1770 integrated loudness), each trimmed to the mean. tests/test_tonal_sound.py measures it.
+AIRPORTS_GAIN_DB = -1.5
+AIRPORTS_TRIMS_DB = (-0.4, 0.2, 0.6, -0.1, -0.2, -0.1, 0.0)
+
+
 def airports() -> Soundscape:
     """Seven sung notes: an "ah" with a piano-like shape (quick swell, long decay into a soft
     sustain), each on its own loop, panned across the stereo field, in a long, dark reverb. The
@@ -99,13 +117,10 @@ def airports() -> Soundscape:
         vibrato_hz=4.8, drift_cents=3.0, noise=0.12, gain_db=-3.0,
     )  # fmt: skip
     pans = (-0.5, 0.45, -0.25, 0.3, -0.45, 0.2, 0.1)
-    # Equal loudness (the "ah" is loudest where a note meets its first formant, near F5 and
-    # Ab5, weakest around C5), then the top note a little softer, as sung.
-    gains = (-2.5, -1.7, 4.3, 1.5, -1.2, -6.3, -8.1)
     loops = [
-        Loop(note, period, start, instrument="voice", duration=4.2, pan=pan, gain_db=gain,
+        Loop(note, period, start, instrument="voice", duration=4.2, pan=pan, gain_db=AIRPORTS_GAIN_DB + trim,
              sends={"hall": -2.0}, velocity=0.8, velocity_drift=0.3, timbre_drift=0.35)
-        for (note, period, start), pan, gain in zip(AIRPORTS_LOOPS, pans, gains, strict=True)
+        for (note, period, start), pan, trim in zip(AIRPORTS_LOOPS, pans, AIRPORTS_TRIMS_DB, strict=True)
     ]  # fmt: skip
     evolve = [Walk(lp.name, "gain_db", 2.0, step_s=47.0 + 3.0 * i) for i, lp in enumerate(loops)]
     evolve.append(Walk("hall", "send", 2.5, step_s=60.0))
@@ -237,58 +252,204 @@ def drift() -> Soundscape:
 
 # -- chillwave --------------------------------------------------------------------------------
 CHILLWAVE_BPM = 84.0
-# The progression is generated (Markov chain of the "ambient" style) with this fixed chain seed,
-# so it is part of the structure; the preset's seed varies only the performance.
-CHILLWAVE_CHAIN_SEED = 1
+CHILLWAVE_SECTION_BARS = 8
+CHILLWAVE_SECTIONS = 16  # the harmonic form: 16 sections of 8 bars, 6.1 minutes at 84 bpm
+CHILLWAVE_UNIT_BARS = 4  # drum parts come and go in 4-bar units
+# Each drum part plays on its own cycle of 4-bar units (kick and snare 7, hats 5, shaker 3),
+# all prime to the form's 32 units: the whole only comes round again after 3360 units (4.3 h).
+CHILLWAVE_DRUM_CYCLES = {"kick": 7, "snare": 7, "closed_hat": 5, "shaker": 3}
+# Major keys and their relative minors, for the form's contrasting section.
+_CHILLWAVE_KEYS = (("D", "b"), ("F", "d"), ("A", "f#"), ("E-", "c"), ("C", "a"), ("G", "e"))
 
 
-def chillwave_progression():
-    """The chillwave preset's progression: 8 bars in D major, two bars per chord."""
-    return generate_progression("ambient", bars=8, key="D", seed=CHILLWAVE_CHAIN_SEED,
-                                bars_per_chord=2, cadence=False, bpm=CHILLWAVE_BPM)
+@dataclass(frozen=True)
+class ChillwaveForm:
+    """What the chillwave preset's seed decides: key, progressions, form, arp and drum plan.
+
+    ``sections`` names the 8-bar progression each section plays (``"A"`` and ``"B"`` in the
+    major key, ``"C"`` in its relative minor); ``energy`` is each section's intensity (1: the
+    pads alone, softly; 2: with bass; 3: full); ``arp`` says whether the arpeggio plays in each
+    section (never at energy 1) and ``arp_directions`` how; ``drum_masks`` gives, per drum
+    instrument, which 4-bar units of its cycle it plays.
+    """
+
+    key: str
+    progressions: dict
+    sections: tuple[str, ...]
+    energy: tuple[int, ...]
+    arp: tuple[bool, ...]
+    arp_directions: tuple[str, ...]
+    drum_masks: dict
+
+    def progression(self):
+        """The whole form as one progression (every section's chords in order)."""
+        chords, durations = [], []
+        for label in self.sections:
+            p = self.progressions[label]
+            chords.extend(p.chords)
+            durations.extend(p.durations_beats)
+        return Progression(self.progressions["A"].key, tuple(chords), tuple(durations), bpm=CHILLWAVE_BPM)
 
 
-def _phrase(part, velocity_scale: float = 1.0) -> list:
-    return [(n.start_beats, n.pitch, float(n.duration_beats), n.velocity * velocity_scale) for n in part.notes]
+def _distinct_progression(rng, key: str, others: list, at_least: int):
+    """An 8-bar ambient-style progression in ``key`` with ``at_least`` different chords, not
+    equal to any of ``others`` (chain seeds drawn from ``rng`` until one fits)."""
+    best = None
+    for _ in range(64):
+        prog = generate_progression("ambient", bars=CHILLWAVE_SECTION_BARS, key=key,
+                                    seed=int(rng.integers(1 << 30)), bars_per_chord=2,
+                                    cadence=False, bpm=CHILLWAVE_BPM)  # fmt: skip
+        if prog.figures in [o.figures for o in others]:
+            continue
+        best = prog
+        if len(set(prog.figures)) >= at_least:
+            return prog
+    return best
 
 
-def chillwave() -> Soundscape:
-    """Chords of a progression generated by the harmony code (Imaj7 iii7 IVmaj7 vi7 in D),
-    voice-led on a warm pad through a chorus, a sub bass on the roots, a pluck arpeggio into a
-    dotted-eighth tape delay, and a soft lo-fi chillhop pattern that enters after four bars, all
-    at 84 bpm. Music21 is used only while the preset is built."""
-    prog = chillwave_progression()
-    length = float(prog.length_beats)
-    pad_part = pad(prog, voicing="open", low=50, high=78, n_voices=4, velocity=0.7)
-    bass_part = bass(prog, "roots", low=33, high=50, velocity=0.85)
-    arp_part = arpeggio(prog, "updown", rate=2, low=62, octaves=2, gate="1/2", velocity=0.7, seed=0)
-    lush = Instrument("warm_pad", attack_s=1.2, release_s=3.0, cutoff_hz=1100.0, detune_cents=14.0, gain_db=-11.0)
-    sub = Instrument("sub", release_s=0.3, gain_db=-13.0)
-    pluck = Instrument("pluck", brightness=0.5, decay_s=1.8, gain_db=-4.0)
-    loops = [
-        Loop(_phrase(pad_part), length, 0.0, unit="beats", instrument="lush", name="pads",
-             sends={"chorus": 0.0, "reverb": -6.0}, timbre_drift=0.3, velocity_drift=0.2),
-        Loop(_phrase(bass_part), length, 0.0, unit="beats", instrument="sub", name="bass",
-             gain_db=-2.0, velocity_drift=0.15),
-        Loop(_phrase(arp_part), length, 16.0, unit="beats", instrument="pluck", name="arp",
-             gain_db=-3.0, pan=0.2, sends={"delay": -4.0, "reverb": -10.0}, skip=0.08,
-             velocity_drift=0.4, timbre_drift=0.4),
-    ]  # fmt: skip
+def chillwave_form(seed: int = 0) -> ChillwaveForm:
+    """The form the chillwave preset generates from ``seed`` (music21 is used here only)."""
+    rng = np.random.default_rng([int(seed), 0xC1111])
+    major, minor = _CHILLWAVE_KEYS[int(rng.integers(len(_CHILLWAVE_KEYS)))]
+    a = _distinct_progression(rng, major, [], 3)
+    b = _distinct_progression(rng, major, [a], 3)
+    c = _distinct_progression(rng, minor, [], 2)
+    # Section order: start on A; never three of a kind in a row; B and C each come back.
+    while True:
+        order = ["A"]
+        while len(order) < CHILLWAVE_SECTIONS:
+            choices = [x for x in "ABC" if not (len(order) >= 2 and order[-1] == order[-2] == x)]
+            weights = np.array([{"A": 0.45, "B": 0.35, "C": 0.2}[x] for x in choices])
+            order.append(choices[int(rng.choice(len(choices), p=weights / weights.sum()))])
+        if order.count("B") >= 3 and order.count("C") >= 2:
+            break
+    # Energy wanders a step at a time from a soft opening; it falls back to 1 (a breakdown) at
+    # least twice more.
+    while True:
+        energy = [1]
+        for _ in range(CHILLWAVE_SECTIONS - 1):
+            energy.append(int(min(3, max(1, energy[-1] + rng.choice((-1, 0, 1), p=(0.35, 0.25, 0.4))))))
+        if energy[1:].count(1) >= 2 and energy.count(3) >= 4:
+            break
+    # The arpeggio plays in about two thirds of the sections with some energy.
+    arp = tuple(e > 1 and bool(rng.random() < 0.7) for e in energy)
+    directions = tuple(str(rng.choice(("updown", "up", "down"))) for _ in range(CHILLWAVE_SECTIONS))
+    # Drums: every part is out for the first unit (the opening); kick and snare together drop
+    # out for a second run of two units (a breakdown), hats and shaker for one more unit.
+    masks = {}
+    beat = [u != 0 for u in range(CHILLWAVE_DRUM_CYCLES["kick"])]
+    gap = int(rng.integers(2, CHILLWAVE_DRUM_CYCLES["kick"] - 1))
+    beat[gap] = beat[gap + 1] = False
+    masks["kick"] = masks["snare"] = tuple(beat)
+    for name in ("closed_hat", "shaker"):
+        n = CHILLWAVE_DRUM_CYCLES[name]
+        m = [u != 0 for u in range(n)]
+        if n > 3:
+            m[int(rng.integers(2, n))] = False
+        masks[name] = tuple(m)
+    return ChillwaveForm(a.key, {"A": a, "B": b, "C": c}, tuple(order), tuple(energy), arp, directions, masks)
+
+
+def chillwave_progression(seed: int = 0):
+    """The chillwave preset's progression for ``seed``: its whole 16-section form."""
+    return chillwave_form(seed).progression()
+
+
+def _phrase(part, velocity_scale=1.0) -> list:
+    """A part's notes as a loop phrase; ``velocity_scale`` is a number, or a function of a
+    note's start (in beats) giving its scale (0 leaves the note out)."""
+    out = []
+    for n in part.notes:
+        k = velocity_scale(n.start_beats) if callable(velocity_scale) else velocity_scale
+        if k > 0.0:
+            out.append((n.start_beats, n.pitch, float(n.duration_beats), n.velocity * k))
+    return out
+
+
+def _drums_for(form: ChillwaveForm) -> Pattern:
+    """The lo-fi chillhop groove, each part spread over its own cycle of 4-bar units, playing
+    or resting unit by unit as the form's masks say."""
     beat = library.load("hip-hop/lo-fi-chillhop")
     # Softer kick, a touch more snare and hat: drums that sit under the pads.
     trims = {"kick": -4.0, "snare": 2.0, "closed_hat": 3.0}
-    beat = beat.replace(tracks=tuple(replace(t, gain_db=t.gain_db + trims.get(t.instrument, 0.0)) for t in beat.tracks))
-    drums = Drums(beat, kit="lofi", gain_db=-6.0,
-                  sends={"reverb": -16.0}, start=16.0, unit="beats", humanize_ms=4.0)
+    tracks = []
+    for t in beat.tracks:
+        bar = t.steps * (beat.steps_per_bar // len(t.steps))
+        rest = (REST,) * len(bar)
+        mask = form.drum_masks[t.instrument]
+        steps = tuple(s for on in mask for _ in range(CHILLWAVE_UNIT_BARS) for s in (bar if on else rest))
+        tracks.append(replace(t, steps=steps, gain_db=t.gain_db + trims.get(t.instrument, 0.0)))
+    return beat.replace(tracks=tuple(tracks))
+
+
+def chillwave(seed: int = 0) -> Soundscape:
+    """A chillwave piece generated from ``seed`` (see :func:`chillwave_form`): a key, three
+    8-bar progressions of the harmony code's ambient style (two in the major key, one in its
+    relative minor) strung into a 16-section form whose energy rises and falls; a warm chorused
+    pad voice-led through it (softer in quiet sections), a sub bass on the roots (resting in
+    breakdowns), a pluck arpeggio into a dotted-eighth tape delay that plays in some sections and
+    rests in others, and soft lo-fi drums whose kick and snare, hats and shaker each come and go
+    on their own cycle of 4-bar units. The pads drift (filter, detune, level),
+    and rain, sea and wind come and go on loops of minutes. 84 bpm."""
+    form = chillwave_form(seed)
+    prog = form.progression()
+    length = float(prog.length_beats)
+    section_beats = CHILLWAVE_SECTION_BARS * 4
+    pad_part = pad(prog, voicing="open", low=50, high=78, n_voices=4, velocity=1.0)
+    bass_part = bass(prog, "roots", low=33, high=50, velocity=1.0)
+
+    def energy_at(beat) -> int:
+        return form.energy[min(int(beat // section_beats), CHILLWAVE_SECTIONS - 1)]
+
+    arp_notes = []
+    for i, label in enumerate(form.sections):
+        if not form.arp[i]:
+            continue
+        part = arpeggio(form.progressions[label], form.arp_directions[i], rate=2, low=62, octaves=2,
+                        gate="1/2", velocity=0.6 if form.energy[i] == 2 else 0.75, seed=seed + i)  # fmt: skip
+        arp_notes += [(n.start_beats + i * section_beats, n.pitch, float(n.duration_beats), n.velocity)
+                      for n in part.notes]  # fmt: skip
+    lush = Instrument("warm_pad", attack_s=1.2, release_s=3.0, cutoff_hz=1100.0, detune_cents=14.0, gain_db=-11.0)
+    sub = Instrument("sub", release_s=0.3, gain_db=-13.0)
+    pluck = Instrument("pluck", brightness=0.5, decay_s=1.8, gain_db=-4.0)
+    rng = np.random.default_rng([int(seed), 0x7E47])
+    loops = [
+        Loop(_phrase(pad_part, lambda b: (0.0, 0.42, 0.6, 0.75)[energy_at(b)]), length, 0.0, unit="beats",
+             instrument="lush", name="pads", sends={"chorus": 0.0, "reverb": -6.0}, timbre_drift=0.3,
+             velocity_drift=0.2),
+        Loop(_phrase(bass_part, lambda b: (0.0, 0.0, 0.7, 0.85)[energy_at(b)]), length, 0.0, unit="beats",
+             instrument="sub", name="bass", gain_db=-2.0, velocity_drift=0.15),
+        Loop(arp_notes, length, 0.0, unit="beats", instrument="pluck", name="arp",
+             gain_db=-3.0, pan=0.2, sends={"delay": -4.0, "reverb": -10.0}, skip=0.08,
+             velocity_drift=0.4, timbre_drift=0.4),
+        # Weather on loops of minutes, entering at seeded times.
+        Loop(None, 151.0, round(float(rng.uniform(20.0, 90.0)), 1), instrument="rain", name="rain",
+             duration=95.0, gain_db=-14.0, envelope={"attack_s": 20.0, "release_s": 25.0},
+             sends={"reverb": -14.0}),
+        Loop(None, 113.0, round(float(rng.uniform(40.0, 120.0)), 1), instrument="ocean", name="sea",
+             duration=60.0, gain_db=-12.0, envelope={"attack_s": 15.0, "release_s": 20.0},
+             sends={"reverb": -14.0}),
+        Loop(None, 197.0, round(float(rng.uniform(60.0, 160.0)), 1), instrument="wind", name="wind",
+             duration=75.0, gain_db=-13.0, pan=-0.3, envelope={"attack_s": 18.0, "release_s": 22.0},
+             sends={"reverb": -12.0}),
+    ]  # fmt: skip
+    drums = Drums(_drums_for(form), kit="lofi", gain_db=-6.0, sends={"reverb": -16.0}, start=0.0,
+                  unit="beats", humanize_ms=4.0)  # fmt: skip
     buses = {
         "chorus": [Effect("chorus", rate_hz=0.25, depth_ms=4.0, delay_ms=14.0, mix=100.0)],
         "delay": [Effect("tape_delay", time_beats=0.75, feedback=38.0, wow_depth=0.2, mix=100.0)],
         "reverb": [Effect("reverb", decay_s=4.5, size=80.0, damping_hz=5500.0, predelay_s=0.03)],
     }
     evolve = [
-        LFO("pads", "cutoff_hz", 0.5, period_s=length * 2 * 60.0 / CHILLWAVE_BPM),
+        LFO("pads", "cutoff_hz", 0.6, period_s=97.0),
+        Walk("pads", "detune_cents", 5.0, step_s=41.0),
+        Walk("pads", "gain_db", 2.5, step_s=53.0),
         Walk("arp", "gain_db", 3.0, step_s=30.0),
-        Walk("reverb", "send", 2.0, step_s=45.0),
+        LFO("arp", "brightness", 0.15, period_s=71.0, phase=0.25),
+        Walk("delay", "feedback", 10.0, step_s=37.0),
+        Walk("reverb", "send", 3.0, step_s=45.0),
+        Walk("rain", "gain_db", 4.0, step_s=55.0),
+        Walk("sea", "gain_db", 4.0, step_s=40.0),
     ]
     return Soundscape(
         loops, name="chillwave", description=PRESETS["chillwave"].description, bpm=CHILLWAVE_BPM,
@@ -300,7 +461,7 @@ def chillwave() -> Soundscape:
     )  # fmt: skip
 
 
-_BUILDERS: dict[str, Callable[[], Soundscape]] = {
+_BUILDERS: dict[str, Callable[..., Soundscape]] = {
     "airports": airports,
     "discreet": discreet,
     "phase": phase,

@@ -967,6 +967,13 @@ def _synth_layers(kit, instrument: str, sample_rate: int):
     return out
 
 
+def voice_layers(kit: Kit, instrument: str, sample_rate: int) -> list:
+    """``instrument``'s velocity layers in ``kit``, as :func:`~groovebox.kits.tables.pack` takes
+    them: ``[(upper velocity bound, variant tables, gain), ...]``; cached per voice."""
+    _voice(kit, instrument)
+    return _synth_layers(kit, instrument, int(sample_rate))
+
+
 def synth_tables(kit, sample_rate: int, instruments: tuple[str, ...] | None = None) -> KitTables:
     """Tables of a synthesized kit for ``instruments`` (default: all), cached per voice."""
     wanted = INSTRUMENTS if instruments is None else tuple(dict.fromkeys(instruments))

@@ -122,7 +122,7 @@ PATCH_RANGES: dict[str, tuple[float, float, str]] = {
     "noise": (0.0, 1.0, "0 to 1"),
     "position": (0.01, 0.5, "0.01 to 0.5 of the string"),
     "inharmonicity": (0.0, 0.01, "0 to 0.01"),
-    "drawbars": (0.0, 888888888.0, "nine drawbar digits 0-8, e.g. 888000000"),
+    "drawbars": (0.0, 888888888.0, "nine drawbar digits 0-8 in Hammond order (16', 5 1/3', 8', 4', ...), e.g. 838000000"),
     "velocity_sens": (0.0, 1.0, "0 to 1"),
     "density": (0.0, 5000.0, "0 to 5000 per second"),
     "vowel": (0.0, 4.0, "0 to 4 (a, e, i, o, u)"),
@@ -166,7 +166,8 @@ _BASE_PATCH = {
 
 # Named patches: (kind, settings that differ from _BASE_PATCH). Voiced here by ear and from
 # what the instruments do: slow pads that open as they swell, bells with inharmonic
-# modulators, a tine-like second modulator for the electric piano, felt-soft piano hammers.
+# modulators, an electric piano whose pickup barks when struck hard over a tine's ping (its second
+# mode, 6.27 times the first), felt-soft piano hammers.
 _PRESET_SPECS: dict[str, tuple[int, dict[str, float]]] = {
     "warm_pad": (PAD, dict(attack_s=2.5, decay_s=4.0, sustain=0.8, release_s=4.0, cutoff_hz=900.0,
                            resonance=0.8, filter_env_oct=1.2, detune_cents=12.0, voices=7.0,
@@ -179,9 +180,9 @@ _PRESET_SPECS: dict[str, tuple[int, dict[str, float]]] = {
     "glass": (BELL, dict(attack_s=0.03, decay_s=9.0, sustain=0.0, release_s=3.0, fm_ratio=7.0,
                          fm_index=0.8, fm_decay_s=1.5, fm_sustain=0.3, fm_ratio2=2.0,
                          fm_index2=0.4, fm_decay2_s=4.0, velocity_sens=0.4)),
-    "rhodes": (EPIANO, dict(attack_s=0.002, decay_s=5.0, sustain=0.0, release_s=0.4, fm_ratio=1.0,
-                            fm_index=1.8, fm_decay_s=1.2, fm_sustain=0.15, fm_ratio2=14.0,
-                            fm_index2=1.2, fm_decay2_s=0.08, velocity_sens=0.8)),
+    "rhodes": (EPIANO, dict(attack_s=0.002, decay_s=5.0, sustain=0.0, release_s=0.4, gain_db=1.0, fm_ratio=1.0,
+                            fm_index=3.0, fm_decay_s=2.5, fm_sustain=0.3, fm_ratio2=6.27,
+                            fm_index2=0.5, fm_decay2_s=0.1, velocity_sens=0.9)),
     "pluck": (PLUCK, dict(attack_s=0.002, decay_s=3.5, sustain=0.0, release_s=0.3, brightness=0.6,
                           position=0.18, velocity_sens=0.6)),
     "soft_piano": (PIANO, dict(attack_s=0.003, decay_s=7.0, sustain=0.0, release_s=0.5,
@@ -191,9 +192,9 @@ _PRESET_SPECS: dict[str, tuple[int, dict[str, float]]] = {
                              detune_cents=9.0, spread=0.7, vibrato_hz=5.2, vibrato_cents=14.0,
                              drift_cents=4.0, noise=0.15, vowel=0.0)),
     "sine_drone": (DRONE, dict(attack_s=6.0, decay_s=1.0, sustain=1.0, release_s=8.0,
-                               drawbars=380200000.0, detune_cents=3.0, spread=0.6, lfo_hz=0.05,
+                               drawbars=508400000.0, detune_cents=3.0, spread=0.6, lfo_hz=0.05,
                                lfo_depth=0.5)),
-    "organ": (ORGAN, dict(attack_s=0.01, sustain=1.0, release_s=0.08, drawbars=888000000.0,
+    "organ": (ORGAN, dict(attack_s=0.01, sustain=1.0, release_s=0.08, drawbars=838000000.0,
                           gain_db=-3.0)),
     "sub": (SUB_BASS, dict(attack_s=0.01, sustain=1.0, release_s=0.15, brightness=0.3)),
     "rain": (RAIN, dict(attack_s=3.0, sustain=1.0, release_s=4.0, cutoff_hz=9000.0, brightness=0.5,

@@ -1,0 +1,290 @@
+"""Render one data set item: the mix, a stem per instrument, labels and MIDI, checked.
+
+How stems sum to the mix
+------------------------
+The mix is the engine's own render of the whole pattern with the master limiter *off* (a
+limiter is nonlinear: limited stems would not add up to a limited mix). Headroom comes from
+the item's gain instead (``augment.gain_db``, -6 dB by default), and an item whose mix or stems
+reach full scale is refused, never written. A stem is the same render with every other track
+silenced: tracks that share the instrument's choke group (the hats) still trigger their voices,
+at zero gain, so an open hat is choked exactly where it is in the mix; the other tracks are
+muted. Faders, pans and the room send are linear, so the stems add up to the mix up to float32
+rounding (about -140 dBFS); every item checks this (within -90 dBFS) before it is written.
+
+Labels are the sequencer's own events (:func:`groovebox.renderer.sequencer.events`, the query
+the engine makes block by block), so each label's sample is where the engine starts that hit.
+A hit that humanize moves before the first sample is not played by the engine, so it has no
+label either (the MIDI file, like ``gb.export``, still has it, at tick 0).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from groovebox.batch.plan import ItemPlan, KitChoice
+from groovebox.errors import RenderError
+from groovebox.kits.samples import load_sample_kit
+from groovebox.kits.synth import voice_layers
+from groovebox.kits.tables import KitTables, pack
+from groovebox.model.instruments import CHOKE_GROUPS, GM_NOTES, INSTRUMENTS
+from groovebox.model.kit import get_kit
+from groovebox.model.options import RenderOptions
+from groovebox.renderer.effects import make_effect
+from groovebox.renderer.engine import Engine
+from groovebox.renderer.pattern import drum_notes, pattern_program
+from groovebox.renderer.program import Program
+from groovebox.renderer.sequencer import events
+
+__all__ = ["ItemCheckError", "RenderedItem", "kit_tables_for", "render_item"]
+
+BLOCK_FRAMES = 8192
+MAX_TAIL_S = 12.0  # a ring-out longer than this is cut with a fade (as in gb.render)
+SILENT_DBFS = -60.0  # a mix whose peak stays below this is silent
+STEM_SILENT_DBFS = -80.0  # a stem with hits whose peak stays below this is silent
+CLIP_DBFS = 0.0  # a sample at or over full scale is clipped
+SUM_TOLERANCE_DBFS = -90.0  # stems add up to the mix within this
+ROOM_FLOOR = 1e-6  # the room tail is rendered until it is below -120 dBFS
+ROOM = {"decay_s": 0.9, "size": 35.0, "predelay_s": 0.008, "damping_hz": 7000.0, "modulation": 0.0}
+
+
+class ItemCheckError(RenderError):
+    """An item failed a check (silent, clipped, stems that do not add up); it is not written."""
+
+
+@dataclasses.dataclass
+class RenderedItem:
+    """An item's audio and labels, in memory, checked."""
+
+    plan: ItemPlan
+    mix: np.ndarray  # float32 (frames, 2)
+    stems: dict[str, np.ndarray]  # instrument -> float32 (frames, 2), instruments with hits only
+    hits: list[dict]  # one label per hit, by onset
+    midi: object  # DrumNotes
+    timeline_frames: int  # frames of the bars proper (the rest is ring-out)
+
+    @property
+    def frames(self) -> int:
+        return len(self.mix)
+
+
+def _db(x: float) -> str:
+    return f"{20.0 * math.log10(x):.1f} dBFS" if x > 0 else "-inf dBFS"
+
+
+# -- kits ------------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _sample_kit(ref: str, sample_rate: int) -> KitTables:
+    return load_sample_kit(ref, sample_rate)
+
+
+def _shorten(table: np.ndarray, decay: float) -> np.ndarray:
+    """A sampler's decay knob: the sample fades to silence at ``decay`` of its length along a
+    cubic curve (no click; 1.0 leaves it as it is)."""
+    n = max(2, int(round(len(table) * decay)))
+    out = np.zeros_like(table)
+    env = (1.0 - np.arange(n, dtype=np.float64) / n) ** 3
+    m = min(n, len(table))
+    out[:m] = table[:m] * env[:m].astype(np.float32)
+    return out
+
+
+@lru_cache(maxsize=24)
+def kit_tables_for(kit: KitChoice, instruments: tuple[str, ...], sample_rate: int) -> KitTables:
+    """The tables of an item's kit variant (cached per worker: items share variants).
+
+    A synthesized kit's voices are re-synthesized with the variant's tune and decay; a sample
+    kit is tuned by playback rate and shortened by :func:`_shorten`.
+    """
+    tune, decay = dict(kit.tune), dict(kit.decay)
+    if not kit.is_sample_kit:
+        base = get_kit(kit.ref)
+        layers = {}
+        for name in instruments:
+            v = base.voices[name]
+            voiced = base.with_voice(name, tune_semitones=v.tune_semitones + tune.get(name, 0.0),
+                                     decay=v.decay * decay.get(name, 1.0)) if name in tune or name in decay else base
+            layers[name] = voice_layers(voiced, name, sample_rate)
+        return pack(kit.label, sample_rate, layers)
+    tables = _sample_kit(kit.ref, sample_rate)
+    data = tables.data
+    if decay:
+        data = data.copy()
+        for name, d in decay.items():
+            i = INSTRUMENTS.index(name)
+            for layer in range(tables.layer_first[i], tables.layer_first[i] + tables.layer_count[i]):
+                for v in range(tables.var_first[layer], tables.var_first[layer] + tables.var_count[layer]):
+                    a, n = tables.var_start[v], tables.var_len[v]
+                    data[a : a + n] = _shorten(data[a : a + n], d)
+    rate = tables.rate.copy()
+    for name, t in tune.items():
+        rate[INSTRUMENTS.index(name)] *= 2.0 ** (t / 12.0)
+    return dataclasses.replace(tables, data=data, rate=rate)
+
+
+# -- rendering -------------------------------------------------------------------------------------
+def _options(item: ItemPlan, kit=None) -> RenderOptions:
+    return RenderOptions(bars=item.bars, bpm=item.bpm, swing=item.swing, seed=item.seed,
+                         humanize_ms=item.humanize_ms, humanize_velocity=item.humanize_velocity,
+                         sample_rate=item.sample_rate, kit=kit)
+
+
+def _program(base: Program, item: ItemPlan, solo: str | None) -> Program:
+    """The item's program with its gain, pans and room send; with ``solo``, everything but that
+    instrument silenced (its choke partners at zero gain, the rest muted)."""
+    pans = dict(item.pan)
+    group = CHOKE_GROUPS.get(solo, 0) if solo else 0
+    tracks = []
+    for t in base.tracks:
+        gain_db = t.gain_db + item.gain_db
+        mute = False
+        if solo is not None and t.name != solo:
+            if group and CHOKE_GROUPS.get(t.name, 0) == group:
+                gain_db = -math.inf  # triggers its voices (chokes them) but adds nothing
+            else:
+                mute = True
+        pan = min(max(t.pan + pans.get(t.name, 0.0), -1.0), 1.0)
+        tracks.append(dataclasses.replace(t, gain_db=gain_db, pan=pan, mute=mute,
+                                          sends=(item.room,) if item.room > 0 else ()))
+    buses = [[make_effect("reverb", item.sample_rate, **ROOM)]] if item.room > 0 else []
+    return Program(sources=base.sources, kit=base.kit, tracks=tracks, meta=base.meta, buses=buses)
+
+
+def _engine(program: Program, sample_rate: int) -> Engine:
+    engine = Engine(sample_rate, max_block=BLOCK_FRAMES, max_tracks=max(1, len(program.tracks)), limiter=False)
+    engine.load(program)
+    return engine
+
+
+def _render_mix(program: Program, item: ItemPlan, timeline: int) -> np.ndarray:
+    """The bars, then the ring-out until every voice (and the room) has died away."""
+    sr = item.sample_rate
+    engine = _engine(program, sr)
+    limit = timeline + round(MAX_TAIL_S * sr)
+    out = np.zeros((timeline + BLOCK_FRAMES, 2), np.float32)
+    engine.render_block(timeline, out)
+    pos = timeline
+    while pos < limit:
+        m = min(BLOCK_FRAMES, limit - pos)
+        if len(out) < pos + m:
+            out = np.concatenate([out, np.zeros((max(len(out), m), 2), np.float32)])
+        block = engine.render_block(m, out[pos : pos + m])
+        pos += m
+        if engine.silent and (item.room == 0.0 or _peak(block) < ROOM_FLOOR):
+            break
+    else:  # still ringing at the limit: fade the last 10 ms
+        n = round(0.010 * sr)
+        out[pos - n : pos] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
+    # Trim the silence after the last sound (only the last block can hold it).
+    lo = max(timeline, pos - BLOCK_FRAMES)
+    nz = np.flatnonzero(np.any(out[lo:pos] != 0.0, axis=1))
+    end = lo + int(nz[-1]) + 1 if len(nz) else lo
+    return out[:end]
+
+
+def _render_fixed(program: Program, item: ItemPlan, frames: int) -> np.ndarray:
+    out = np.empty((frames, 2), np.float32)
+    _engine(program, item.sample_rate).render_block(frames, out)
+    return out
+
+
+def _labels(item: ItemPlan, ev: np.ndarray, grid_sample) -> list[dict]:
+    """One record per hit: where the engine starts it and what it is."""
+    sr = item.sample_rate
+    pattern = item.pattern
+    # A flam's grace note comes first among its step's events (they are sorted by onset).
+    seen: set[tuple[int, int]] = set()
+    hits = []
+    for e in ev:
+        track = pattern.tracks[int(e["track"])]
+        step_no = int(e["step"])
+        step = track.steps[step_no % len(track)]
+        key = (int(e["track"]), step_no)
+        grace = bool(step.flam) and key not in seen
+        seen.add(key)
+        sample = int(e["sample"])
+        grid = grid_sample(step_no)
+        velocity = float(e["velocity"])
+        hits.append({
+            "sample": sample,
+            "seconds": round(sample / sr, 6),
+            "instrument": str(e["instrument"]),
+            "gm_note": GM_NOTES[str(e["instrument"])],
+            "velocity": round(velocity, 4),
+            "midi_velocity": max(1, min(127, round(velocity * 127))),
+            "kind": "grace" if grace else {"X": "accent", "x": "hit", "o": "ghost"}[step.hit],
+            "step": step_no,
+            "grid_sample": grid,
+            "offset_samples": sample - grid,
+            "offset_ms": round((sample - grid) * 1000.0 / sr, 3),
+        })  # fmt: skip
+    return hits
+
+
+def render_item(item: ItemPlan) -> RenderedItem:
+    """Render and check ``item`` (nothing is written here).
+
+    Raises
+    ------
+    ItemCheckError
+        The mix is silent or clipped, a stem with hits is silent or clipped, or the stems do
+        not add up to the mix within -90 dBFS.
+    """
+    steps = item.bars * item.pattern.steps_per_bar
+    instruments = item.pattern.instruments
+    tables = kit_tables_for(item.kit, instruments, item.sample_rate)
+    opts = _options(item, tables)
+    base = pattern_program(item.pattern, opts, end_step=steps)
+    source = base.sources[0]
+    timeline = source.step_to_sample(steps)
+    mix = _render_mix(_program(base, item, None), item, timeline)
+    ev = events(item.pattern, _options(item), steps=steps)
+    ev = ev[ev["sample"] >= 0]  # a first hit humanized before sample 0 is never played: no label
+    hits = _labels(item, ev, source.step_to_sample)
+    with_hits = [name for name in instruments if name in set(ev["instrument"].tolist())]
+    stems = {}
+    if "stems" in item.outputs:
+        for name in with_hits:
+            stems[name] = _render_fixed(_program(base, item, name), item, len(mix))
+    _check(item, mix, stems)
+    midi = drum_notes(item.pattern, _options(item), steps=steps) if "midi" in item.outputs else None
+    return RenderedItem(item, mix, stems, hits, midi, timeline)
+
+
+def _peak(x: np.ndarray) -> float:
+    """Largest absolute sample (NaN if there is one); two reductions, no temporary array."""
+    if not len(x):
+        return 0.0
+    hi, lo = float(x.max()), float(x.min())
+    return max(hi, -lo) if hi == hi and lo == lo else math.nan
+
+
+def _check(item: ItemPlan, mix: np.ndarray, stems: dict[str, np.ndarray]) -> None:
+    where = f"item {item.id} ({item.source}, kit {item.kit.label})"
+    peak = _peak(mix)
+    if not math.isfinite(peak):
+        raise ItemCheckError(f"{where}: the mix has NaN or infinite samples")
+    if peak < 10.0 ** (SILENT_DBFS / 20.0):
+        raise ItemCheckError(f"{where}: silent mix (peak {_db(peak)}, below {SILENT_DBFS:g} dBFS)")
+    if peak >= 10.0 ** (CLIP_DBFS / 20.0):
+        raise ItemCheckError(f"{where}: the mix clips (peak {_db(peak)}); lower augment.gain_db")
+    if not stems:
+        return
+    # float32 is plenty: summing a handful of stems rounds at about -140 dBFS.
+    rest = mix.copy()
+    for name, stem in stems.items():
+        p = _peak(stem)
+        if not math.isfinite(p):
+            raise ItemCheckError(f"{where}: stem '{name}' has NaN or infinite samples")
+        if p < 10.0 ** (STEM_SILENT_DBFS / 20.0):
+            raise ItemCheckError(f"{where}: stem '{name}' is silent (peak {_db(p)}) although it has hits")
+        if p >= 10.0 ** (CLIP_DBFS / 20.0):
+            raise ItemCheckError(f"{where}: stem '{name}' clips (peak {_db(p)}); lower augment.gain_db")
+        rest -= stem
+    err = _peak(rest)
+    if not err <= 10.0 ** (SUM_TOLERANCE_DBFS / 20.0):
+        raise ItemCheckError(f"{where}: the stems add up to the mix only within {_db(err)} "
+                             f"(expected {SUM_TOLERANCE_DBFS:g} dBFS)")
