@@ -460,9 +460,10 @@ def _write_blocks(engine: Engine, plan: RenderPlan, writer, block_frames: int, p
 class _Stems:
     """Writers for a mixer's stems and its pre-master mix, fed from the mixer's tap."""
 
-    def __init__(self, folder: Path, mixer, sample_rate: int):
+    def __init__(self, folder: Path, mixer, sample_rate: int, tags=None):
         names = [*mixer.stem_names, "mix"]
-        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24") for n in names]
+        self.writers = [AudioWriter(folder / f"{_stem_file(n)}.wav", sample_rate, subtype="24",
+                                    tags=tags(n) if tags is not None else None) for n in names]
         self.paths = [w.path for w in self.writers]
 
     def __enter__(self):
@@ -514,7 +515,12 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
     mixer = plan.program.mixer
     block_frames = min(block_frames, engine.max_block)
     label = plan.label or (path.name if path is not None else "song")
-    stem_ctx = _Stems(stems, mixer, sr) if stems is not None else None
+    from groovebox.io.tags import SongTags  # mutagen (~40 ms to import): songs' files are tagged
+
+    song = plan.program.meta.get("song")
+    tags = SongTags.of_song(song) if song is not None else None  # title, artist, mood, themes
+    stem_tags = (lambda stem: SongTags.of_song(song, stem)) if song is not None else None
+    stem_ctx = _Stems(stems, mixer, sr, stem_tags) if stems is not None else None
     tmp_path = None
     try:
         if stem_ctx is not None:
@@ -562,7 +568,8 @@ def _render_song(engine: Engine, plan: RenderPlan, path: Path | None, subtype, b
             else:
                 last = attempt == MASTER_PASSES - 1
                 try:
-                    with AudioWriter(path, sr, subtype=subtype) as writer, sf.SoundFile(tmp_path, "r") as src:
+                    with AudioWriter(path, sr, subtype=subtype, tags=tags) as writer, \
+                            sf.SoundFile(tmp_path, "r") as src:
                         while True:
                             block = src.read(block_frames, dtype="float32")
                             if not len(block):

@@ -1,5 +1,7 @@
 """``groovebox play`` — hear a pattern now and play with it: tempo, tap, swing, mute, solo,
-kit, next/previous pattern on the bar line, with the grid and a moving playhead.
+kit, next/previous pattern on the bar line, with the grid and a moving playhead. A song map
+plays from its first bar, showing the section and bar; keys jump to the next or previous
+section on the bar line and loop the current one.
 
 Without a terminal (scripts, CI) it plays for ``--seconds`` (or until Ctrl-C) and prints the
 summary line.
@@ -28,8 +30,10 @@ KEYS = {
     "u": ("clear", 0), "U": ("clear", 0),
     "k": ("kit", 1), "K": ("kit", -1),
     "n": ("pattern", 1), "\x1b[C": ("pattern", 1), "p": ("pattern", -1), "\x1b[D": ("pattern", -1),
+    "l": ("loop", 0), "L": ("loop", 0),
     "q": ("quit", 0), "Q": ("quit", 0), "\x1b": ("quit", 0), "\x03": ("quit", 0),
 }
+SONG_HELP_KEYS = "n/→ next section   p/← previous section (on the bar line)   l loop the section   q quit"
 for _i, _c in enumerate("1234567890"):
     KEYS[_c] = ("mute", _i)
 for _i, _c in enumerate("!@#$%^&*()"):
@@ -40,13 +44,15 @@ def register(sub) -> None:
     from groovebox.cli.patterns import add_render_options
 
     p = sub.add_parser(
-        "play", help="play a pattern or an ambient preset on the sound card, with live keys",
-        description="Play a pattern (library id or .toml file) or an ambient preset (see "
-                    "`groovebox presets`) through the sound card. For patterns, in a "
-                    "terminal, keys change it live: " + HELP_KEYS + ".",
+        "play", help="play a pattern, a song map or an ambient preset on the sound card, with live keys",
+        description="Play a pattern (library id or .toml file), a song map (see songs/README.md) or "
+                    "an ambient preset (see `groovebox presets`) through the sound card. For patterns, "
+                    "in a terminal, keys change it live: " + HELP_KEYS + ". For songs: "
+                    + SONG_HELP_KEYS + ".",
     )  # fmt: skip
-    p.add_argument("pattern", metavar="PATTERN|PRESET",
-                   help="library id (genre/slug), path to a .toml file, or an ambient preset name")
+    p.add_argument("pattern", metavar="PATTERN|SONG|PRESET",
+                   help="library id (genre/slug), path to a pattern or song map .toml file, or an ambient "
+                        "preset name")
     add_render_options(p)
     p.add_argument("--solo", default="", metavar="INSTR,...", help="instruments to hear alone")
     p.add_argument("--seconds", type=float, help="stop after this many seconds (default: until q or Ctrl-C)")
@@ -79,19 +85,30 @@ def _process_start_time() -> float:
 
 
 def cmd_play(args) -> int:
+    from groovebox.formats.song_toml import is_song_map
     from groovebox.live.player import STOP_FADE_S, Player
 
     if args.seconds is not None and not (0 < args.seconds <= 24 * 3600):
         raise GrooveboxError(f"seconds: {args.seconds!r} is out of range; expected more than 0 and at most 86400")
+    song = is_song_map(args.pattern)
+    if song:
+        for flag, value in (("--bpm", args.bpm), ("--swing", args.swing), ("--kit", args.kit),
+                            ("--humanize", args.humanize or None), ("--seed", args.seed or None),
+                            ("--watch", args.watch or None)):
+            if value is not None:
+                raise GrooveboxError(f"{flag}: a song's tempo, kits, swing and seed are in its song map "
+                                     f"({args.pattern})" if flag != "--watch" else
+                                     f"--watch follows pattern files; {args.pattern} is a song map")
     watch_path = _watch_path(args.pattern) if args.watch else None
     interactive = not args.no_keys and sys.stdin.isatty() and sys.stdout.isatty()
-    ui = _Ui() if interactive else None
+    ui = (_SongUi() if song else _Ui()) if interactive else None
     say = ui.message if ui else (lambda m: print(f"groovebox: {m}", file=sys.stderr, flush=True))
+    options = {} if song else dict(bpm=args.bpm, swing=args.swing, kit=args.kit, seed=args.seed,
+                                   humanize_ms=args.humanize)
     player = Player(
-        args.pattern, bpm=args.bpm, swing=args.swing, kit=args.kit, seed=args.seed,
-        humanize_ms=args.humanize, mute=_names(args.mute), solo=_names(args.solo), device=args.device,
+        args.pattern, mute=_names(args.mute), solo=_names(args.solo), device=args.device,
         blocksize=args.blocksize, latency=args.latency, sample_rate=args.sample_rate,
-        on_message=say,
+        on_message=say, **options,
     )  # fmt: skip
     status = 0
     watcher = None
@@ -233,6 +250,8 @@ class _Ui:
                 i = kits.index(name) if name in kits else -1
                 player.set(kit=kits[(i + value) % len(kits)])
                 self.message(f"kit {player.kit}")
+            elif action == "loop":
+                self.message("l loops a song's section; this is a pattern (it loops already)")
             elif action == "pattern":
                 ids = genre_ids(player.pattern)
                 if not ids:
@@ -346,3 +365,61 @@ class _Ui:
             if reader.is_alive():
                 reader.join(1.0)
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+class _SongUi(_Ui):
+    """A song's live keys: next/previous section on the bar line, loop the section; the screen
+    shows the section and bar, the form with the section playing, and a pending jump."""
+
+    def _apply(self, player, action, value, genre_ids, kits) -> bool:
+        try:
+            if action == "quit":
+                return False
+            if action == "pattern":
+                at = player.jump(value)
+                target = player.next_position()
+                wait_s = max(0.0, at / player.sample_rate - player.position_s)
+                name = f"'{target.name}' " if target is not None else ""
+                self.message(f"{'next' if value > 0 else 'back'}: {name}(on the bar line, in {wait_s:.1f} s)")
+            elif action == "loop":
+                on = player.loop()
+                self.message("looping the section" if on else "loop off: the song goes on")
+            else:
+                self.message("keys for songs: " + SONG_HELP_KEYS)
+        except GrooveboxError as exc:
+            self.message(str(exc))
+        return True
+
+    def _render(self, player):
+        from rich.console import Group
+        from rich.text import Text
+
+        song = player.song
+        pos = player.position()
+        nxt = player.next_position()
+        head = Text()
+        head.append(f" {song.title or 'song'}", style="bold")
+        head.append(f"  {song.key}, {song.bpm:g} bpm" + (f", {song.template}" if song.template else ""), style="dim")
+        total = song.duration_s
+        t = player.position_s
+        info = Text(f" ▶ {pos.name}   bar {pos.bar}/{pos.bars}   song bar {pos.song_bar}/{song.bars}   "
+                    f"{int(t // 60)}:{t % 60:04.1f} / {int(total // 60)}:{total % 60:04.1f}", style="cyan")
+        if pos.looping:
+            info.append("   ⟲ loop", style="bold yellow")
+        if pos.ended:
+            info.append("   (ringing out)", style="dim")
+        rows = [head, info]
+        rows.append(Text(f"   → {nxt.name} at the bar line", style="yellow") if nxt is not None else Text())
+        form = Text(" ")
+        for i, s in enumerate(song.sections):
+            style = "reverse bold" if i == pos.section else ("yellow" if nxt and i == nxt.section else "dim")
+            form.append(f" {s.name} ", style=style)
+        rows += [form, Text()]
+        deck = player.deck
+        mean_ms = deck.sum_ns / deck.blocks / 1e6 if deck.blocks else 0.0
+        rows.append(Text(f" {deck.underruns} underruns   callback mean {mean_ms:.2f} ms"
+                         f"   max {deck.max_ns / 1e6:.2f} ms", style="dim"))
+        rows.append(Text(" " + SONG_HELP_KEYS, style="dim"))
+        if self.note and time.monotonic() < self.note_until:
+            rows.append(Text(" " + self.note, style="yellow"))
+        return Group(*rows)

@@ -802,6 +802,65 @@ EFFECT_GROUPS = tuple(jit.Group(name.replace("_", " "), (kernel,), s) for name, 
 
 
 # =====================================================================================
+# Idle effects: what a mixer may skip without changing a sample.
+# =====================================================================================
+@njit(cache=True)
+def effect_at_rest(state):
+    """True when silence in gives silence out and leaves the state as it is, apart from the
+    effect's clock (see :func:`effect_idle`): a filter or EQ whose memory is all zero (their
+    decaying memory is flushed to exact zeros), a compressor whose detector is empty and
+    whose gain is back at unity, a saturator. Delays, reverbs and choruses are never at rest
+    here: their memory is too large to look at (a mixer sleeps them after their tail)."""
+    kind = int(state[E_KIND])
+    if kind == FILTER:
+        for i in range(4):
+            if state[_FL_Z + i] != 0.0:
+                return False
+        return True
+    if kind == EQ:
+        for i in range(12):
+            if state[_EQ_Z + i] != 0.0:
+                return False
+        return True
+    if kind == COMPRESSOR:
+        return state[_CP_ENV] == 0.0 and state[_CP_GA] == 1.0 and state[_CP_GS] == 0.0
+    return kind == SATURATION
+
+
+@njit(cache=True)
+def effect_idle(state, m):
+    """Stand in for running an effect that is :func:`effect_at_rest` over ``m`` samples of
+    silence: only its clock moves (a compressor's control ticks stay where they were)."""
+    state[E_N] += m
+
+
+TAIL_FLOOR_DB = 160.0  # an effect's tail has ended once it is this far down (24-bit floor: 144 dB)
+
+
+def tail_frames(state: np.ndarray) -> int:
+    """Samples after the last non-silent input sample until a reverb, tape delay or chorus
+    made by :func:`setup` has fallen :data:`TAIL_FLOOR_DB` (a chorus: until its memory is
+    all zeros); -1 when it may ring for ever (feedback near 100 %), or for other kinds."""
+    name, sr = kind_of(state)
+    p = configured(state)
+    if not p:
+        return -1
+    if name == "reverb":
+        return math.ceil((p["decay_s"] * TAIL_FLOOR_DB / 60.0 + p["predelay_s"] + 0.25) * sr)
+    if name == "tape_delay":
+        fb = p["feedback"] / 100.0
+        if fb >= 0.95:
+            return -1
+        repeats = 0 if fb <= 0.0 else math.ceil(TAIL_FLOOR_DB / (-20.0 * math.log10(fb)))
+        wobble = 2.0 * (p["wow_depth"] / 100.0 / (_TWO_PI * p["wow_rate_hz"])
+                        + p["flutter_depth"] / 100.0 / (_TWO_PI * p["flutter_rate_hz"]))
+        return math.ceil((repeats + 1) * ((p["time_s"] + wobble) * sr + 4.0))
+    if name == "chorus":
+        return math.ceil((p["delay_ms"] + p["depth_ms"]) * 1e-3 * sr) + 4
+    return -1
+
+
+# =====================================================================================
 # Python level: parameters (validated, in musical units), state sizes, set-up.
 # =====================================================================================
 FILTER_MODE_IDS = {

@@ -23,6 +23,32 @@ LINEAR, EXP, SMOOTH, STEP = 0, 1, 2, 3
 SHAPES = {"linear": LINEAR, "exp": EXP, "smooth": SMOOTH, "step": STEP}
 SWEEP_CHUNK = 32  # the swept filter takes a new cutoff every 32 samples of the timeline
 SWEEP_Q = 0.9
+SWEEP_OPEN_HZ = 20000.0  # a cutoff at the top of the range (or at 0.45 of the rate) is open
+
+
+@njit(cache=True, inline="always")
+def _lane_value(s, j, times, values, shapes):
+    """The lane's value at sample ``s``, ``j`` the last point at or before it (-1: none)."""
+    n = times.shape[0]
+    if j < 0:
+        return values[0]
+    if j >= n - 1:
+        return values[n - 1]
+    t0 = times[j]
+    t1 = times[j + 1]
+    v0 = values[j]
+    v1 = values[j + 1]
+    shape = shapes[j]
+    if shape == STEP or t1 <= t0:
+        return v0
+    x = (s - t0) / (t1 - t0)
+    if shape == EXP:
+        if v0 > 0.0 and v1 > 0.0:
+            return v0 * math.exp(math.log(v1 / v0) * x)
+        return v0 + (v1 - v0) * x * x
+    if shape == SMOOTH:
+        return v0 + (v1 - v0) * (x * x * (3.0 - 2.0 * x))
+    return v0 + (v1 - v0) * x
 
 
 @njit(cache=True)
@@ -34,29 +60,13 @@ def lane_fill(pos, m, times, values, shapes, out):
         s = pos + k
         while j + 1 < n and times[j + 1] <= s:
             j += 1
-        if j < 0:
-            out[k] = values[0]
-        elif j >= n - 1:
-            out[k] = values[n - 1]
-        else:
-            t0 = times[j]
-            t1 = times[j + 1]
-            v0 = values[j]
-            v1 = values[j + 1]
-            shape = shapes[j]
-            if shape == STEP or t1 <= t0:
-                out[k] = v0
-                continue
-            x = (s - t0) / (t1 - t0)
-            if shape == EXP:
-                if v0 > 0.0 and v1 > 0.0:
-                    out[k] = v0 * math.exp(math.log(v1 / v0) * x)
-                else:
-                    out[k] = v0 + (v1 - v0) * x * x
-            elif shape == SMOOTH:
-                out[k] = v0 + (v1 - v0) * (x * x * (3.0 - 2.0 * x))
-            else:
-                out[k] = v0 + (v1 - v0) * x
+        out[k] = _lane_value(s, j, times, values, shapes)
+
+
+@njit(cache=True)
+def lane_at(s, times, values, shapes):
+    """The lane's value at sample ``s`` (what :func:`lane_fill` writes there)."""
+    return _lane_value(s, np.searchsorted(times, s, side="right") - 1, times, values, shapes)
 
 
 @njit(cache=True)
@@ -65,16 +75,19 @@ def gather(track_buf, track_used, slots, gain_l, gain_r, stereo, out, m, consume
 
     With ``consume`` the tracks' buffers are zeroed and their used flags cleared (the engine's
     mixing stage does that for tracks it mixes); without, they are only read (a sidechain key).
+    Returns how many of the tracks played (0: ``out`` is silence).
     """
     ol = out[0]
     orr = out[1]
     for k in range(m):
         ol[k] = 0.0
         orr[k] = 0.0
+    played = 0
     for i in range(slots.shape[0]):
         t = slots[i]
         if track_used[t] == 0:
             continue
+        played += 1
         b0 = track_buf[t, 0]
         b1 = track_buf[t, 1]
         gl = np.float32(gain_l[i])
@@ -93,17 +106,19 @@ def gather(track_buf, track_used, slots, gain_l, gain_r, stereo, out, m, consume
                 b0[k] = 0.0
                 b1[k] = 0.0
             track_used[t] = 0
+    return played
 
 
 @njit(cache=True)
 def swept_lowpass(buf, m, pos, cutoff, state, sample_rate):
     """Low-pass ``buf`` (2, m) in place with a per-sample cutoff lane ``cutoff[:m]``, taking a
     new cutoff at every multiple of SWEEP_CHUNK samples of the timeline. ``state``: 5 floats
-    (two integrators per channel, the current chunk's cutoff). A cutoff at or above 0.45 of the sample rate passes the
-    signal untouched (and empties the filter's memory)."""
+    (two integrators per channel, the current chunk's cutoff). A cutoff at or above
+    SWEEP_OPEN_HZ (or 0.45 of the sample rate) passes the signal untouched (and empties the
+    filter's memory)."""
     left = buf[0]
     right = buf[1]
-    open_hz = 0.45 * sample_rate
+    open_hz = min(0.45 * sample_rate, SWEEP_OPEN_HZ)
     k = 0
     while k < m:
         off = (pos + k) % SWEEP_CHUNK
@@ -124,6 +139,37 @@ def swept_lowpass(buf, m, pos, cutoff, state, sample_rate):
                 left[i] = svf_tick(left[i], zl, a1, a2, a3, kk, LOWPASS)
                 right[i] = svf_tick(right[i], zr, a1, a2, a3, kk, LOWPASS)
         k += n
+
+
+@njit(cache=True)
+def sweep_at_rest(state):
+    """The swept filter's memory is empty: silence in gives silence out."""
+    return state[0] == 0.0 and state[1] == 0.0 and state[2] == 0.0 and state[3] == 0.0
+
+
+@njit(cache=True)
+def nonzero_span(buf, m):
+    """(first, last) sample of ``buf[:, :m]`` that is not zero, or (-1, -1)."""
+    first = -1
+    for k in range(m):
+        if buf[0, k] != 0.0 or buf[1, k] != 0.0:
+            first = k
+            break
+    if first < 0:
+        return -1, -1
+    last = first
+    for k in range(m - 1, first, -1):
+        if buf[0, k] != 0.0 or buf[1, k] != 0.0:
+            last = k
+            break
+    return first, last
+
+
+@njit(cache=True)
+def zero_range(buf, start, stop):
+    for c in range(buf.shape[0]):
+        for k in range(start, stop):
+            buf[c, k] = 0.0
 
 
 @njit(cache=True)
@@ -184,6 +230,22 @@ def add_into(dest, src, m, level, lane, use_lane):
         for k in range(m):
             dl[k] += g * sl[k]
             dr[k] += g * sr[k]
+
+
+@njit(cache=True)
+def glide_gain(buf, m, state, target, coeff):
+    """Scale ``buf`` (2, m) by a gain gliding one pole toward ``target`` sample by sample
+    (``state[0]``: the gain; it snaps to the target within 1e-6)."""
+    g = state[0]
+    left = buf[0]
+    right = buf[1]
+    for k in range(m):
+        g += (target - g) * coeff
+        if abs(g - target) < 1e-6:
+            g = target
+        left[k] *= np.float32(g)
+        right[k] *= np.float32(g)
+    state[0] = g
 
 
 @njit(cache=True)

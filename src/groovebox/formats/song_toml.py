@@ -54,7 +54,7 @@ from groovebox.model.song import (
     unknown,
 )
 
-__all__ = ["dumps", "load", "loads", "save"]
+__all__ = ["dumps", "is_song_map", "load", "loads", "save"]
 
 MAX_BYTES = 1 << 20
 HEADER = ("title", "artist", "key", "bpm", "time_signature", "themes", "mood", "seed", "bars_per_chord",
@@ -63,6 +63,7 @@ STRIP_KEYS = ("gain_db", "pan", "eq", "compressor", "saturation", "sends", "grou
 SECTION_KEYS = ("name", "bars", "parts", "vary", "energy", "harmony", "time_signature", "bpm", "transitions")
 _KEY_LINE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*""")
 _TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_SONG_TABLE = re.compile(rb"^\s*\[\[\s*sections\s*\]\]|^\s*\[\s*parts\s*\.", re.MULTILINE)
 
 
 def _split_key(key: str) -> list[str]:
@@ -347,6 +348,21 @@ def load(path: str | os.PathLike) -> Song:
     except UnicodeDecodeError as exc:
         raise SongError("not UTF-8 text", path=str(p), line=raw[: exc.start].count(b"\n") + 1) from None
     return loads(text, p)
+
+
+def is_song_map(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a ``.toml`` file that reads as a song map (it has ``[[sections]]`` or
+    ``[parts.NAME]`` tables) rather than a pattern; a broken map still counts, so reading it
+    gives the map's own error."""
+    p = Path(path)
+    if p.suffix.lower() != ".toml" or not p.is_file():
+        return False
+    try:
+        with p.open("rb") as f:
+            head = f.read(MAX_BYTES)
+    except OSError:
+        return False
+    return _SONG_TABLE.search(head) is not None
 
 
 # --- writing -------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Audio file tags with mutagen: title, artist, album, track n/N, date, genre, comment,
 ReplayGain 2 and an embedded front cover, in FLAC, Ogg Vorbis (Vorbis comments) and WAV/MP3
-(ID3v2.4).
+(ID3v2.4) for album tracks (:class:`TrackTags`); a song's header (title, artist, mood, themes:
+:class:`SongTags`) in every WAV, FLAC and Ogg file a song render writes (see the end).
 
 ReplayGain 2 gains are to its reference level of -18 LUFS (``-18 - measured LUFS``), written
 as ``"-4.00 dB"``; peaks are true peaks (BS.1770, 4x oversampled) as linear amplitude, which
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +29,11 @@ from mutagen.ogg import OggPage
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxError, RenderError
+from groovebox.generators.titles import working_title
 
-__all__ = ["RG_REFERENCE_LUFS", "TrackTags", "read_tags", "rg_gain", "set_ogg_serial", "write_tags"]
+__all__ = ["RG_REFERENCE_LUFS", "SongTags", "TrackTags", "read_song_tags", "read_tags", "rg_gain", "set_ogg_serial",
+           "write_song_tags", "write_tags"]
 
 RG_REFERENCE_LUFS = -18.0
 _RG_KEYS = ("REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK", "REPLAYGAIN_ALBUM_GAIN", "REPLAYGAIN_ALBUM_PEAK")
@@ -196,3 +200,182 @@ def set_ogg_serial(path: str | os.PathLike, serial: int) -> None:
     tmp = path.with_name(f".{path.name}.serial")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+# --- a song's header in its files ------------------------------------------------------------------
+# Written as the file is finished, before it is renamed into place (AudioWriter), so a tagged
+# file appears whole or not at all:
+# * WAV: a RIFF LIST/INFO chunk after the audio (what libsndfile, Windows and most DAWs read):
+#   INAM title, IART artist, IGNR genre (the template), IKEY keywords (themes and moods), ICMT
+#   "mood: ...; themes: ...", ISFT the software;
+# * FLAC and Ogg: Vorbis comments TITLE, ARTIST, GENRE, COMMENT, ENCODER, and one MOOD and one
+#   THEME field per word or phrase.
+SOFTWARE = "groovebox"
+MAX_TEXT = 1024  # characters kept of any one field
+
+
+@dataclass(frozen=True)
+class SongTags:
+    """What a song's file says about itself; ``mood`` and ``themes`` are words or phrases.
+
+    >>> import numpy as np, tempfile, os
+    >>> from groovebox.io.wav import write_audio
+    >>> path = write_audio(os.path.join(tempfile.mkdtemp(), "x.wav"), np.zeros((480, 2), np.float32), 48000,
+    ...                    tags=SongTags("Velvet Heron", "groovebox", mood=("spacey",), themes=("galaxy",)))
+    >>> t = read_song_tags(path)
+    >>> t.title, t.mood, t.themes
+    ('Velvet Heron', ('spacey',), ('galaxy',))
+    """
+
+    title: str = ""
+    artist: str = ""
+    mood: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    genre: str = ""
+    comment: str = ""
+    software: str = SOFTWARE
+
+    @classmethod
+    def of_song(cls, song, part: str | None = None) -> SongTags:
+        """A song map's header as tags (``part``: a stem of it, named in the title); a song with
+        no title gets its seeded working title, as its map's README promises."""
+        title = song.title or working_title(song.seed)
+        if part is not None:
+            title = f"{title} ({part})"
+        return cls(title, song.artist or "", tuple(song.mood), tuple(song.themes),
+                   (song.template or "").replace("-", " "))
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return (*self.themes, *self.mood)
+
+    def spelled_out(self) -> str:
+        """The comment: the given one, else ``mood: ...; themes: ...``."""
+        if self.comment:
+            return self.comment
+        parts = []
+        if self.mood:
+            parts.append("mood: " + ", ".join(self.mood))
+        if self.themes:
+            parts.append("themes: " + ", ".join(self.themes))
+        return "; ".join(parts)
+
+    def __bool__(self) -> bool:
+        return bool(self.title or self.artist or self.mood or self.themes or self.genre or self.comment)
+
+
+def _text(s: str) -> str:
+    return " ".join(str(s).split())[:MAX_TEXT]
+
+
+def _info_chunk(tags: SongTags) -> bytes:
+    fields = {"INAM": tags.title, "IART": tags.artist, "IGNR": tags.genre, "ICMT": tags.spelled_out(),
+              "IKEY": "; ".join(_text(k) for k in tags.keywords), "ISFT": tags.software}
+    body = b"INFO"
+    for cid, value in fields.items():
+        if not value:
+            continue
+        data = _text(value).encode("utf-8") + b"\0"
+        body += cid.encode("ascii") + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+    return b"LIST" + struct.pack("<I", len(body)) + body
+
+
+def _tag_wav_info(path: Path, tags: SongTags) -> None:
+    chunk = _info_chunk(tags)
+    with open(path, "r+b") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise RenderError(f"{path}: not a RIFF WAVE file; cannot tag it")
+        end = f.seek(0, os.SEEK_END)
+        if end % 2:  # chunks start on even offsets
+            f.write(b"\0")
+            end += 1
+        if end + len(chunk) - 8 >= 1 << 32:
+            raise RenderError(f"{path}: too large for a RIFF file with tags")
+        f.write(chunk)
+        f.seek(4)
+        f.write(struct.pack("<I", end + len(chunk) - 8))
+
+
+def _read_wav_info(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    with open(path, "rb") as f:
+        if f.read(4) != b"RIFF" or not f.read(4) or f.read(4) != b"WAVE":
+            return out
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                return out
+            cid, size = head[:4], struct.unpack("<I", head[4:])[0]
+            if cid != b"LIST":
+                f.seek(size + (size % 2), os.SEEK_CUR)
+                continue
+            data = f.read(size)
+            if size % 2:
+                f.read(1)
+            if data[:4] != b"INFO":
+                continue
+            k = 4
+            while k + 8 <= len(data):
+                sub, n = data[k:k + 4].decode("ascii", "replace"), struct.unpack("<I", data[k + 4:k + 8])[0]
+                out[sub] = data[k + 8:k + 8 + n].split(b"\0", 1)[0].decode("utf-8", "replace")
+                k += 8 + n + (n % 2)
+
+
+def write_song_tags(path: str | os.PathLike, fmt: str, tags: SongTags) -> None:
+    """Tag a finished audio file of format ``fmt`` (``"WAV"``, ``"FLAC"``, ``"OGG"``; the file
+    may have another suffix, such as a temporary name); other formats are left as they are."""
+    if not tags:
+        return
+    p = Path(path)
+    try:
+        if fmt == "WAV":
+            _tag_wav_info(p, tags)
+        elif fmt in ("FLAC", "OGG"):
+            f = FLAC(p) if fmt == "FLAC" else OggVorbis(p)
+            if f.tags is None:
+                f.add_tags()
+            for key, value in (("TITLE", tags.title), ("ARTIST", tags.artist), ("GENRE", tags.genre),
+                               ("COMMENT", tags.spelled_out()), ("ENCODER", tags.software)):
+                if value:
+                    f.tags[key] = [_text(value)]
+            if tags.mood:
+                f.tags["MOOD"] = [_text(m) for m in tags.mood]
+            if tags.themes:
+                f.tags["THEME"] = [_text(t) for t in tags.themes]
+            f.save()
+    except OSError as exc:
+        raise RenderError(f"cannot tag {p}: {exc.strerror or exc}") from None
+    except mutagen.MutagenError as exc:
+        raise RenderError(f"cannot tag {p}: {exc}") from None
+
+
+def read_song_tags(path: str | os.PathLike) -> SongTags:
+    """A song file's tags (WAV INFO, FLAC or Ogg Vorbis comments); empty when it has none."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".wav":
+        info = _read_wav_info(p)
+        comment = info.get("ICMT", "")
+        mood, themes = _listed(comment, "mood"), _listed(comment, "themes")
+        if not mood and not themes:
+            themes = tuple(k.strip() for k in info.get("IKEY", "").split(";") if k.strip())
+        return SongTags(info.get("INAM", ""), info.get("IART", ""), mood, themes, info.get("IGNR", ""), comment,
+                        info.get("ISFT", ""))
+    if suffix in (".flac", ".ogg"):
+        t = (FLAC(p) if suffix == ".flac" else OggVorbis(p)).tags or {}
+
+        def one(key: str) -> str:
+            return (t.get(key) or [""])[0]
+
+        return SongTags(one("TITLE"), one("ARTIST"), tuple(t.get("MOOD") or ()), tuple(t.get("THEME") or ()),
+                        one("GENRE"), one("COMMENT"), one("ENCODER"))
+    raise RenderError(f"{p}: song tags are read from .wav, .flac and .ogg files")
+
+
+def _listed(comment: str, name: str) -> tuple[str, ...]:
+    for part in comment.split(";"):
+        key, _, rest = part.strip().partition(":")
+        if key.strip() == name:
+            return tuple(x.strip() for x in rest.split(",") if x.strip())
+    return ()

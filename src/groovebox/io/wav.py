@@ -17,6 +17,7 @@ import os
 import tempfile
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
 from groovebox.formats.atomic import deferred_signals
 from groovebox.formats.audio import audio_format
+
+if TYPE_CHECKING:
+    from groovebox.io.tags import SongTags
 
 
 def _reason(exc: BaseException) -> str:
@@ -55,15 +59,19 @@ class AudioWriter:
         for WAV/FLAC/AIFF.
     keep_partial : bool
         On KeyboardInterrupt, finalise and keep the frames written so far instead of deleting.
+    tags : SongTags, optional
+        Title, artist, mood, themes... written into WAV, FLAC and Ogg files
+        (:mod:`groovebox.io.tags`) before the file is renamed into place.
     """
 
     def __init__(self, path, sample_rate: int, *, channels: int = 2, subtype: str | None = None,
-                 keep_partial: bool = False):
+                 keep_partial: bool = False, tags: SongTags | None = None):
         self.path = Path(path)
         self.format, self.subtype = audio_format(self.path, subtype)
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self.keep_partial = keep_partial
+        self.tags = tags
         self.frames = 0
         self.partial = False
         self._file = None
@@ -136,11 +144,20 @@ class AudioWriter:
             return
         self.partial = exc_type is not None
         try:
+            if self.tags:
+                from groovebox.io.tags import (
+                    write_song_tags,  # mutagen (~40 ms): only tagged files pay it
+                )
+
+                write_song_tags(self._tmp, self.format, self.tags)
             os.chmod(self._tmp, 0o666 & ~_umask())
             os.replace(self._tmp, self.path)
         except OSError as os_exc:
             self._tmp.unlink(missing_ok=True)
             raise RenderError(f"cannot write {self.path}: {_reason(os_exc)}") from None
+        except RenderError:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
 
 def _umask() -> int:
@@ -149,13 +166,14 @@ def _umask() -> int:
     return mask
 
 
-def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None) -> Path:
-    """Write a whole array (n, channels) to ``path`` atomically; returns the path."""
+def write_audio(path, samples: np.ndarray, sample_rate: int, subtype: str | None = None,
+                tags: SongTags | None = None) -> Path:
+    """Write a whole array (n, channels) to ``path`` atomically (with ``tags``); returns the path."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
     with deferred_signals() as signals:  # Ctrl-C waits for the file to be whole, then is raised
-        with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype) as w:
+        with AudioWriter(path, sample_rate, channels=samples.shape[1], subtype=subtype, tags=tags) as w:
             w.write(samples)
     signals.deliver()
     return Path(path)

@@ -22,11 +22,14 @@ which swaps it in at the start of its next block. Where a change lands:
 * a queued pattern (:meth:`Player.queue`, next/previous in the CLI): on the next bar line;
 * mute, solo: at the next block, through the smoothed track faders (no click);
 * kit: at the next block; hits already sounding ring out on the old kit's tables
-  (:mod:`groovebox.kits.arena` keeps them where the voices read them).
+  (:mod:`groovebox.kits.arena` keeps them where the voices read them);
+* a song's next or previous section (:meth:`Player.jump`): on the next bar line; looping the
+  section (:meth:`Player.loop`): at once (it turns at the section's end).
 
 The player owns the stream, the hand-off and the mix (mutes, solos); what plays comes from a
 *session*: a :class:`~groovebox.live.patterns.PatternSession` for a looping pattern (live tempo,
-kit and pattern changes) or a :class:`PlanSession` for any other source. With ``record=True`` a
+kit and pattern changes), a :class:`~groovebox.live.song.SongSession` for a song (sections,
+jumps, loops) or a :class:`PlanSession` for any other source. With ``record=True`` a
 :class:`~groovebox.live.recorder.Recorder` keeps every change for :meth:`Player.replay`.
 """
 
@@ -44,17 +47,22 @@ import numpy as np
 
 from groovebox import checks, library
 from groovebox.errors import GrooveboxError, UnknownNameError
+from groovebox.formats import song_toml
 from groovebox.generators import ambient
 from groovebox.io import realtime as rt
 from groovebox.kits import synth
 from groovebox.kits.arena import N_INSTRUMENTS
 from groovebox.live.patterns import N_BANKS, PatternSession
 from groovebox.live.recorder import Recorder
+from groovebox.live.song import ENGINE_OPTIONS as SONG_ENGINE_OPTIONS
+from groovebox.live.song import SongPosition, SongSession
 from groovebox.model.options import RenderOptions, names_of
 from groovebox.model.pattern import BPM_RANGE, SWING_RANGE, Pattern
+from groovebox.model.song import Song
 from groovebox.renderer.engine import Engine
 from groovebox.renderer.plan import plan
 from groovebox.renderer.program import Program, RenderPlan
+from groovebox.renderer.timemap import FOREVER, MappedSource
 
 __all__ = ["Player", "PlanSession", "current", "play", "stop"]
 
@@ -78,6 +86,15 @@ def _preset_or_source(source, seed: int | None):
             and not os.path.exists(source) and source in ambient.names():
         return ambient.preset(source, seed=seed or 0)
     return source
+
+
+def _song_or_none(source) -> Song | None:
+    """A Song for a Song or a song map file (``.toml`` with sections), else None."""
+    if isinstance(source, Song):
+        return source
+    if isinstance(source, str | os.PathLike) and song_toml.is_song_map(source):
+        return song_toml.load(source)
+    return None
 
 
 class PlanSession:
@@ -104,10 +121,11 @@ class Player:
 
     Parameters
     ----------
-    source : Pattern, str, PathLike, Soundscape or RenderPlan
-        A pattern, a library id, a pattern file, an ambient preset name (``"airports"``), or
-        anything ``gb.render`` can plan (only patterns loop and take live tempo, swing, kit and
-        pattern changes).
+    source : Pattern, str, PathLike, Song, Soundscape or RenderPlan
+        A pattern, a library id, a pattern file, a song or song map file (played from its first
+        bar; :meth:`jump` and :meth:`loop` move around it), an ambient preset name
+        (``"airports"``), or anything ``gb.render`` can plan (only patterns loop and take live
+        tempo, swing, kit and pattern changes).
     device : int or str, optional
         Output device number or name (part of it); default: the system's default output.
     blocksize : int, optional
@@ -148,10 +166,12 @@ class Player:
         self._stream = None
         self._started_at: float | None = None
         self._stopped: str | None = None
-        self.engine = self._new_engine()
-        self.deck = rt.Deck(self.engine)
         source = _preset_or_source(source, opts.seed)
-        if isinstance(source, Pattern | str | os.PathLike):
+        song = _song_or_none(source)
+        if song is not None:
+            opts.only(("mute", "solo", "sample_rate"), "a song (its tempo, kits and seed are in the song map)")
+            self._session = SongSession(song, self.sample_rate)
+        elif isinstance(source, Pattern | str | os.PathLike):
             pattern = source if isinstance(source, Pattern) else library.load(source)
             # Kit tables must stay where voices read them for a replay, so only reclaim without one.
             self._session = PatternSession(pattern, replace(opts, mute=(), solo=()), self.sample_rate,
@@ -160,6 +180,8 @@ class Player:
             synth.load_kernels()
         else:
             self._session = PlanSession(plan(source, RenderOptions(sample_rate=self.sample_rate)))
+        self.engine = self._new_engine()
+        self.deck = rt.Deck(self.engine)
         self._mute: set[str] = self._names(opts.mute, "mute")
         self._solo: set[str] = self._names(opts.solo, "solo")
         first = self._program()
@@ -169,8 +191,14 @@ class Player:
         # Load every kernel's cache now, not in the first callback.
         self.engine.render_block(64)
         self.engine.reset()
+        if first.mixer is not None:
+            first.mixer.warm_up()
+        if self._song is not None:
+            MappedSource.warm_up()
 
     def _new_engine(self) -> Engine:
+        if isinstance(self._session, SongSession):
+            return Engine(self.sample_rate, **SONG_ENGINE_OPTIONS)  # the safety limiter on
         return Engine(self.sample_rate, n_voices=N_VOICES, max_tracks=N_BANKS * N_INSTRUMENTS)
 
     @property
@@ -180,6 +208,10 @@ class Player:
     @property
     def _patterns(self) -> PatternSession | None:
         return self._session if isinstance(self._session, PatternSession) else None
+
+    @property
+    def _song(self) -> SongSession | None:
+        return self._session if isinstance(self._session, SongSession) else None
 
     # -- programs -------------------------------------------------------------------------------
     def _muted(self, name: str) -> bool:
@@ -382,7 +414,74 @@ class Player:
                 raise
             return start
 
+    def jump(self, step: int = 1) -> int:
+        """A song: play the next (``step=1``) or previous (``-1``) section from the next bar
+        line; returns the output frame of that bar line. Pressed again before it, it moves on
+        from the section already chosen. Past either end: a one-line GrooveboxError, and the
+        song plays on as it was."""
+        s = self._song
+        if s is None:
+            raise GrooveboxError(f"jumps are for songs; '{self._session.plan.label}' is not one")
+        step = checks.whole(step, "step", -256, 256)
+        with self._lock:
+            old = s.state()
+            try:
+                at, _ = s.jump(step, self._not_before())
+                self._post(program=self._program(), deadline=at, label="jump", end=self._song_end())
+            except BaseException:
+                s.restore(old)
+                raise
+            return at
+
+    def loop(self, on: bool | None = None) -> bool:
+        """A song: loop the section playing (``on=True``), stop looping (False) or toggle
+        (None); returns whether it loops now. While on, a jump loops the section it lands on."""
+        s = self._song
+        if s is None:
+            raise GrooveboxError(f"looping sections is for songs; '{self._session.plan.label}' is not one")
+        with self._lock:
+            on = (not s.looping) if on is None else bool(on)
+            old = s.state()
+            try:
+                at = s.set_loop(on, self._not_before())
+                self._post(program=self._program(), deadline=at, label="loop" if on else "unloop",
+                           end=self._song_end())
+            except BaseException:
+                s.restore(old)
+                raise
+            return on
+
+    def _song_end(self) -> int:
+        s = self._song
+        end = s.end_frame()
+        return FOREVER if end >= FOREVER else end + s.ring_frames
+
     # -- state ----------------------------------------------------------------------------------
+    @property
+    def song(self) -> Song | None:
+        """The song playing (None for other sources)."""
+        s = self._song
+        return None if s is None else s.song
+
+    def position(self) -> SongPosition | None:
+        """A song's section and bar sounding at the speakers now (None for other sources)."""
+        s = self._song
+        if s is None:
+            return None
+        lat = 0 if self._stream is None else round(self._stream.latency * self.sample_rate)
+        return s.at(max(0, self.deck.frames - lat))
+
+    def next_position(self) -> SongPosition | None:
+        """Where a song goes at a jump handed over but not yet heard (a bar line ahead):
+        its section and first bar; None when no jump is pending (or for other sources)."""
+        s = self._song
+        if s is None:
+            return None
+        lat = 0 if self._stream is None else round(self._stream.latency * self.sample_rate)
+        now = max(0, self.deck.frames - lat)
+        ahead = [seg for seg in s.timemap.segments if seg.start > now and seg.song in s.section_frames]
+        return s.at(ahead[-1].start) if ahead else None
+
     @property
     def pattern(self) -> Pattern | None:
         """The pattern playing now, or queued to play next (None for other sources)."""
@@ -477,6 +576,8 @@ class Player:
             if isinstance(self._session, PlanSession):
                 p = self._session.plan
                 self._post(mix=False, end=p.frames, tail=p.tail, label="end")
+            elif self._song is not None:
+                self._post(mix=False, end=self._song_end(), label="end")
             stream = rt.open_stream(self.deck.callback, self.device, self.sample_rate, self.blocksize,
                                     self.latency)
             # The callback needs the GIL. A full pass of the cyclic garbage collector holds it
@@ -539,10 +640,14 @@ class Player:
     def _fade_out(self) -> None:
         # Glide every fader to 0 and wait until that has played, so stopping never clicks.
         n = self.engine.max_tracks
-        change = rt.Change(self._seq, None, np.zeros((n, 2)), np.ones(n, np.int8), label="fade")
+        # A song's mixer does its own mixing: its program fades the mix out instead.
+        program = self._song.program(self._muted, fade_to=0.0) if self._song is not None else None
+        change = rt.Change(self._seq, program, np.zeros((n, 2)), np.ones(n, np.int8), label="fade")
         self._drain()
         if not self.deck.handoff.post(change):
             return
+        if program is not None:
+            self._keep.append((self._seq, program))
         self._seq += 1
         if self._recorder is not None:
             self._recorder.record(change)
@@ -574,6 +679,10 @@ class Player:
         """
         if self._recorder is None:
             raise GrooveboxError("replay needs a player made with record=True")
+        first = self._recorder.first
+        if self._stream is not None and (first.mixer is not None or first.buses or first.master):
+            raise GrooveboxError("replay after stop(): the replay starts this source's effects over, and the "
+                                 "stream still plays through them")
         with self._lock:
             self._drain()
             n = self.deck.frames if n_frames is None else checks.whole(n_frames, "n_frames", 0, 1 << 34)
@@ -593,7 +702,8 @@ def play(
     on_message=None,
     **options,
 ) -> Player:
-    """Play a pattern (library id, file or Pattern) or another source on the sound card.
+    """Play a pattern (library id, file or Pattern), a song (Song or song map file) or another
+    source on the sound card.
 
     Returns the :class:`Player` at once (``blocking=False``), or after ``seconds`` of audio
     (or when a finite source ends, or on Ctrl-C) with the stream closed (``blocking=True``).

@@ -58,6 +58,7 @@ class Recorder:
         """
         eng = self._new_engine()
         eng.load(self.first)
+        eng.reset()  # effects and mixer start over, as the player's did before its first block
         out = np.zeros((n_frames, 2), np.float32)
         pos = 0
         for ch in self.changes:

@@ -28,7 +28,7 @@ from groovebox.dsp import jit
 from groovebox.dsp import limiter as _lim
 from groovebox.dsp.effects import E_KIND, EFFECT_GROUPS, EFFECT_KERNELS
 from groovebox.dsp.tables import N_VF, N_VI, VI_STATE
-from groovebox.dsp.tonal import PATCH_SIZE, STATE_SIZE
+from groovebox.dsp.tonal import PATCH_SIZE, SCRATCH_SIZE, STATE_SIZE
 from groovebox.errors import GrooveboxError
 from groovebox.kits.tables import KitTables, pack
 from groovebox.renderer.program import MAX_BUSES, Program
@@ -101,7 +101,8 @@ class Engine:
         self._note_order = np.zeros(event_capacity, np.int64)
         self.vi = np.zeros((n_voices, N_VI), np.int64)
         self.vf = np.zeros((n_voices, N_VF), np.float64)
-        self.vs = np.zeros((n_voices, STATE_SIZE), np.float64)  # tonal voice states
+        # tonal voice states, each with the kernels' scratch after it (see dsp.tonal.SCRATCH_SIZE)
+        self.vs = np.zeros((n_voices, STATE_SIZE + SCRATCH_SIZE), np.float64)
         self.track_buf = np.zeros((max_tracks, 2, max_block), np.float32)
         self.track_f = np.zeros((max_tracks, N_TF), np.float64)
         self.track_used = np.zeros(max_tracks, np.int8)

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from groovebox.dsp.tonal import CHUNK, P_RELEASE_S, STATE_SIZE, tonal_render, tonal_start
+from groovebox.dsp.tonal import (
+    CHUNK,
+    P_RELEASE_S,
+    SCRATCH_SIZE,
+    STATE_SIZE,
+    tonal_render,
+    tonal_start,
+)
 from groovebox.errors import ParameterError
 from groovebox.model.patch import TEXTURES, default_patch, kind_id, validate_patch
 
@@ -76,7 +83,7 @@ def render_note(
     dur_n = int(round(duration_s * sample_rate))
     n = dur_n + int(round(patch[P_RELEASE_S] * sample_rate)) + int(round(tail_s * sample_rate))
     n += CHUNK
-    state = np.zeros(STATE_SIZE)
+    state = np.zeros(STATE_SIZE + SCRATCH_SIZE)  # with the kernels' scratch, as in the engine
     left = np.zeros(n)
     right = np.zeros(n)
     tonal_start(k, state, patch, float(pitch_hz), float(velocity), dur_n, float(sample_rate), seed)
