@@ -226,6 +226,16 @@ def test_every_problem_in_a_file_is_reported_at_once():
     assert (err.line, err.field) == (3, "bpm")  # the first problem's place, like a single error
 
 
+def test_a_file_of_bad_lines_is_reported_in_a_screenful():
+    text = "[tracks]\n" + "".join(f'drum{i} = "x..."\n' for i in range(300))
+    with pytest.raises(PatternErrors) as info:
+        pattern_toml.loads(text, "many.toml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "many.toml: 300 problems"
+    assert len(lines) == PatternErrors.MAX_SHOWN + 2 and lines[-1] == f"  ... and {300 - PatternErrors.MAX_SHOWN} more"
+    assert len(info.value.errors) == 300  # all of them, for a program to read
+
+
 def test_column_points_at_the_bad_character():
     text = _edit('kick       = "x.x.', 'kick       = "x.y.')
     with pytest.raises(PatternError) as info:

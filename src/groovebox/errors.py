@@ -104,14 +104,19 @@ class UnknownNameError(GrooveboxValueError):
 
 class PatternErrors(PatternError):
     """Several problems in one pattern file, reported together: one line each, in file order.
-    Its ``path``, ``line``, ``column``, ``field`` and ``message`` are the first problem's."""
+    Its ``path``, ``line``, ``column``, ``field`` and ``message`` are the first problem's. At most
+    :attr:`MAX_SHOWN` are listed (a file with thousands of bad lines stays a screenful)."""
+
+    MAX_SHOWN = 20
 
     def __init__(self, errors):
         self.errors = tuple(sorted(errors, key=lambda e: (e.line or 0, e.column or 0)))
         first = self.errors[0]
         super().__init__(first.message, path=first.path, line=first.line, column=first.column, field=first.field)
         where = f"{first.path}: " if first.path else ""
-        lines = [f"{where}{len(self.errors)} problems"] + [f"  {e}" for e in self.errors]
+        lines = [f"{where}{len(self.errors)} problems"] + [f"  {e}" for e in self.errors[: self.MAX_SHOWN]]
+        if len(self.errors) > self.MAX_SHOWN:
+            lines.append(f"  ... and {len(self.errors) - self.MAX_SHOWN} more")
         self.args = ("\n".join(lines),)
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ import tracemalloc
 from contextlib import contextmanager
 from pathlib import Path
 
-from groovebox.errors import GrooveboxError
+from groovebox.errors import GrooveboxError, PatternErrors
 
 from .mutate import Case
 
@@ -83,7 +83,11 @@ def check(reader, case: Case) -> str:
                 reader.read(target)
         except GrooveboxError as exc:
             message = str(exc)
-            assert message and "\n" not in message, f"{reader.name}: not one line: {message[:500]!r}"
+            if isinstance(exc, PatternErrors):  # every problem in a file at once: a line each, a screenful at most
+                assert all("\n" not in str(e) for e in exc.errors), f"{reader.name}: not one line each: {message[:500]!r}"
+                assert message.count("\n") <= PatternErrors.MAX_SHOWN + 1, f"{reader.name}: {message[:500]!r}"
+            else:
+                assert message and "\n" not in message, f"{reader.name}: not one line: {message[:500]!r}"
             assert "Traceback" not in message, message[:500]
             outcome = "error"
         except CaseTimeout as exc:
