@@ -40,6 +40,17 @@ def _timed(module, name: str, key, spent: collections.Counter) -> None:
     setattr(module, name, timed)
 
 
+class _Kernels:
+    """A stand-in for the EFFECT_KERNELS tuple whose entries can be wrapped by index."""
+
+    def __init__(self, kernels):
+        for j, k in enumerate(kernels):
+            setattr(self, str(j), k)
+
+    def __getitem__(self, j):
+        return getattr(self, str(j))
+
+
 def _render(plan, eng) -> float:
     eng.reset()
     t = clock()
@@ -56,17 +67,22 @@ def profile(name: str) -> None:
     _render(plan, eng)  # kernels loaded
     plain = _render(plan, eng)
     spent: collections.Counter = collections.Counter()
-    patched = [(engine_module, "_voices_core", "voices"),
+    patched = [(engine_module, "all_voices", "voices"),
                (mixer_module, "effect_process", lambda a: f"mixer {EFFECT_NAMES[int(a[-1][0])]}"),
                (mixer_module, "compressor_keyed_process", "mixer compressor (keyed)"),
                (mixer_module, "swept_lowpass", "mixer swept low-pass"),
-               (engine_module, "effect_process", lambda a: f"master {EFFECT_NAMES[int(a[-1][0])]}"),
                (limiter, "limit", "limiter"),
                (sequencer, "_pattern_events", "drum events"),
                (sequencer, "_note_events", "note events")]
     saved = [(m, n, getattr(m, n)) for m, n, _ in patched]
     for m, n, k in patched:
         _timed(m, n, k, spent)
+    # the master chain: the engine calls its effects through the EFFECT_KERNELS tuple
+    real_kernels = engine_module.EFFECT_KERNELS
+    master = _Kernels(real_kernels)
+    for j, effect in enumerate(EFFECT_NAMES):
+        _timed(master, str(j), f"master {effect}", spent)
+    engine_module.EFFECT_KERNELS = master
     for n in ("gather", "fader", "add_into", "lane_fill", "zero"):
         _timed(mixer_module, n, "mixer gather, faders, sends, lanes", spent)
     real_process = mixer_module.Mixer.process
@@ -75,6 +91,7 @@ def profile(name: str) -> None:
         total = _render(plan, eng)
     finally:
         mixer_module.Mixer.process = real_process
+        engine_module.EFFECT_KERNELS = real_kernels
         for m, n, f in saved:
             setattr(m, n, f)
     secs = plan.frames / SR
@@ -89,11 +106,11 @@ def profile(name: str) -> None:
         eng.track_mute[:] = 1
         eng.track_mute[list(d.values())] = 0
         spent.clear()
-        _timed(engine_module, "_voices_core", "voices", spent)
+        _timed(engine_module, "all_voices", "voices", spent)
         try:
             _render(plan, eng)
         finally:
-            engine_module._voices_core = saved[0][2]
+            engine_module.all_voices = saved[0][2]
         kind, inst = kinds.get(part, ("transition", ""))
         print(f"    {part:10s} {kind:10s} {inst or '':10s} {spent['voices']:6.2f} s")
     eng.track_mute[:] = 0

@@ -44,8 +44,9 @@ from groovebox.dsp.filters import (
     NOTCH,
     PEAK,
     svf_coefficients,
-    svf_tick,
+    svf_stereo,
 )
+from groovebox.dsp.shaping import DENORMAL_FLOOR
 from groovebox.dsp.shaping import flush as _flush
 from groovebox.dsp.shaping import soft_clip as _soft_clip
 
@@ -601,11 +602,7 @@ def filter_process(left, right, start, stop, state):
     a2 = state[_FL_COEF + 1]
     a3 = state[_FL_COEF + 2]
     k = state[_FL_COEF + 3]
-    zl = state[_FL_Z : _FL_Z + 2]
-    zr = state[_FL_Z + 2 : _FL_Z + 4]
-    for i in range(start, stop):
-        left[i] = svf_tick(left[i], zl, a1, a2, a3, k, mode)
-        right[i] = svf_tick(right[i], zr, a1, a2, a3, k, mode)
+    svf_stereo(left, right, start, stop, state, _FL_Z, a1, a2, a3, k, mode)
     state[E_N] += stop - start
 
 
@@ -620,36 +617,81 @@ _EQ_Z = 24  # 3 bands x 2 channels x 2 states
 @njit(cache=True)
 def eq_process(left, right, start, stop, state):
     """Equalise ``left[start:stop]``, ``right[start:stop]`` in place (see module doc)."""
-    for band in range(3):
-        if state[_EQ_ON + band] == 0.0:
-            continue
-        c = _EQ_COEF + 5 * band
-        b0 = state[c]
-        b1 = state[c + 1]
-        b2 = state[c + 2]
-        a1 = state[c + 3]
-        a2 = state[c + 4]
-        z = _EQ_Z + 4 * band
-        s1l = state[z]
-        s2l = state[z + 1]
-        s1r = state[z + 2]
-        s2r = state[z + 3]
-        for i in range(start, stop):
-            x = left[i]
-            y = b0 * x + s1l
-            s1l = _flush(b1 * x - a1 * y + s2l)
-            s2l = _flush(b2 * x - a2 * y)
-            left[i] = y
-            x = right[i]
-            y = b0 * x + s1r
-            s1r = _flush(b1 * x - a1 * y + s2r)
-            s2r = _flush(b2 * x - a2 * y)
-            right[i] = y
-        state[z] = s1l
-        state[z + 1] = s2l
-        state[z + 2] = s1r
-        state[z + 3] = s2r
+    on0 = state[_EQ_ON] != 0.0
+    on1 = state[_EQ_ON + 1] != 0.0
+    on2 = state[_EQ_ON + 2] != 0.0
+    if on0 or on1 or on2:
+        _eq_bands(left, right, start, stop, state, on0, on1, on2)
     state[E_N] += stop - start
+
+
+@njit(cache=True)
+def _eq_bands(left, right, start, stop, state, on0, on1, on2):
+    """The bands that are on, one after another (each band's output stored into the block
+    before the next band reads it, so rounded to the block's type), all in one pass: each
+    band's recursion is a chain of dependent operations that leaves the core idle, so three in
+    one loop cost about what one costs alone. Their denormal flush is off those chains: the
+    inner loop leaves, to flush, after any sample where a memory fell under the floor (the
+    same samples as flushing every sample)."""
+    b00, b10, b20, a10, a20 = state[_EQ_COEF], state[_EQ_COEF + 1], state[_EQ_COEF + 2], state[_EQ_COEF + 3], state[_EQ_COEF + 4]
+    b01, b11, b21, a11, a21 = state[_EQ_COEF + 5], state[_EQ_COEF + 6], state[_EQ_COEF + 7], state[_EQ_COEF + 8], state[_EQ_COEF + 9]
+    b02, b12, b22, a12, a22 = state[_EQ_COEF + 10], state[_EQ_COEF + 11], state[_EQ_COEF + 12], state[_EQ_COEF + 13], state[_EQ_COEF + 14]
+    z = _EQ_Z
+    s1l0, s2l0, s1r0, s2r0 = state[z], state[z + 1], state[z + 2], state[z + 3]
+    s1l1, s2l1, s1r1, s2r1 = state[z + 4], state[z + 5], state[z + 6], state[z + 7]
+    s1l2, s2l2, s1r2, s2r2 = state[z + 8], state[z + 9], state[z + 10], state[z + 11]
+    i = start
+    while i < stop:
+        while i < stop:
+            lo = 1.0
+            if on0:
+                x = left[i]
+                y = b00 * x + s1l0
+                s1l0 = b10 * x - a10 * y + s2l0
+                s2l0 = b20 * x - a20 * y
+                left[i] = y
+                x = right[i]
+                y = b00 * x + s1r0
+                s1r0 = b10 * x - a10 * y + s2r0
+                s2r0 = b20 * x - a20 * y
+                right[i] = y
+                lo = min(min(abs(s1l0), abs(s2l0)), min(abs(s1r0), abs(s2r0)))
+            if on1:
+                x = left[i]
+                y = b01 * x + s1l1
+                s1l1 = b11 * x - a11 * y + s2l1
+                s2l1 = b21 * x - a21 * y
+                left[i] = y
+                x = right[i]
+                y = b01 * x + s1r1
+                s1r1 = b11 * x - a11 * y + s2r1
+                s2r1 = b21 * x - a21 * y
+                right[i] = y
+                lo = min(lo, min(min(abs(s1l1), abs(s2l1)), min(abs(s1r1), abs(s2r1))))
+            if on2:
+                x = left[i]
+                y = b02 * x + s1l2
+                s1l2 = b12 * x - a12 * y + s2l2
+                s2l2 = b22 * x - a22 * y
+                left[i] = y
+                x = right[i]
+                y = b02 * x + s1r2
+                s1r2 = b12 * x - a12 * y + s2r2
+                s2r2 = b22 * x - a22 * y
+                right[i] = y
+                lo = min(lo, min(min(abs(s1l2), abs(s2l2)), min(abs(s1r2), abs(s2r2))))
+            i += 1
+            if lo < DENORMAL_FLOOR:
+                break
+        if on0:
+            s1l0, s2l0, s1r0, s2r0 = _flush(s1l0), _flush(s2l0), _flush(s1r0), _flush(s2r0)
+        if on1:
+            s1l1, s2l1, s1r1, s2r1 = _flush(s1l1), _flush(s2l1), _flush(s1r1), _flush(s2r1)
+        if on2:
+            s1l2, s2l2, s1r2, s2r2 = _flush(s1l2), _flush(s2l2), _flush(s1r2), _flush(s2r2)
+    state[z], state[z + 1], state[z + 2], state[z + 3] = s1l0, s2l0, s1r0, s2r0
+    state[z + 4], state[z + 5], state[z + 6], state[z + 7] = s1l1, s2l1, s1r1, s2r1
+    state[z + 8], state[z + 9], state[z + 10], state[z + 11] = s1l2, s2l2, s1r2, s2r2
 
 
 # =====================================================================================

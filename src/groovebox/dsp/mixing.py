@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from groovebox.dsp.filters import LOWPASS, svf_coefficients, svf_tick
+from groovebox.dsp.filters import LOWPASS, svf_coefficients, svf_stereo
 
 LINEAR, EXP, SMOOTH, STEP = 0, 1, 2, 3
 SHAPES = {"linear": LINEAR, "exp": EXP, "smooth": SMOOTH, "step": STEP}
@@ -133,11 +133,7 @@ def swept_lowpass(buf, m, pos, cutoff, state, sample_rate):
             state[3] = 0.0
         else:
             a1, a2, a3, kk = svf_coefficients(fc, SWEEP_Q, sample_rate)
-            zl = state[0:2]
-            zr = state[2:4]
-            for i in range(k, k + n):
-                left[i] = svf_tick(left[i], zl, a1, a2, a3, kk, LOWPASS)
-                right[i] = svf_tick(right[i], zr, a1, a2, a3, kk, LOWPASS)
+            svf_stereo(left, right, k, k + n, state, 0, a1, a2, a3, kk, LOWPASS)
         k += n
 
 

@@ -1232,29 +1232,32 @@ def _pad_render_scratch(state, out_l, out_r, j0, m):
     r2 = state[_PD_SVF_R + 1]
     gl = state[S_GAIN_L]
     gr = state[S_GAIN_R]
-    for i in range(m):
-        # svf_tick(x, ..., LOWPASS), written out on variables
-        v3 = xl[i] - l2
-        v1 = a1 * l1 + a2 * v3
-        yl = l2 + a2 * l1 + a3 * v3
-        l1 = 2.0 * v1 - l1
-        l2 = 2.0 * yl - l2
-        if abs(l1) < 1e-20:
-            l1 = 0.0
-        if abs(l2) < 1e-20:
-            l2 = 0.0
-        v3 = xr[i] - r2
-        v1 = a1 * r1 + a2 * v3
-        yr = r2 + a2 * r1 + a3 * v3
-        r1 = 2.0 * v1 - r1
-        r2 = 2.0 * yr - r2
-        if abs(r1) < 1e-20:
-            r1 = 0.0
-        if abs(r2) < 1e-20:
-            r2 = 0.0
-        env = ea + es * (t0 + i)
-        ol[i] += yl * env * gl
-        orr[i] += yr * env * gr
+    i = 0
+    while i < m:
+        # svf_tick(x, ..., LOWPASS) written out on variables, its denormal flush off the
+        # recursion's chain: the inner loop leaves to flush after any sample whose memory fell
+        # under the floor (the samples of flushing every sample; see filters.svf_stereo).
+        while i < m:
+            v3 = xl[i] - l2
+            v1 = a1 * l1 + a2 * v3
+            yl = l2 + a2 * l1 + a3 * v3
+            l1 = 2.0 * v1 - l1
+            l2 = 2.0 * yl - l2
+            v3 = xr[i] - r2
+            v1 = a1 * r1 + a2 * v3
+            yr = r2 + a2 * r1 + a3 * v3
+            r1 = 2.0 * v1 - r1
+            r2 = 2.0 * yr - r2
+            env = ea + es * (t0 + i)
+            ol[i] += yl * env * gl
+            orr[i] += yr * env * gr
+            i += 1
+            if min(min(abs(l1), abs(l2)), min(abs(r1), abs(r2))) < 1e-20:
+                break
+        l1 = _flush(l1)
+        l2 = _flush(l2)
+        r1 = _flush(r1)
+        r2 = _flush(r2)
     state[_PD_SVF_L] = l1
     state[_PD_SVF_L + 1] = l2
     state[_PD_SVF_R] = r1
