@@ -29,6 +29,7 @@ from groovebox.batch.item import RenderedItem
 from groovebox.dsp.pcm import pack_pcm
 from groovebox.errors import RenderError
 from groovebox.formats.atomic import write_atomic
+from groovebox.formats.midi.drums import drum_midi_bytes
 
 __all__ = ["JOURNAL", "MANIFEST", "LABEL_FIELDS", "encode_audio", "item_files", "read_records",
            "remove_partials", "verify_files", "write_item"]
@@ -80,18 +81,6 @@ def _labels_csv(item: RenderedItem) -> bytes:
     return buf.getvalue().encode()
 
 
-def _midi(item: RenderedItem) -> bytes:
-    import mido  # ~80 ms to import: only MIDI output pays it
-
-    from groovebox.formats.midi.drums import drum_track
-
-    mid = mido.MidiFile(type=0, ticks_per_beat=item.midi.ticks_per_beat)
-    mid.tracks.append(drum_track(item.midi))
-    buf = io.BytesIO()
-    mid.save(file=buf)
-    return buf.getvalue()
-
-
 def item_files(item: RenderedItem) -> dict[str, tuple]:
     """File name (relative to the item's folder) -> content (a tuple of byte buffers)."""
     p = item.plan
@@ -105,7 +94,7 @@ def item_files(item: RenderedItem) -> dict[str, tuple]:
         files["labels.json"] = (_labels_json(item),)
         files["labels.csv"] = (_labels_csv(item),)
     if "midi" in p.outputs:
-        files["drums.mid"] = (_midi(item),)
+        files["drums.mid"] = (drum_midi_bytes(item.midi),)
     return files
 
 
