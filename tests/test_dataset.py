@@ -94,7 +94,7 @@ def test_each_label_is_a_hit_the_engine_starts_on_that_sample(index):
     tables = kit_tables_for(item.kit, item.pattern.instruments, item.sample_rate)
     base = pattern_program(item.pattern, _options(item, tables), end_step=item.bars * item.pattern.steps_per_bar)
     recorder = _Recorder(base.sources[0])
-    program = _program(Program(sources=[recorder], kit=base.kit, tracks=base.tracks), item, None)
+    program = _program(Program(sources=[recorder], kit=base.kit, tracks=base.tracks), item)
     engine = Engine(item.sample_rate, max_block=256, max_tracks=len(program.tracks), limiter=False)
     engine.load(program)
     mix = engine.render_block(rendered.frames)  # blocks of 256 frames: the engine's own queries
