@@ -348,3 +348,16 @@ def test_render_many_renders_jobs_on_a_local_cluster_in_order_and_names_a_failin
     assert Path(direct).read_bytes() == (tmp_path / "a.wav").read_bytes()  # a worker renders the same bytes
     with pytest.raises(BatchError, match=r"funk/no-such-groove -> .*unknown pattern 'funk/no-such-groove'"):
         render_many([RenderJob("funk/no-such-groove", str(tmp_path / "x.wav"))], workers=0)
+
+
+def test_labels_json_is_the_standard_indented_json_of_the_labels():
+    from groovebox.batch.writers import _labels_json
+
+    for index in (3, 50):
+        r = render_item(plan_item(load_spec(SMOKE), index))
+        p = r.plan
+        doc = {"item": p.id, "pattern": p.source, "sample_rate": p.sample_rate, "bpm": p.bpm, "swing": p.swing,
+               "bars": p.bars, "frames": r.frames, "timeline_frames": r.timeline_frames, "hits": r.hits}
+        assert len(r.hits) > 5
+        assert _labels_json(r) == (json.dumps(doc, indent=1) + "\n").encode()
+        assert json.loads(_labels_json(r))["hits"] == r.hits

@@ -14,13 +14,14 @@ import json
 import os
 import shlex
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from groovebox import __version__
-from groovebox.batch.item import ItemCheckError, render_item
+from groovebox.batch.item import ItemBuffers, ItemCheckError, render_item
 from groovebox.batch.plan import ItemPlan, plan_items
 from groovebox.batch.runner import render_many
 from groovebox.batch.spec import SPLITS, DatasetSpec
@@ -67,7 +68,7 @@ class DatasetTask:
         if self.expect is not None and verify_files(root, p.folder, self.expect["files"]):
             return {**self.expect, "resumed": True}
         try:
-            item = render_item(p)
+            item = render_item(p, _thread_buffers())  # views: written below, before the next item
         except ItemCheckError as exc:
             return {"id": p.id, "index": p.index, "error": str(exc)}
         hashes = write_item(root, p.folder, item_files(item))
@@ -77,6 +78,17 @@ class DatasetTask:
             "hits": len(item.hits), "instruments": sorted(item.stems) if item.stems else
             sorted({h["instrument"] for h in item.hits}), "files": dict(sorted(hashes.items())),
         }  # fmt: skip
+
+
+_local = threading.local()
+
+
+def _thread_buffers() -> ItemBuffers:
+    """This thread's item buffers (a Dask worker runs its tasks one after another per thread)."""
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = ItemBuffers()
+    return buffers
 
 
 @dataclass

@@ -50,7 +50,7 @@ from groovebox.renderer.pattern import drum_notes, pattern_program
 from groovebox.renderer.program import Program
 from groovebox.renderer.sequencer import events
 
-__all__ = ["ItemCheckError", "RenderedItem", "kit_tables_for", "render_item"]
+__all__ = ["ItemBuffers", "ItemCheckError", "RenderedItem", "kit_tables_for", "render_item"]
 
 BLOCK_FRAMES = 8192
 MAX_TAIL_S = 12.0  # a ring-out longer than this is cut with a fade (as in gb.render)
@@ -162,6 +162,29 @@ def _engine(program: Program, sample_rate: int) -> Engine:
     return engine
 
 
+class ItemBuffers:
+    """Float buffers for rendering items one after another, reused from item to item.
+
+    Fresh arrays of this size (a few MB per stem) cost the kernel a page fault per 4 KiB on
+    first touch, about as much as rendering the stems; reused ones are already mapped. An item
+    rendered with buffers holds views into them: they are valid until the next
+    :func:`render_item` with the same buffers, so write the item first (one per thread).
+    """
+
+    def __init__(self):
+        self._mix = np.empty(0, np.float32)
+        self._stems = np.empty(0, np.float32)
+
+    def get(self, n_stems: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """A (frames, 2) mix buffer and a C-contiguous (n_stems, frames, 2) stems buffer."""
+        if self._mix.size < 2 * frames:
+            self._mix = np.empty(2 * frames, np.float32)
+        if self._stems.size < 2 * n_stems * frames:
+            self._stems = np.empty(2 * n_stems * frames, np.float32)
+        return (self._mix[: 2 * frames].reshape(frames, 2),
+                self._stems[: 2 * n_stems * frames].reshape(n_stems, frames, 2))
+
+
 class _StemTap:
     """The engine's tap (see the module doc): each stem track's block into its stem and, with a
     room, the track's send through the stem's own room reverb, added on top."""
@@ -182,16 +205,20 @@ class _StemTap:
             add_block(self.stems[j], pos, self.send, m)
 
 
-def _render(program: Program, item: ItemPlan, timeline: int, stem_tracks: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _render(program: Program, item: ItemPlan, timeline: int, stem_tracks: list[int],
+            buffers: ItemBuffers | None) -> tuple[np.ndarray, np.ndarray]:
     """The mix and the stems of ``stem_tracks`` from one render: the bars, then the ring-out
     until every voice (and the room) has died away. The stems come as one (stems, frames, 2)
     buffer whose first ``len(mix)`` frames are theirs."""
     sr = item.sample_rate
     engine = _engine(program, sr)
     limit = timeline + round(MAX_TAIL_S * sr)
-    # Sized for the longest ring-out; pages past the end are never touched, so never mapped.
-    out = np.empty((limit, 2), np.float32)
-    stems = np.empty((len(stem_tracks), limit, 2), np.float32)
+    # Sized for the longest ring-out; fresh pages past the end are never touched, so never mapped.
+    if buffers is None:
+        out = np.empty((limit, 2), np.float32)
+        stems = np.empty((len(stem_tracks), limit, 2), np.float32)
+    else:
+        out, stems = buffers.get(len(stem_tracks), limit)
     if stem_tracks:
         jit.need(STEMS)
         engine.tap_tracks(_StemTap(stem_tracks, stems, item))
@@ -248,8 +275,11 @@ def _labels(item: ItemPlan, ev: np.ndarray, grid_sample) -> list[dict]:
     return hits
 
 
-def render_item(item: ItemPlan) -> RenderedItem:
+def render_item(item: ItemPlan, buffers: ItemBuffers | None = None) -> RenderedItem:
     """Render and check ``item`` (nothing is written here).
+
+    With ``buffers`` the item's audio is views into them (see :class:`ItemBuffers`): valid
+    until the next item rendered with the same buffers. Without, it is freshly allocated.
 
     Raises
     ------
@@ -271,7 +301,7 @@ def render_item(item: ItemPlan) -> RenderedItem:
     with_hits = [name for name in instruments if name in played] if "stems" in item.outputs else []
     program = _program(base, item)
     track_of = {t.name: i for i, t in enumerate(program.tracks)}
-    mix, stem_buf = _render(program, item, timeline, [track_of[name] for name in with_hits])
+    mix, stem_buf = _render(program, item, timeline, [track_of[name] for name in with_hits], buffers)
     stems = {name: stem_buf[j, : len(mix)] for j, name in enumerate(with_hits)}
     _check(item, mix, stem_buf, with_hits)
     midi = drum_notes(item.pattern, _options(item), steps=steps) if "midi" in item.outputs else None
