@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -160,7 +161,9 @@ class _Progress:
 
 def _warm(item: ItemPlan) -> None:
     """Render one item here (written nowhere), so the Numba kernels are compiled into their
-    on-disk cache before workers start: each worker then loads them instead of compiling."""
+    on-disk cache before workers start: each worker then loads them instead of compiling.
+    Each worker runs it too as the cluster comes up (render_many's ``setup``), so the loading
+    counts as cluster start-up."""
     rendered = render_item(item)
     for data in item_files(rendered).values():
         del data
@@ -261,7 +264,8 @@ def make_dataset(
     start = time.perf_counter()
     try:
         render_many(tasks, workers=workers, scheduler=scheduler, chunk_size=chunk_size, on_done=on_done,
-                    warm=(lambda: _warm(warm_item)) if warm_item is not None else None, on_cluster=on_cluster)
+                    warm=(lambda: _warm(warm_item)) if warm_item is not None else None, on_cluster=on_cluster,
+                    setup=functools.partial(_warm, warm_item) if warm_item is not None else None)
     except BaseException:
         journal.close()
         try:  # what is complete goes into the manifest; on a full disk the old one stays
