@@ -361,3 +361,35 @@ def test_labels_json_is_the_standard_indented_json_of_the_labels():
         assert len(r.hits) > 5
         assert _labels_json(r) == (json.dumps(doc, indent=1) + "\n").encode()
         assert json.loads(_labels_json(r))["hits"] == r.hits
+
+
+def test_a_stem_is_its_instrument_soloed_with_its_own_room():
+    # Stems come from the mix's own render (the engine's tap); each must still sound as that
+    # instrument played alone: its choke partners triggered silently, its own room send.
+    import dataclasses
+    import math
+
+    from groovebox.model.instruments import CHOKE_GROUPS
+
+    text = SMOKE.read_text().replace("pan = 0.2", "pan = 0.2\nroom = [0.15, 0.3]")
+    spec = parse_spec(text, path=SMOKE)
+    for index in (5, 62):
+        item = plan_item(spec, index)
+        assert item.room > 0
+        r = render_item(item)
+        assert len(r.stems) >= 3
+        tables = kit_tables_for(item.kit, item.pattern.instruments, item.sample_rate)
+        base = pattern_program(item.pattern, _options(item, tables), end_step=item.bars * item.pattern.steps_per_bar)
+        for name, stem in r.stems.items():
+            mix = _program(base, item)  # a fresh room each time
+            group = CHOKE_GROUPS.get(name, 0)
+            tracks = [t if t.name == name else
+                      dataclasses.replace(t, gain_db=-math.inf) if group and CHOKE_GROUPS.get(t.name, 0) == group
+                      else dataclasses.replace(t, mute=True) for t in mix.tracks]
+            engine = Engine(item.sample_rate, max_block=1024, max_tracks=len(tracks), limiter=False)
+            engine.load(dataclasses.replace(mix, tracks=tracks))
+            alone = engine.render_block(r.frames)
+            assert np.abs(alone).max() > 1e-3, name
+            assert np.abs(alone - stem).max() < 10 ** (-100 / 20), name  # float32 rounding only
+        room_tail = r.mix[r.timeline_frames:]
+        assert np.abs(room_tail).max() > 1e-4  # the room rings on after the bars
