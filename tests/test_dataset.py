@@ -393,3 +393,19 @@ def test_a_stem_is_its_instrument_soloed_with_its_own_room():
             assert np.abs(alone - stem).max() < 10 ** (-100 / 20), name  # float32 rounding only
         room_tail = r.mix[r.timeline_frames:]
         assert np.abs(room_tail).max() > 1e-4  # the room rings on after the bars
+
+
+def test_batch_runs_several_rounds_on_one_cluster(tmp_path):
+    # An album's three rounds (tracks, masters, files) share one cluster: it starts once, and
+    # each round's results come back in item order.
+    from groovebox.batch import Batch, RenderJob
+
+    started = []
+    with Batch(workers=1, on_cluster=lambda n, s: started.append(n)) as batch:
+        assert batch.run([]) == [] and started == []  # nothing to do starts nothing
+        first = batch.run([RenderJob("funk/cissy-strut", str(tmp_path / f"{i}.wav"), {"bars": 1, "seed": i, "humanize_ms": 5})
+                           for i in range(3)])
+        second = batch.run([RenderJob("funk/cissy-strut", str(tmp_path / "again.wav"), {"bars": 1, "seed": 2, "humanize_ms": 5})])
+    assert started == [1]
+    assert [Path(r["path"]).name for r in first] == ["0.wav", "1.wav", "2.wav"]
+    assert second[0]["sha256"] == first[2]["sha256"] and first[0]["sha256"] != first[1]["sha256"]
