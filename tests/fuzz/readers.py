@@ -35,7 +35,7 @@ class Reader:
     seeds: Callable[[], tuple[Case, ...]]
     text: bool = True  # text format: text-aware mutations too
     folder: bool = False  # reads a folder; mutations rename, damage and replace its files
-    max_seconds: float = 10.0  # per case, on a busy 2-core machine
+    max_seconds: float = 10.0  # CPU seconds per case (a wall-clock backstop at 3x)
     max_bytes: int = 256 << 20  # peak Python + numpy allocations per case
     before: Callable[[], None] | None = None  # run before each case (clear caches)
 
