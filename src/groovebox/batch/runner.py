@@ -273,7 +273,9 @@ class _client:
                 # metrics) runs even without a dashboard, at 127.0.0.1:8787 unless told
                 # otherwise: a free loopback port instead, so runs never collide.
                 host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                silence_logs=logging.ERROR,
+                # Only Dask's critical logs: a failed item comes back as our own one-line error,
+                # and a worker's heartbeat racing the scheduler's shutdown logged a traceback.
+                silence_logs=logging.CRITICAL,
                 memory_limit=0,  # renders are small; Dask's memory pausing would only stall them
             )  # fmt: skip
             self.client = Client(self.cluster, set_as_default=False)
