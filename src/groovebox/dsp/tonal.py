@@ -67,6 +67,7 @@ import numpy as np
 from numba import njit
 
 from groovebox.dsp.filters import BANDPASS, LOWPASS, svf_coefficients, svf_tick
+from groovebox.dsp.fused import fma
 from groovebox.dsp.oscillators import saw_tick, sin_2pi
 from groovebox.dsp.rng import hash_unit, mix64
 from groovebox.dsp.shaping import flush as _flush
@@ -1443,17 +1444,28 @@ def _choir_render_scratch(state, patch, out_l, out_r, j0, m):
 
 @njit(cache=True, inline="always")
 def _bp_tick(x, ic1, ic2, a1, a2, a3):
-    """svf_tick(x, ..., BANDPASS) on variables: (band-pass output, new ic1, new ic2)."""
+    """The band-pass of :func:`~groovebox.dsp.filters.svf_tick` on variables: (output, new
+    ic1, new ic2). Fused multiply-adds (one rounding where svf_tick rounds twice) make each
+    sample's chain of dependent operations about a third shorter: the six formant filters run
+    a sample after another, so that chain is what they cost. 2 v1 is exact, so ic1 and ic2
+    round as before."""
     v3 = x - ic2
-    v1 = a1 * ic1 + a2 * v3
-    v2 = ic2 + a2 * ic1 + a3 * v3
-    ic1 = 2.0 * v1 - ic1
-    ic2 = 2.0 * v2 - ic2
+    v1 = fma(a2, v3, a1 * ic1)
+    v2 = fma(a3, v3, fma(a2, ic1, ic2))
+    ic1 = fma(2.0, v1, -ic1)
+    ic2 = fma(2.0, v2, -ic2)
     if abs(ic1) < 1e-20:
         ic1 = 0.0
     if abs(ic2) < 1e-20:
         ic2 = 0.0
     return v1, ic1, ic2
+
+
+@njit(cache=True, inline="always")
+def _bp_step(x, z, a1, a2, a3):
+    """:func:`_bp_tick` on a filter state held in ``z[0:2]``."""
+    y, z[0], z[1] = _bp_tick(x, z[0], z[1], a1, a2, a3)
+    return y
 
 
 @njit(cache=True)
@@ -1503,12 +1515,12 @@ def _choir_render_samples(state, patch, out_l, out_r, j0, m):
             h = mix64(seed_h + np.uint64(np.int64(n0) + i))
             xl += breath * _bipolar(h, 0)
             xr += breath * _bipolar(h, 21)
-        yl = g0 * svf_tick(xl, fl0, c0a, c0b, c0c, 1.0, BANDPASS)
-        yl += g1 * svf_tick(xl, fl1, c1a, c1b, c1c, 1.0, BANDPASS)
-        yl += g2 * svf_tick(xl, fl2, c2a, c2b, c2c, 1.0, BANDPASS)
-        yr = g0 * svf_tick(xr, fr0, c0a, c0b, c0c, 1.0, BANDPASS)
-        yr += g1 * svf_tick(xr, fr1, c1a, c1b, c1c, 1.0, BANDPASS)
-        yr += g2 * svf_tick(xr, fr2, c2a, c2b, c2c, 1.0, BANDPASS)
+        yl = g0 * _bp_step(xl, fl0, c0a, c0b, c0c)
+        yl += g1 * _bp_step(xl, fl1, c1a, c1b, c1c)
+        yl += g2 * _bp_step(xl, fl2, c2a, c2b, c2c)
+        yr = g0 * _bp_step(xr, fr0, c0a, c0b, c0c)
+        yr += g1 * _bp_step(xr, fr1, c1a, c1b, c1c)
+        yr += g2 * _bp_step(xr, fr2, c2a, c2b, c2c)
         env = ea + es * t
         ol[i] += yl * env * gl
         orr[i] += yr * env * gr
