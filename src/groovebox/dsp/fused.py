@@ -10,6 +10,7 @@ target (in software where there is no instruction), so the samples are the same 
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -33,4 +34,4 @@ def _fma_f64(typingctx, a, b, c):
 @njit(cache=True, inline="always")
 def fma(a, b, c):
     """``a * b + c`` with one rounding (float64)."""
-    return _fma_f64(float(a), float(b), float(c))
+    return _fma_f64(np.float64(a), np.float64(b), np.float64(c))

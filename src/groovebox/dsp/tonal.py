@@ -68,7 +68,7 @@ from numba import njit
 
 from groovebox.dsp.filters import BANDPASS, LOWPASS, svf_coefficients, svf_tick
 from groovebox.dsp.fused import fma
-from groovebox.dsp.oscillators import saw_tick, sin_2pi
+from groovebox.dsp.oscillators import saw_tick, sin_2pi, sin_2pi_fused
 from groovebox.dsp.rng import hash_unit, mix64
 from groovebox.dsp.shaping import flush as _flush
 
@@ -614,22 +614,24 @@ def _fm_render(state, out_l, out_r, j0, m):
     dm2 = state[_FM_DTM2]
     gl = state[S_GAIN_L]
     gr = state[S_GAIN_R]
+    # Fused multiply-adds throughout (the sines' polynomials, the ramps, the phase): a third
+    # fewer instructions in the loop that is most of a bell's cost.
     if sc2 == 0.0:
         for i in range(m):
             t = t0 + i
             nn = n0 + i
-            mod = sin_2pi(nn * dm1) * (i1a + i1s * t)
-            y = sin_2pi(nn * dt + mod) * (ea + es * t)
-            ol[i] += y * gl
-            orr[i] += y * gr
+            mod = sin_2pi_fused(nn * dm1) * fma(i1s, t, i1a)
+            y = sin_2pi_fused(fma(nn, dt, mod)) * fma(es, t, ea)
+            ol[i] = fma(y, gl, ol[i])
+            orr[i] = fma(y, gr, orr[i])
     else:
         for i in range(m):
             t = t0 + i
             nn = n0 + i
-            mod = sin_2pi(nn * dm1) * (i1a + i1s * t) + sin_2pi(nn * dm2) * (i2a + i2s * t)
-            y = sin_2pi(nn * dt + mod) * (ea + es * t)
-            ol[i] += y * gl
-            orr[i] += y * gr
+            mod = fma(sin_2pi_fused(nn * dm2), fma(i2s, t, i2a), sin_2pi_fused(nn * dm1) * fma(i1s, t, i1a))
+            y = sin_2pi_fused(fma(nn, dt, mod)) * fma(es, t, ea)
+            ol[i] = fma(y, gl, ol[i])
+            orr[i] = fma(y, gr, orr[i])
 
 
 # --- electric piano: a tine before a magnetic pickup ------------------------------------------
