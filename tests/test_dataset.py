@@ -348,3 +348,19 @@ def test_render_many_renders_jobs_on_a_local_cluster_in_order_and_names_a_failin
     assert Path(direct).read_bytes() == (tmp_path / "a.wav").read_bytes()  # a worker renders the same bytes
     with pytest.raises(BatchError, match=r"funk/no-such-groove -> .*unknown pattern 'funk/no-such-groove'"):
         render_many([RenderJob("funk/no-such-groove", str(tmp_path / "x.wav"))], workers=0)
+
+
+def test_batch_runs_several_rounds_on_one_cluster(tmp_path):
+    # An album's three rounds (tracks, masters, files) share one cluster: it starts once, and
+    # each round's results come back in item order.
+    from groovebox.batch import Batch, RenderJob
+
+    started = []
+    with Batch(workers=1, on_cluster=lambda n, s: started.append(n)) as batch:
+        assert batch.run([]) == [] and started == []  # nothing to do starts nothing
+        first = batch.run([RenderJob("funk/cissy-strut", str(tmp_path / f"{i}.wav"), {"bars": 1, "seed": i, "humanize_ms": 5})
+                           for i in range(3)])
+        second = batch.run([RenderJob("funk/cissy-strut", str(tmp_path / "again.wav"), {"bars": 1, "seed": 2, "humanize_ms": 5})])
+    assert started == [1]
+    assert [Path(r["path"]).name for r in first] == ["0.wav", "1.wav", "2.wav"]
+    assert second[0]["sha256"] == first[2]["sha256"] and first[0]["sha256"] != first[1]["sha256"]

@@ -23,7 +23,7 @@ UNCHECKED_PREFIX = "Not yet checked"
 NOT_YET_CHECKED = {
     "breaks/apache", "breaks/soul-pride", "breaks/take-me-to-the-mardi-gras", "breaks/the-champ",
     "breaks/think", "breaks/walk-this-way", "funk/give-it-up-or-turnit-a-loose", "pop/be-my-baby",
-    "pop/billie-jean", "pop/stomp-stomp-clap", "new-wave/sixteenth-kick-roll",
+    "pop/stomp-stomp-clap", "new-wave/sixteenth-kick-roll",
 }  # fmt: skip
 
 
@@ -167,3 +167,22 @@ def test_amen_break(shipped):
 def test_walk_this_way_opens_the_hat_on_the_one(shipped):
     # Bobby Owsinski on the isolated drum track: "The open hi-hat is on beat one".
     assert hits(shipped["breaks/walk-this-way"], "open_hat") == [1]
+
+
+def test_billie_jean_is_the_money_beat_with_eighth_hats(shipped):
+    # drumadiddle, Groove #3 'Billie Jean': Groove #1 (bass drum 1 and 3, snare 2 and 4) with
+    # eighth notes on the hi-hat.
+    p = shipped["pop/billie-jean"]
+    assert hits(p, "kick") == [1, 9]
+    assert hits(p, "snare") == [5, 13]
+    assert hits(p, "closed_hat") == [1, 3, 5, 7, 9, 11, 13, 15]
+
+
+def test_be_my_baby_drops_the_snare_on_two(shipped):
+    # Hal Blaine (Billboard): the snare on the fourth beat only; The A.V. Club: three bass-drum beats,
+    # then snare and tambourine together. (Where the kicks fall is not yet checked.)
+    p = shipped["pop/be-my-baby"]
+    kick = hits(p, "kick")
+    assert len(kick) == 3 and kick[0] == 1 and max(kick) < 13
+    assert hits(p, "snare") == [13]
+    assert hits(p, "tambourine") == [13]

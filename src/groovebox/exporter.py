@@ -34,10 +34,12 @@ from groovebox.errors import GrooveboxError, GrooveboxTypeError, GrooveboxValueE
 from groovebox.formats.audio import FORMATS
 from groovebox.formats.midi import smf
 from groovebox.formats.midi.drums import drum_track, write_drum_midi
-from groovebox.formats.midi.notes import midi_file
+from groovebox.formats.midi.notes import midi_file, midi_key
 from groovebox.generators.arrange import arrange
+from groovebox.generators.song import DrumClip, NoteClip, compose, part_seed
 from groovebox.harmony.musicxml import write_musicxml
-from groovebox.model.arrangement import Arrangement
+from groovebox.model.arrangement import Arrangement, pattern_beat_quarters
+from groovebox.model.instruments import GM_NOTES
 from groovebox.model.notes import Note, Part, Progression
 from groovebox.model.options import RenderOptions, split_options
 from groovebox.model.pattern import Pattern
@@ -226,12 +228,9 @@ def song_midi(song: Song):
     change, a marker named after each section at its first bar) and one track per part and
     transition track, named after it; drum parts on channel 10 (General MIDI notes, hits at the
     sequencer's exact ticks, swing included), the others each on a channel of their own."""
-    import mido  # MIDI files only
+    import mido  # MIDI files only (~80 ms to import)
 
-    from groovebox.formats.midi.notes import _midi_key
-    from groovebox.generators.song import DrumClip, NoteClip, compose, part_seed
-    from groovebox.model.arrangement import pattern_beat_quarters
-    from groovebox.model.instruments import GM_NOTES
+    # The sequencer loads Numba: only song MIDI needs it here.
     from groovebox.renderer.sequencer import TICKS_PER_STEP, events
 
     score = compose(song)
@@ -250,7 +249,7 @@ def song_midi(song: Song):
     if song.title:
         meta.append((0, 0, mido.MetaMessage("track_name", name=song.title)))
     try:
-        meta.append((0, 1, mido.MetaMessage("key_signature", key=_midi_key(song.key))))
+        meta.append((0, 1, mido.MetaMessage("key_signature", key=midi_key(song.key))))
     except Exception:  # a mode MIDI cannot name (dorian...): no key signature
         pass
     prev = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from groovebox.errors import GrooveboxError
+from groovebox.generators.song import compose
 from groovebox.model.loop import note_name
 from groovebox.renderer.sequencer import EventBuffer, NoteBuffer
 from groovebox.renderer.soundscape import build_program
@@ -113,8 +114,6 @@ def loop_timeline(scape, *, minutes: float | None = None, seconds: float | None 
 def arrangement_text(song, width: int | None = None) -> str:
     """The arrangement as text: sections as columns (name and bars), parts as rows, ``#`` where a
     part plays (a letter: the variation it plays), transitions under the sections."""
-    from groovebox.generators.song import FX_TRACKS
-
     cols = []
     for _i, s in enumerate(song.sections):
         w = max(len(s.name), len(str(s.bars)) + 1, 3)
@@ -139,7 +138,6 @@ def arrangement_text(song, width: int | None = None) -> str:
     total = song.duration_s
     lines.append(f"{song.title or 'untitled'}: {song.key}, {song.bpm:g} bpm, {len(song.sections)} sections, "
                  f"{song.bars} bars, {int(total // 60)}:{int(total % 60):02d}")
-    del FX_TRACKS
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -153,8 +151,6 @@ def arrangement(song, *, figsize=(12, None)):
     matplotlib.figure.Figure
     """
     from matplotlib.figure import Figure  # plotting only
-
-    from groovebox.generators.song import compose
 
     score = compose(song)
     parts = list(song.part_names)

@@ -76,7 +76,9 @@ def check(reader, case: Case) -> str:
         if reader.before is not None:
             reader.before()
         tracemalloc.start()
-        start = time.perf_counter()
+        # The bound is on the work a case costs: CPU seconds, which other jobs on the machine do
+        # not stretch (wall time did: a case at 11.6 s under load ran in well under 1 s alone).
+        start = time.process_time()
         outcome = "ok"
         try:
             with _alarm(reader.max_seconds * 3):  # the alarm is a backstop; the bound is checked below
@@ -93,10 +95,10 @@ def check(reader, case: Case) -> str:
         except CaseTimeout as exc:
             raise AssertionError(f"{reader.name}: {exc} (bound {reader.max_seconds:g} s)") from None
         finally:
-            elapsed = time.perf_counter() - start
+            elapsed = time.process_time() - start
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-        assert elapsed <= reader.max_seconds, f"{reader.name}: {elapsed:.2f} s (bound {reader.max_seconds:g} s)"
+        assert elapsed <= reader.max_seconds, f"{reader.name}: {elapsed:.2f} CPU s (bound {reader.max_seconds:g} s)"
         assert peak <= reader.max_bytes, (f"{reader.name}: peak {peak / 2**20:.1f} MiB "
                                           f"(bound {reader.max_bytes / 2**20:.0f} MiB)")
         return outcome

@@ -35,7 +35,7 @@ class Reader:
     seeds: Callable[[], tuple[Case, ...]]
     text: bool = True  # text format: text-aware mutations too
     folder: bool = False  # reads a folder; mutations rename, damage and replace its files
-    max_seconds: float = 10.0  # per case, on a busy 2-core machine
+    max_seconds: float = 10.0  # CPU seconds per case (a wall-clock backstop at 3x)
     max_bytes: int = 256 << 20  # peak Python + numpy allocations per case
     before: Callable[[], None] | None = None  # run before each case (clear caches)
 
@@ -237,3 +237,34 @@ register("midi_notes", "*.mid (parts)", read=_midi_notes_read, seeds=_midi_seeds
 register("h2pattern", "*.h2pattern", read=_hydrogen_read, seeds=_hydrogen_seeds("pattern"))
 register("h2song", "*.h2song", read=_hydrogen_read, seeds=_hydrogen_seeds("song"))
 register("song_map", "songs/*.toml", read=_song_read, seeds=toml_files("songs/*.toml"))
+
+
+def _album_seeds():
+    # album.toml files as `groovebox new album` writes them (two guideline sets, with and without drums)
+    import tempfile
+
+    from groovebox.cli import main
+
+    out = []
+    for guidelines, seed in (("chill", 1), ("night-drive", 2)):
+        with tempfile.TemporaryDirectory() as tmp:
+            main(["new", "album", "--guidelines", guidelines, "--tracks", "3", "--minutes", "6", "--seed", str(seed),
+                  "-o", tmp])
+            out.append(one_file("album.toml", (Path(tmp) / "album.toml").read_bytes()))
+    return tuple(out)
+
+
+def _album_read(path):
+    from groovebox.formats import album_toml
+
+    return album_toml.load(path)
+
+
+def _dataset_read(path):
+    from groovebox.batch.spec import load_spec
+
+    return load_spec(path)
+
+
+register("album_toml", "album.toml", read=_album_read, seeds=_album_seeds)
+register("dataset_spec", "datasets/*.toml", read=_dataset_read, seeds=toml_files("datasets/*.toml"))

@@ -1,9 +1,9 @@
 """Render an album: every track in parallel, one loudness for the whole record, tags, cover,
 track list and CUE sheets, written into place only when all of it is done.
 
-1. **Tracks** (in parallel, :func:`groovebox.albums.pool.run_jobs`): each song's pre-loudness
-   mix (the engine's output: mixer, master EQ and glue compressor; no gain, no limiter) to a
-   float file, exactly ``song + tail_s`` long (the ring-out faded over its last second), with
+1. **Tracks** (in parallel on Dask, :class:`groovebox.batch.Batch`, one local cluster for all
+   three rounds): each song's pre-loudness mix (the engine's output: mixer, master EQ and glue
+   compressor; no gain, no limiter) to a float file, exactly ``song + tail_s`` long (the ring-out faded over its last second), with
    the track's own loudness and a spectral fingerprint for the cover.
 2. **Album loudness**: one BS.1770 meter fed the album timeline (tracks, gaps, crossfades) in
    order, so the gating runs over the album, as if it were one file; one gain brings it to
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from groovebox import checks
-from groovebox.albums.pool import run_jobs
+from groovebox.batch.runner import Batch
 from groovebox.dsp.loudness import Meter
 from groovebox.dsp.truepeak import MASTER_ITERATIONS, MASTER_TOLERANCE_LU, Master, next_gain_db
 from groovebox.formats.album_toml import load as load_album
@@ -412,42 +412,45 @@ def render_album(album: Album | str | os.PathLike, out: str | os.PathLike, *, wo
         # 1. the tracks
         t = time.perf_counter()
         fade = round(max(0.01, min(TAIL_FADE_S, album.tail_s)) * sr)
-        jobs = [PremixJob(s, raws[i], frames[i], sr, fade) for i, s in enumerate(songs)]
-        say(f"rendering {n} tracks ({sum(frames) / sr / 60:.1f} min) on "
-            f"{min(n, workers if workers is not None else (os.cpu_count() or 1)) or 1} process(es)")
-        if workers != 0 and n > 1:
-            _warm(sr)  # compile or load the kernels once, here: forked workers inherit them
-        pre = run_jobs(jobs, workers, on_done=lambda i, r: say(f"  {titles[i]}: {r['lufs']:.1f} LUFS before"))
-        clock["render"] = time.perf_counter() - t
-        # 2. the album's loudness, one measurement
-        t = time.perf_counter()
-        before = _timeline_meter(placed, bounds, xfade, sr)
-        if not before.measurable:
-            raise AlbumError("the album is silent (below the -70 LUFS gate); nothing to master")
-        gain_db = before.gain_db_to(album.loudness_lufs)
-        clock["measure"] = time.perf_counter() - t
-        # 3. the masters
-        t = time.perf_counter()
-        outs = [[str(stage / f"{stems[i]}.{ext}") for ext in album.formats] for i in range(n)]
-        raw_outs = [str(work / f"{i:02d}.master.f32") for i in range(n)]
-        tries: list[tuple[float, float]] = []
-        for attempt in range(MASTER_ITERATIONS):
-            mjobs = [LimitJob(placed, bounds[i], bounds[i + 1], bounds[-1], xfade, gain_db, album.ceiling_dbtp, sr,
-                              raw_outs[i]) for i in range(n)]
-            masters = run_jobs(mjobs, workers)
-            after = _album_meter([(raw_outs[i], bounds[i + 1] - bounds[i]) for i in range(n)], sr)
-            short = album.loudness_lufs - after.integrated_lufs
-            limited = max(m["max_reduction_db"] for m in masters)
-            if short <= MASTER_TOLERANCE_LU or limited == 0.0 or attempt == MASTER_ITERATIONS - 1:
-                break
-            tries.append((gain_db, after.integrated_lufs))
-            gain_db = next_gain_db(tries, album.loudness_lufs)
-            say(f"  the limiter left the album {short:.2f} LU short; again with {gain_db:+.2f} dB")
-        clock["master"] = time.perf_counter() - t
-        t = time.perf_counter()
-        run_jobs([EncodeJob(raw_outs[i], bounds[i + 1] - bounds[i], sr, outs[i], (album.seed * 1009 + i + 1) & 0xFFFFFFFF)
-                  for i in range(n)], workers)
-        clock["encode"] = time.perf_counter() - t
+        # One local Dask cluster for the three rounds (tracks, masters, files). Its workers are
+        # spawned processes: compiling the kernels here first puts them in the on-disk cache,
+        # so each worker loads them instead of compiling them again.
+        pool = 0 if n == 1 else workers
+        with Batch(workers=pool, warm=None if pool == 0 else (lambda: _warm(sr))) as batch:
+            jobs = [PremixJob(s, raws[i], frames[i], sr, fade) for i, s in enumerate(songs)]
+            say(f"rendering {n} tracks ({sum(frames) / sr / 60:.1f} min) on "
+                f"{min(n, batch.workers) or 1} process(es)")
+            pre = batch.run(jobs, chunk_size=1, on_done=lambda i, r: say(f"  {titles[i]}: {r['lufs']:.1f} LUFS before"))
+            clock["render"] = time.perf_counter() - t
+            # 2. the album's loudness, one measurement
+            t = time.perf_counter()
+            before = _timeline_meter(placed, bounds, xfade, sr)
+            if not before.measurable:
+                raise AlbumError("the album is silent (below the -70 LUFS gate); nothing to master")
+            gain_db = before.gain_db_to(album.loudness_lufs)
+            clock["measure"] = time.perf_counter() - t
+            # 3. the masters
+            t = time.perf_counter()
+            outs = [[str(stage / f"{stems[i]}.{ext}") for ext in album.formats] for i in range(n)]
+            raw_outs = [str(work / f"{i:02d}.master.f32") for i in range(n)]
+            tries: list[tuple[float, float]] = []
+            for attempt in range(MASTER_ITERATIONS):
+                mjobs = [LimitJob(placed, bounds[i], bounds[i + 1], bounds[-1], xfade, gain_db, album.ceiling_dbtp, sr,
+                                  raw_outs[i]) for i in range(n)]
+                masters = batch.run(mjobs, chunk_size=1)
+                after = _album_meter([(raw_outs[i], bounds[i + 1] - bounds[i]) for i in range(n)], sr)
+                short = album.loudness_lufs - after.integrated_lufs
+                limited = max(m["max_reduction_db"] for m in masters)
+                if short <= MASTER_TOLERANCE_LU or limited == 0.0 or attempt == MASTER_ITERATIONS - 1:
+                    break
+                tries.append((gain_db, after.integrated_lufs))
+                gain_db = next_gain_db(tries, album.loudness_lufs)
+                say(f"  the limiter left the album {short:.2f} LU short; again with {gain_db:+.2f} dB")
+            clock["master"] = time.perf_counter() - t
+            t = time.perf_counter()
+            batch.run([EncodeJob(raw_outs[i], bounds[i + 1] - bounds[i], sr, outs[i], (album.seed * 1009 + i + 1) & 0xFFFFFFFF)
+                       for i in range(n)], chunk_size=1)
+            clock["encode"] = time.perf_counter() - t
         say(f"album: {before.integrated_lufs:.2f} LUFS before, gain {gain_db:+.2f} dB, "
             f"{after.integrated_lufs:.2f} LUFS after, true peak {after.true_peak_dbtp:.2f} dBTP")
         # 4. cover, tags, track list, CUE, gapless master

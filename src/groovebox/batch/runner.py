@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from groovebox import checks
 from groovebox.errors import GrooveboxError, RenderError
 
-__all__ = ["BatchError", "connect_timeout_s", "render_many", "run_chunk"]
+__all__ = ["Batch", "BatchError", "connect_timeout_s", "render_many", "run_chunk"]
 
 MAX_CHUNK = 64
 TASKS_PER_WORKER = 8  # chunks per worker: enough for an even finish, few enough to amortize overhead
@@ -117,31 +117,77 @@ def render_many(
     GrooveboxError
         The scheduler cannot be reached (one line with its address), or has no workers.
     """
-    items = list(items)
-    if scheduler is None:
-        workers = (os.cpu_count() or 1) if workers is None else checks.whole(workers, "workers", 0, 1024)
-    results: list = [None] * len(items)
+    with Batch(workers=workers, scheduler=scheduler, warm=warm, on_cluster=on_cluster) as batch:
+        return batch.run(items, chunk_size=chunk_size, on_done=on_done)
 
-    def done(index: int, result) -> None:
-        results[index] = result
-        if on_done is not None:
-            on_done(index, result)
 
-    if warm is not None:
-        warm()
-    if not items:
+class Batch:
+    """Several rounds of items on one cluster, started once (an album renders its tracks, then
+    masters them, then encodes them: three rounds, one cluster start-up).
+
+    ``with Batch(workers=2) as batch: first = batch.run(items); then = batch.run(more)``. The
+    parameters are :func:`render_many`'s; ``warm`` runs on entering, the cluster starts with the
+    first round that has items and closes on leaving.
+    """
+
+    def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
+                 warm: Callable[[], object] | None = None,
+                 on_cluster: Callable[[int, float], None] | None = None):
+        if scheduler is None:
+            workers = (os.cpu_count() or 1) if workers is None else checks.whole(workers, "workers", 0, 1024)
+        self.workers = workers
+        self.scheduler = scheduler
+        self.warm = warm
+        self.on_cluster = on_cluster
+        self._cluster = None  # the _client context, once started
+        self._client = None
+        self.n_workers = 0
+
+    def __enter__(self) -> Batch:
+        if self.warm is not None:
+            self.warm()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._cluster is not None:
+            cluster, self._cluster, self._client = self._cluster, None, None
+            cluster.__exit__(*exc)
+
+    @property
+    def local(self) -> bool:
+        """True when items run in this process (``workers=0``), without Dask."""
+        return self.scheduler is None and self.workers == 0
+
+    def _start(self) -> None:
+        if self._client is not None or self.local:
+            return
+        cluster = _client(self.workers, self.scheduler)
+        self._client, self.n_workers, startup_s = cluster.__enter__()
+        self._cluster = cluster
+        if self.on_cluster is not None:
+            self.on_cluster(self.n_workers, startup_s)
+
+    def run(self, items: Sequence, *, chunk_size: int | None = None,
+            on_done: Callable[[int, object], None] | None = None) -> list:
+        """Run every item's ``run()``; the results in item order (see :func:`render_many`)."""
+        items = list(items)
+        results: list = [None] * len(items)
+
+        def done(index: int, result) -> None:
+            results[index] = result
+            if on_done is not None:
+                on_done(index, result)
+
+        if not items:
+            return results
+        if self.local:
+            if self.on_cluster is not None and self.n_workers == 0:
+                self.on_cluster(0, 0.0)
+            _collect(run_chunk(items), range(len(items)), items, done)
+            return results
+        self._start()
+        _run_on(self._client, items, _chunks(len(items), self.n_workers, chunk_size), done)
         return results
-    if scheduler is None and workers == 0:
-        if on_cluster is not None:
-            on_cluster(0, 0.0)
-        for chunk in _chunks(len(items), 1, len(items)):
-            _collect(run_chunk([items[i] for i in chunk]), chunk, items, done)
-        return results
-    with _client(workers, scheduler) as (client, n_workers, startup_s):
-        if on_cluster is not None:
-            on_cluster(n_workers, startup_s)
-        _run_on(client, items, _chunks(len(items), n_workers, chunk_size), done)
-    return results
 
 
 def _collect(out: list[tuple], chunk: range, items: Sequence, done) -> None:

@@ -37,6 +37,7 @@ from groovebox.formats.hydrogen import KIT_NAME_ONLY, is_drumkit_name
 from groovebox.model.effect import EFFECT_NAMES, Effect
 from groovebox.model.frozen import FrozenMap
 from groovebox.model.song import (
+    DEFAULT_GAIN_DB,
     EQ,
     PART_FIELDS,
     Automation,
@@ -165,8 +166,6 @@ def _strip(d: dict, field: str, default_gain: float = 0.0) -> Strip:
 
 
 def _part(name: str, d: dict) -> SongPart:
-    from groovebox.model.song import DEFAULT_GAIN_DB
-
     field = f"parts.{name}"
     d = _table(d, field)
     kind = d.get("kind")
@@ -411,8 +410,6 @@ def _strip_lines(strip: Strip, default_gain: float) -> list[str]:
 
 def dumps(song: Song) -> str:
     """The song map as TOML text (what :func:`loads` reads back to an equal Song)."""
-    from groovebox.model.song import DEFAULT_GAIN_DB
-
     L = []
     for k in ("title", "artist", "key"):
         v = getattr(song, k)

@@ -37,7 +37,7 @@ from groovebox.model.loop import note_number
 from groovebox.model.notes import Note, Part, Progression
 from groovebox.model.patch import PRESETS
 from groovebox.model.pattern import Pattern, Step, Track
-from groovebox.model.song import Section, Song, SongError, quarters_per_bar
+from groovebox.model.song import Section, Song, SongError, quarters_per_bar, unknown
 
 __all__ = ["DrumClip", "Lane", "NoteClip", "Score", "SectionTime", "compose", "fill_pattern", "part_seed"]
 
@@ -290,8 +290,6 @@ def _instrument_name(song: Song, name: str, where: str) -> str:
 
 
 def _unknown_instrument(name: str):
-    from groovebox.model.song import unknown
-
     return unknown("instrument", name, [*INSTRUMENTS, *PRESETS])
 
 

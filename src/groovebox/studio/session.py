@@ -45,6 +45,20 @@ def blank_pattern() -> Pattern:
                    tracks=tuple(Track(i, (Step(),) * 16) for i in ("kick", "snare", "closed_hat")))
 
 
+
+def _shown(path: Path) -> str:
+    """``path`` as the page shows it: relative to the folder the studio runs in when inside it,
+    else with ``~`` for the home folder (shorter, and a screenshot gives away no home folder)."""
+    path = Path(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
 class Studio:
     """One studio session.
 
@@ -118,7 +132,7 @@ class Studio:
             "preview": self.transport.playing_id,
             "audio": self.transport.mode,
             "audio_where": self.audio_where,
-            "file": str(self.path) if self.path else None,
+            "file": _shown(self.path) if self.path else None,
             "save_name": self.path.stem if self.path else files.slug(p.name),
             "dirty": self.dirty,
             "can_undo": bool(self.history),

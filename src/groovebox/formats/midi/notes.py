@@ -137,7 +137,7 @@ def midi_file(
         raise HarmonyError(f"bpm: expected a tempo > 0, got {bpm!r}")
     mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
     conductor = mido.MidiTrack(
-        smf.conductor_messages(bpm, num, den, key=None if key is None else _midi_key(key))
+        smf.conductor_messages(bpm, num, den, key=None if key is None else midi_key(key))
     )
     end_tick = max((smf.ticks(p.length_beats, ticks_per_beat) for p in parts), default=0)
     conductor.append(mido.MetaMessage("end_of_track", time=end_tick))
@@ -196,7 +196,7 @@ _MAJOR_SIGNATURES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb",
 _MINOR_SIGNATURES = ("Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")
 
 
-def _midi_key(key: str) -> str:
+def midi_key(key: str) -> str:
     """mido's key-signature name ('Bb', 'F#m'); church modes use their relative major's
     signature (D dorian -> C, no sharps or flats)."""
     kn = parse_key(key)
