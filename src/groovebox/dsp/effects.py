@@ -46,7 +46,6 @@ from groovebox.dsp.filters import (
     svf_coefficients,
     svf_tick,
 )
-from groovebox.dsp.fused import fma
 from groovebox.dsp.shaping import flush as _flush
 from groovebox.dsp.shaping import soft_clip as _soft_clip
 
@@ -212,9 +211,9 @@ def _rv_read_pair(state, j, ring_a, ring_b, nline, w0, off, i0, i1, row_a, row_b
         y0 = state[_u(pb + i + 2)]
         ym1 = state[_u(pb + i + 3)]
         c1 = 0.5 * (y1 - ym1)
-        c2 = fma(-0.5, y2, fma(2.0, y1, fma(-2.5, y0, ym1)))
-        c3 = fma(1.5, y0 - y1, 0.5 * (y2 - ym1))
-        yb = fma(fma(fma(c3, f, c2), f, c1), f, y0)
+        c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
+        c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1)
+        yb = ((c3 * f + c2) * f + c1) * f + y0
         state[_u(va + i)] = ya + yb
         state[_u(vb + i)] = ya - yb
 
@@ -342,8 +341,8 @@ def _rv_piece(left, right, start, m, state, n, off):
         c1 = state[_RV_FIR + 3 * j + 1]
         c2 = state[_RV_FIR + 3 * j + 2]
         for i in range(m):
-            y = fma(c2, state[_u(row + i - 2)], fma(c1, state[_u(row + i - 1)], c0 * state[_u(row + i)]))
-            v = fma(sg, state[_u(src + i)], y)
+            y = c0 * state[_u(row + i)] + c1 * state[_u(row + i - 1)] + c2 * state[_u(row + i - 2)]
+            v = y + sg * state[_u(src + i)]
             state[_u(wp + i)] = 0.0 if abs(v) < 1e-20 else v
         state[_RV_HIST + 2 * j] = state[_u(row + m - 2)]
         state[_RV_HIST + 2 * j + 1] = state[_u(row + m - 1)]
@@ -359,8 +358,8 @@ def _rv_piece(left, right, start, m, state, n, off):
         wr = state[_u(orr + i)]
         mid = 0.5 * (wl + wr)
         sd = 0.5 * (wl - wr) * side
-        left[_u(start + i)] = fma(wet, mid + sd, dry * left[_u(start + i)])
-        right[_u(start + i)] = fma(wet, mid - sd, dry * right[_u(start + i)])
+        left[_u(start + i)] = dry * left[_u(start + i)] + wet * (mid + sd)
+        right[_u(start + i)] = dry * right[_u(start + i)] + wet * (mid - sd)
 
 
 @njit(cache=True)
