@@ -594,8 +594,6 @@ def _fm_begin(state, length):
 
 @njit(cache=True)
 def _fm_render(state, out_l, out_r, j0, m):
-    ol = out_l[j0 : j0 + m]
-    orr = out_r[j0 : j0 + m]
     s = state[S_SEG_START]
     inv = 1.0 / (state[S_SEG_END] - s)
     n0 = state[S_N]
@@ -622,16 +620,18 @@ def _fm_render(state, out_l, out_r, j0, m):
             nn = n0 + i
             mod = sin_2pi_fused(nn * dm1) * fma(i1s, t, i1a)
             y = sin_2pi_fused(fma(nn, dt, mod)) * fma(es, t, ea)
-            ol[i] = fma(y, gl, ol[i])
-            orr[i] = fma(y, gr, orr[i])
+            k = np.uint64(j0 + i)  # no slices: a view costs reference counting per segment
+            out_l[k] = fma(y, gl, out_l[k])
+            out_r[k] = fma(y, gr, out_r[k])
     else:
         for i in range(m):
             t = t0 + i
             nn = n0 + i
             mod = fma(sin_2pi_fused(nn * dm2), fma(i2s, t, i2a), sin_2pi_fused(nn * dm1) * fma(i1s, t, i1a))
             y = sin_2pi_fused(fma(nn, dt, mod)) * fma(es, t, ea)
-            ol[i] = fma(y, gl, ol[i])
-            orr[i] = fma(y, gr, orr[i])
+            k = np.uint64(j0 + i)  # no slices: a view costs reference counting per segment
+            out_l[k] = fma(y, gl, out_l[k])
+            out_r[k] = fma(y, gr, out_r[k])
 
 
 # --- electric piano: a tine before a magnetic pickup ------------------------------------------
