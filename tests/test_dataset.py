@@ -258,7 +258,7 @@ kit = "808"
         (("bars = 1", 'bars = 1\nsample_format = "16"'), "stems need \"24\" or \"float\""),
         (("bars = 1", "bars = 1\n[splits]\ntrain = 0.9\ntest = 0.2"), "ratios add up to 1.1"),
         (("bars = 1", "bars = [1, 2, 3]"), "field 'bars': expected [low, high]"),
-        (("bars = 1", "bars = 1 ="), "spec.toml: "),
+        (("bars = 1", "bars = 1 ="), "spec.toml:3:10: not valid TOML"),
     ],
 )
 def test_bad_specs_fail_with_one_line_naming_the_field(tmp_path, change, message):
