@@ -94,7 +94,7 @@ def test_each_label_is_a_hit_the_engine_starts_on_that_sample(index):
     tables = kit_tables_for(item.kit, item.pattern.instruments, item.sample_rate)
     base = pattern_program(item.pattern, _options(item, tables), end_step=item.bars * item.pattern.steps_per_bar)
     recorder = _Recorder(base.sources[0])
-    program = _program(Program(sources=[recorder], kit=base.kit, tracks=base.tracks), item, None)
+    program = _program(Program(sources=[recorder], kit=base.kit, tracks=base.tracks), item)
     engine = Engine(item.sample_rate, max_block=256, max_tracks=len(program.tracks), limiter=False)
     engine.load(program)
     mix = engine.render_block(rendered.frames)  # blocks of 256 frames: the engine's own queries
@@ -258,7 +258,7 @@ kit = "808"
         (("bars = 1", 'bars = 1\nsample_format = "16"'), "stems need \"24\" or \"float\""),
         (("bars = 1", "bars = 1\n[splits]\ntrain = 0.9\ntest = 0.2"), "ratios add up to 1.1"),
         (("bars = 1", "bars = [1, 2, 3]"), "field 'bars': expected [low, high]"),
-        (("bars = 1", "bars = 1 ="), "spec.toml: "),
+        (("bars = 1", "bars = 1 ="), "spec.toml:3:10: not valid TOML"),
     ],
 )
 def test_bad_specs_fail_with_one_line_naming_the_field(tmp_path, change, message):
@@ -348,6 +348,51 @@ def test_render_many_renders_jobs_on_a_local_cluster_in_order_and_names_a_failin
     assert Path(direct).read_bytes() == (tmp_path / "a.wav").read_bytes()  # a worker renders the same bytes
     with pytest.raises(BatchError, match=r"funk/no-such-groove -> .*unknown pattern 'funk/no-such-groove'"):
         render_many([RenderJob("funk/no-such-groove", str(tmp_path / "x.wav"))], workers=0)
+
+
+def test_labels_json_is_the_standard_indented_json_of_the_labels():
+    from groovebox.batch.writers import _labels_json
+
+    for index in (3, 50):
+        r = render_item(plan_item(load_spec(SMOKE), index))
+        p = r.plan
+        doc = {"item": p.id, "pattern": p.source, "sample_rate": p.sample_rate, "bpm": p.bpm, "swing": p.swing,
+               "bars": p.bars, "frames": r.frames, "timeline_frames": r.timeline_frames, "hits": r.hits}
+        assert len(r.hits) > 5
+        assert _labels_json(r) == (json.dumps(doc, indent=1) + "\n").encode()
+        assert json.loads(_labels_json(r))["hits"] == r.hits
+
+
+def test_a_stem_is_its_instrument_soloed_with_its_own_room():
+    # Stems come from the mix's own render (the engine's tap); each must still sound as that
+    # instrument played alone: its choke partners triggered silently, its own room send.
+    import dataclasses
+    import math
+
+    from groovebox.model.instruments import CHOKE_GROUPS
+
+    text = SMOKE.read_text().replace("pan = 0.2", "pan = 0.2\nroom = [0.15, 0.3]")
+    spec = parse_spec(text, path=SMOKE)
+    for index in (5, 62):
+        item = plan_item(spec, index)
+        assert item.room > 0
+        r = render_item(item)
+        assert len(r.stems) >= 3
+        tables = kit_tables_for(item.kit, item.pattern.instruments, item.sample_rate)
+        base = pattern_program(item.pattern, _options(item, tables), end_step=item.bars * item.pattern.steps_per_bar)
+        for name, stem in r.stems.items():
+            mix = _program(base, item)  # a fresh room each time
+            group = CHOKE_GROUPS.get(name, 0)
+            tracks = [t if t.name == name else
+                      dataclasses.replace(t, gain_db=-math.inf) if group and CHOKE_GROUPS.get(t.name, 0) == group
+                      else dataclasses.replace(t, mute=True) for t in mix.tracks]
+            engine = Engine(item.sample_rate, max_block=1024, max_tracks=len(tracks), limiter=False)
+            engine.load(dataclasses.replace(mix, tracks=tracks))
+            alone = engine.render_block(r.frames)
+            assert np.abs(alone).max() > 1e-3, name
+            assert np.abs(alone - stem).max() < 10 ** (-100 / 20), name  # float32 rounding only
+        room_tail = r.mix[r.timeline_frames:]
+        assert np.abs(room_tail).max() > 1e-4  # the room rings on after the bars
 
 
 def test_batch_runs_several_rounds_on_one_cluster(tmp_path):

@@ -3,6 +3,7 @@ limiter, chokes and a voice pool that never glitches."""
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -11,8 +12,10 @@ import pytest
 import groovebox as gb
 from groovebox import Pattern, Track
 from groovebox.model.options import RenderOptions
+from groovebox.renderer.effects import make_effect
 from groovebox.renderer.engine import Engine
 from groovebox.renderer.pattern import pattern_program
+from groovebox.renderer.program import Program
 
 SR = 48000
 
@@ -167,3 +170,51 @@ def test_engine_rejects_bad_settings():
     for kw in (dict(sample_rate=0), dict(sample_rate=48000.5), dict(n_voices=0), dict(ceiling_db=3.0)):
         with pytest.raises(gb.GrooveboxError):
             Engine(**kw)
+
+
+def _tapped_render(tap: bool, limiter: bool, block: int, n: int):
+    """BLOCK_PATTERN with a room bus (two tracks send to it) and a fader move halfway, rendered
+    in blocks of ``block``; with ``tap``, also each block's track signals and bus outputs, placed
+    at their mix samples."""
+    base = pattern_program(BLOCK_PATTERN, RenderOptions(sample_rate=SR, seed=3, humanize_ms=2.0, kit="909"))
+    tracks = [dataclasses.replace(t, sends=(0.4,) if t.name in ("snare", "open_hat") else ()) for t in base.tracks]
+    program = Program(sources=base.sources, kit=base.kit, tracks=tracks, meta=base.meta,
+                      buses=[[make_effect("reverb", SR, decay_s=0.8)]])
+    eng = Engine(SR, max_block=1024, max_tracks=len(tracks), limiter=limiter)
+    eng.load(program)
+    parts = np.zeros((len(tracks) + 1, n + eng.latency + 1024, 2), np.float32)
+
+    def record(engine, m):
+        pos = engine.mix_position
+        for t in range(len(tracks)):
+            if engine.track_live[t]:
+                parts[t, pos : pos + m] = engine.track_out[t, :, :m].T
+        parts[-1, pos : pos + m] = engine.bus_buf[0, :, :m].T
+
+    if tap:
+        eng.tap_tracks(record)
+    out = np.zeros((n, 2), np.float32)
+    for start in range(0, n, block):
+        if start == n // 2:  # the kick's fader glides down: the gliding path is tapped too
+            targets, mute = eng.mix_targets(dataclasses.replace(program, tracks=[
+                dataclasses.replace(t, gain_db=t.gain_db - 6.0 if t.name == "kick" else t.gain_db) for t in tracks]))
+            eng.swap(None, targets, mute)
+        m = min(block, n - start)
+        eng.render_block(m, out[start : start + m])
+    return out, parts[:, :n]
+
+
+def test_a_tap_hands_over_each_tracks_share_of_the_mix_and_changes_nothing():
+    n = 2 * SR + 77
+    plain, _ = _tapped_render(False, True, 512, n)
+    tapped, _ = _tapped_render(True, True, 700, n)
+    assert np.abs(plain).max() > 0.1
+    np.testing.assert_array_equal(tapped, plain)  # tapping leaves the output as it was
+    # Limiter off (and no master chain): the tracks and the bus add up to the output exactly,
+    # in the engine's own order of float32 additions.
+    out, parts = _tapped_render(True, False, 700, n)
+    total = np.zeros((n, 2), np.float32)
+    for part in parts:
+        total += part
+    np.testing.assert_array_equal(total, out)
+    assert all(np.abs(part).max() > 0.001 for part in parts)  # every track, and the room, is there

@@ -236,6 +236,27 @@ def test_6_deeply_nested_pattern_toml_is_one_line(tmp_path, field, value):
     one_line_error(r, "deep.toml:8:", "nested 33 deep is over the limit of 32")
 
 
+# Found by `make fuzz` after the album and data set readers joined it: both parsed with bare tomllib.
+@pytest.mark.parametrize("command", [["album"], ["album", "status"], ["dataset", "-o", "OUT"]])
+@pytest.mark.parametrize("value", ["[" * 600 + "]" * 600, "{a = " * 600 + "1" + "}" * 600])
+def test_6_deeply_nested_album_and_dataset_specs_are_one_line(tmp_path, command, value):
+    f = tmp_path / "deep.toml"
+    f.write_text(f'title = "x"\ntags = {value}\n')
+    r = run(*[str(tmp_path / "out") if a == "OUT" else a for a in command], f,
+            *(["-o", tmp_path / "out"] if command == ["album"] else []))
+    one_line_error(r, "deep.toml:2", "nested 33 deep is over the limit of 32")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["album"], ["dataset", "-o", "OUT"]])
+def test_2_a_fifo_named_like_an_album_or_a_spec_is_refused_not_waited_on(tmp_path, command):
+    f = tmp_path / "fifo.toml"
+    os.mkfifo(f)
+    r = run(*[str(tmp_path / "out") if a == "OUT" else a for a in command], f,
+            *(["-o", tmp_path / "out"] if command == ["album"] else []), timeout=60)
+    one_line_error(r, "fifo.toml", "not a regular file (a FIFO)")
+
+
 def test_6_dotted_keys_100000_parts_long_are_one_line_not_gigabytes(tmp_path):
     f = tmp_path / "dots.toml"
     f.write_text(PATTERN_HEAD + "a" + ".b" * 100_000 + " = 1\n[tracks]\nkick = \"x...\"\n")

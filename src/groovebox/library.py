@@ -14,13 +14,12 @@ checkout). An earlier folder's ``genre/slug`` hides a later one's.
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 from groovebox.checks import shown
 from groovebox.errors import GrooveboxError, GrooveboxTypeError, UnknownNameError
-from groovebox.formats import pattern_toml
+from groovebox.formats import pattern_toml, tomltext
 from groovebox.model.pattern import Pattern
 
 ENV_VAR = "GROOVEBOX_PATTERNS"
@@ -77,8 +76,8 @@ def _files(root: Path, *, user: bool = False) -> dict[str, Path]:
 def _genre_of(path: Path) -> str:
     """The genre a pattern file names, as an id part (malformed files say so when loaded)."""
     try:
-        genre = tomllib.loads(path.read_text("utf-8")).get("genre", pattern_toml.USER_GENRE)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        genre = tomltext.load(path, "pattern file")[1].get("genre", pattern_toml.USER_GENRE)
+    except GrooveboxError:  # unreadable, too big, too deep, not TOML: loading it will say which
         return pattern_toml.USER_GENRE
     return genre_id(str(genre))
 

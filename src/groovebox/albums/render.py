@@ -41,7 +41,7 @@ from groovebox.dsp.loudness import Meter
 from groovebox.dsp.truepeak import MASTER_ITERATIONS, MASTER_TOLERANCE_LU, Master, next_gain_db
 from groovebox.formats.album_toml import load as load_album
 from groovebox.formats.cue import cue_sheet, tracklist_md
-from groovebox.formats.song_toml import _locate as field_lines
+from groovebox.formats.song_toml import field_lines
 from groovebox.formats.song_toml import load as load_song
 from groovebox.formats.song_toml import loads as loads_song
 from groovebox.generators.album import song_file_name

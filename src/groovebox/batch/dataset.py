@@ -10,17 +10,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from groovebox import __version__
-from groovebox.batch.item import ItemCheckError, render_item
+from groovebox.batch.item import ItemBuffers, ItemCheckError, render_item
 from groovebox.batch.plan import ItemPlan, plan_items
 from groovebox.batch.runner import render_many
 from groovebox.batch.spec import SPLITS, DatasetSpec
@@ -67,7 +69,7 @@ class DatasetTask:
         if self.expect is not None and verify_files(root, p.folder, self.expect["files"]):
             return {**self.expect, "resumed": True}
         try:
-            item = render_item(p)
+            item = render_item(p, _thread_buffers())  # views: written below, before the next item
         except ItemCheckError as exc:
             return {"id": p.id, "index": p.index, "error": str(exc)}
         hashes = write_item(root, p.folder, item_files(item))
@@ -77,6 +79,17 @@ class DatasetTask:
             "hits": len(item.hits), "instruments": sorted(item.stems) if item.stems else
             sorted({h["instrument"] for h in item.hits}), "files": dict(sorted(hashes.items())),
         }  # fmt: skip
+
+
+_local = threading.local()
+
+
+def _thread_buffers() -> ItemBuffers:
+    """This thread's item buffers (a Dask worker runs its tasks one after another per thread)."""
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = ItemBuffers()
+    return buffers
 
 
 @dataclass
@@ -148,7 +161,9 @@ class _Progress:
 
 def _warm(item: ItemPlan) -> None:
     """Render one item here (written nowhere), so the Numba kernels are compiled into their
-    on-disk cache before workers start: each worker then loads them instead of compiling."""
+    on-disk cache before workers start: each worker then loads them instead of compiling.
+    Each worker runs it too as the cluster comes up (render_many's ``setup``), so the loading
+    counts as cluster start-up."""
     rendered = render_item(item)
     for data in item_files(rendered).values():
         del data
@@ -249,7 +264,8 @@ def make_dataset(
     start = time.perf_counter()
     try:
         render_many(tasks, workers=workers, scheduler=scheduler, chunk_size=chunk_size, on_done=on_done,
-                    warm=(lambda: _warm(warm_item)) if warm_item is not None else None, on_cluster=on_cluster)
+                    warm=(lambda: _warm(warm_item)) if warm_item is not None else None, on_cluster=on_cluster,
+                    setup=functools.partial(_warm, warm_item) if warm_item is not None else None)
     except BaseException:
         journal.close()
         try:  # what is complete goes into the manifest; on a full disk the old one stays

@@ -5,11 +5,19 @@ How stems sum to the mix
 The mix is the engine's own render of the whole pattern with the master limiter *off* (a
 limiter is nonlinear: limited stems would not add up to a limited mix). Headroom comes from
 the item's gain instead (``augment.gain_db``, -6 dB by default), and an item whose mix or stems
-reach full scale is refused, never written. A stem is the same render with every other track
-silenced: tracks that share the instrument's choke group (the hats) still trigger their voices,
-at zero gain, so an open hat is choked exactly where it is in the mix; the other tracks are
-muted. Faders, pans and the room send are linear, so the stems add up to the mix up to float32
-rounding (about -140 dBFS); every item checks this (within -90 dBFS) before it is written.
+reach full scale is refused, never written.
+
+The stems come out of that same render: the engine is tapped
+(:meth:`~groovebox.renderer.engine.Engine.tap_tracks`) and hands over each track's post-fader
+signal block by block, the very float32 samples it adds into the mix. So a stem holds exactly
+its instrument's share of the mix: its hits with the mix's choking (an open hat is cut where a
+closed hat cuts it in the mix), voice allocation, fader and pan. An item with a room send
+(``augment.room``) gives each stem its own share of the room too: the stem's send (the same
+float32 products the engine adds to its room bus) goes through its own copy of the room
+reverb. The reverb is linear and every copy starts empty, so the stems' rooms add up to the
+mix's room; a stem is therefore what you would hear with that instrument soloed, room
+included. The stems add up to the mix to float32 rounding (about -140 dBFS); every item checks
+this (within -90 dBFS) before it is written.
 
 Labels are the sequencer's own events (:func:`groovebox.renderer.sequencer.events`, the query
 the engine makes block by block), so each label's sample is where the engine starts that hit.
@@ -26,11 +34,14 @@ from functools import lru_cache
 import numpy as np
 
 from groovebox.batch.plan import ItemPlan, KitChoice
+from groovebox.dsp import jit
+from groovebox.dsp.effects import E_KIND, EFFECT_KERNELS
+from groovebox.dsp.stems import add_block, send_block, stem_peaks, take_tracks
 from groovebox.errors import RenderError
 from groovebox.kits.samples import load_sample_kit
 from groovebox.kits.synth import voice_layers
 from groovebox.kits.tables import KitTables, pack
-from groovebox.model.instruments import CHOKE_GROUPS, GM_NOTES, INSTRUMENTS
+from groovebox.model.instruments import GM_NOTES, INSTRUMENTS
 from groovebox.model.kit import get_kit
 from groovebox.model.options import RenderOptions
 from groovebox.renderer.effects import make_effect
@@ -39,7 +50,7 @@ from groovebox.renderer.pattern import drum_notes, pattern_program
 from groovebox.renderer.program import Program
 from groovebox.renderer.sequencer import events
 
-__all__ = ["ItemCheckError", "RenderedItem", "kit_tables_for", "render_item"]
+__all__ = ["ItemBuffers", "ItemCheckError", "RenderedItem", "kit_tables_for", "render_item"]
 
 BLOCK_FRAMES = 8192
 MAX_TAIL_S = 12.0  # a ring-out longer than this is cut with a fade (as in gb.render)
@@ -48,6 +59,7 @@ STEM_SILENT_DBFS = -80.0  # a stem with hits whose peak stays below this is sile
 CLIP_DBFS = 0.0  # a sample at or over full scale is clipped
 SUM_TOLERANCE_DBFS = -90.0  # stems add up to the mix within this
 ROOM_FLOOR = 1e-6  # the room tail is rendered until it is below -120 dBFS
+STEMS = jit.Group("stems", (take_tracks, send_block, add_block, stem_peaks), 1.0)
 ROOM = {"decay_s": 0.9, "size": 35.0, "predelay_s": 0.008, "damping_hz": 7000.0, "modulation": 0.0}
 
 
@@ -132,22 +144,13 @@ def _options(item: ItemPlan, kit=None) -> RenderOptions:
                          sample_rate=item.sample_rate, kit=kit)
 
 
-def _program(base: Program, item: ItemPlan, solo: str | None) -> Program:
-    """The item's program with its gain, pans and room send; with ``solo``, everything but that
-    instrument silenced (its choke partners at zero gain, the rest muted)."""
+def _program(base: Program, item: ItemPlan) -> Program:
+    """The item's program with its gain, pans and room send."""
     pans = dict(item.pan)
-    group = CHOKE_GROUPS.get(solo, 0) if solo else 0
     tracks = []
     for t in base.tracks:
-        gain_db = t.gain_db + item.gain_db
-        mute = False
-        if solo is not None and t.name != solo:
-            if group and CHOKE_GROUPS.get(t.name, 0) == group:
-                gain_db = -math.inf  # triggers its voices (chokes them) but adds nothing
-            else:
-                mute = True
         pan = min(max(t.pan + pans.get(t.name, 0.0), -1.0), 1.0)
-        tracks.append(dataclasses.replace(t, gain_db=gain_db, pan=pan, mute=mute,
+        tracks.append(dataclasses.replace(t, gain_db=t.gain_db + item.gain_db, pan=pan,
                                           sends=(item.room,) if item.room > 0 else ()))
     buses = [[make_effect("reverb", item.sample_rate, **ROOM)]] if item.room > 0 else []
     return Program(sources=base.sources, kit=base.kit, tracks=tracks, meta=base.meta, buses=buses)
@@ -159,36 +162,84 @@ def _engine(program: Program, sample_rate: int) -> Engine:
     return engine
 
 
-def _render_mix(program: Program, item: ItemPlan, timeline: int) -> np.ndarray:
-    """The bars, then the ring-out until every voice (and the room) has died away."""
+class ItemBuffers:
+    """Float buffers for rendering items one after another, reused from item to item.
+
+    Fresh arrays of this size (a few MB per stem) cost the kernel a page fault per 4 KiB on
+    first touch, about as much as rendering the stems; reused ones are already mapped. An item
+    rendered with buffers holds views into them: they are valid until the next
+    :func:`render_item` with the same buffers, so write the item first (one per thread).
+    """
+
+    def __init__(self):
+        self._mix = np.empty(0, np.float32)
+        self._stems = np.empty(0, np.float32)
+
+    def get(self, n_stems: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """A (frames, 2) mix buffer and a C-contiguous (n_stems, frames, 2) stems buffer."""
+        if self._mix.size < 2 * frames:
+            self._mix = np.empty(2 * frames, np.float32)
+        if self._stems.size < 2 * n_stems * frames:
+            self._stems = np.empty(2 * n_stems * frames, np.float32)
+        return (self._mix[: 2 * frames].reshape(frames, 2),
+                self._stems[: 2 * n_stems * frames].reshape(n_stems, frames, 2))
+
+
+class _StemTap:
+    """The engine's tap (see the module doc): each stem track's block into its stem and, with a
+    room, the track's send through the stem's own room reverb, added on top."""
+
+    def __init__(self, tracks: list[int], stems: np.ndarray, item: ItemPlan):
+        self.tracks = np.asarray(tracks, np.int64)
+        self.stems = stems
+        self.rooms = [make_effect("reverb", item.sample_rate, **ROOM) for _ in tracks] if item.room > 0 else []
+        self.send = np.zeros((2, BLOCK_FRAMES), np.float32)
+
+    def __call__(self, engine: Engine, m: int) -> None:
+        pos = engine.mix_position  # the limiter is off: mix time is output time
+        take_tracks(engine.track_out, engine.track_live, self.tracks, m, self.stems, pos)
+        for j, room in enumerate(self.rooms):
+            t = self.tracks[j]
+            send_block(engine.track_out, engine.track_live, t, engine.track_send[t, 0], m, self.send)
+            EFFECT_KERNELS[int(room[E_KIND])](self.send[0], self.send[1], 0, m, room)
+            add_block(self.stems[j], pos, self.send, m)
+
+
+def _render(program: Program, item: ItemPlan, timeline: int, stem_tracks: list[int],
+            buffers: ItemBuffers | None) -> tuple[np.ndarray, np.ndarray]:
+    """The mix and the stems of ``stem_tracks`` from one render: the bars, then the ring-out
+    until every voice (and the room) has died away. The stems come as one (stems, frames, 2)
+    buffer whose first ``len(mix)`` frames are theirs."""
     sr = item.sample_rate
     engine = _engine(program, sr)
     limit = timeline + round(MAX_TAIL_S * sr)
-    out = np.zeros((timeline + BLOCK_FRAMES, 2), np.float32)
+    # Sized for the longest ring-out; fresh pages past the end are never touched, so never mapped.
+    if buffers is None:
+        out = np.empty((limit, 2), np.float32)
+        stems = np.empty((len(stem_tracks), limit, 2), np.float32)
+    else:
+        out, stems = buffers.get(len(stem_tracks), limit)
+    if stem_tracks:
+        jit.need(STEMS)
+        engine.tap_tracks(_StemTap(stem_tracks, stems, item))
     engine.render_block(timeline, out)
     pos = timeline
     while pos < limit:
         m = min(BLOCK_FRAMES, limit - pos)
-        if len(out) < pos + m:
-            out = np.concatenate([out, np.zeros((max(len(out), m), 2), np.float32)])
         block = engine.render_block(m, out[pos : pos + m])
         pos += m
         if engine.silent and (item.room == 0.0 or _peak(block) < ROOM_FLOOR):
             break
-    else:  # still ringing at the limit: fade the last 10 ms
+    else:  # still ringing at the limit: fade the last 10 ms (the stems alike, so they still add up)
         n = round(0.010 * sr)
-        out[pos - n : pos] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
+        fade = np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
+        out[pos - n : pos] *= fade
+        stems[:, pos - n : pos] *= fade
     # Trim the silence after the last sound (only the last block can hold it).
     lo = max(timeline, pos - BLOCK_FRAMES)
     nz = np.flatnonzero(np.any(out[lo:pos] != 0.0, axis=1))
     end = lo + int(nz[-1]) + 1 if len(nz) else lo
-    return out[:end]
-
-
-def _render_fixed(program: Program, item: ItemPlan, frames: int) -> np.ndarray:
-    out = np.empty((frames, 2), np.float32)
-    _engine(program, item.sample_rate).render_block(frames, out)
-    return out
+    return out[:end], stems
 
 
 def _labels(item: ItemPlan, ev: np.ndarray, grid_sample) -> list[dict]:
@@ -224,8 +275,11 @@ def _labels(item: ItemPlan, ev: np.ndarray, grid_sample) -> list[dict]:
     return hits
 
 
-def render_item(item: ItemPlan) -> RenderedItem:
+def render_item(item: ItemPlan, buffers: ItemBuffers | None = None) -> RenderedItem:
     """Render and check ``item`` (nothing is written here).
+
+    With ``buffers`` the item's audio is views into them (see :class:`ItemBuffers`): valid
+    until the next item rendered with the same buffers. Without, it is freshly allocated.
 
     Raises
     ------
@@ -240,16 +294,16 @@ def render_item(item: ItemPlan) -> RenderedItem:
     base = pattern_program(item.pattern, opts, end_step=steps)
     source = base.sources[0]
     timeline = source.step_to_sample(steps)
-    mix = _render_mix(_program(base, item, None), item, timeline)
     ev = events(item.pattern, _options(item), steps=steps)
     ev = ev[ev["sample"] >= 0]  # a first hit humanized before sample 0 is never played: no label
     hits = _labels(item, ev, source.step_to_sample)
-    with_hits = [name for name in instruments if name in set(ev["instrument"].tolist())]
-    stems = {}
-    if "stems" in item.outputs:
-        for name in with_hits:
-            stems[name] = _render_fixed(_program(base, item, name), item, len(mix))
-    _check(item, mix, stems)
+    played = set(ev["instrument"].tolist())
+    with_hits = [name for name in instruments if name in played] if "stems" in item.outputs else []
+    program = _program(base, item)
+    track_of = {t.name: i for i, t in enumerate(program.tracks)}
+    mix, stem_buf = _render(program, item, timeline, [track_of[name] for name in with_hits], buffers)
+    stems = {name: stem_buf[j, : len(mix)] for j, name in enumerate(with_hits)}
+    _check(item, mix, stem_buf, with_hits)
     midi = drum_notes(item.pattern, _options(item), steps=steps) if "midi" in item.outputs else None
     return RenderedItem(item, mix, stems, hits, midi, timeline)
 
@@ -262,29 +316,33 @@ def _peak(x: np.ndarray) -> float:
     return max(hi, -lo) if hi == hi and lo == lo else math.nan
 
 
-def _check(item: ItemPlan, mix: np.ndarray, stems: dict[str, np.ndarray]) -> None:
+def _check(item: ItemPlan, mix: np.ndarray, stems: np.ndarray, names: list[str]) -> None:
+    """Refuse a silent, clipped or non-finite mix or stem, and stems that do not add up
+    (``stems``: the (stems, frames, 2) buffer from :func:`_render`)."""
     where = f"item {item.id} ({item.source}, kit {item.kit.label})"
-    peak = _peak(mix)
+    # One pass over the mix and the stems (float32: summing a handful of stems rounds at about
+    # -140 dBFS).
+    n = mix.size
+    peaks = np.zeros(len(names) + 2)
+    flat = stems.reshape(len(names), -1) if len(names) else np.zeros((0, 1), np.float32)
+    stem_peaks(mix.reshape(-1), flat, n, peaks)
+    peak = float(peaks[-2])
     if not math.isfinite(peak):
         raise ItemCheckError(f"{where}: the mix has NaN or infinite samples")
     if peak < 10.0 ** (SILENT_DBFS / 20.0):
         raise ItemCheckError(f"{where}: silent mix (peak {_db(peak)}, below {SILENT_DBFS:g} dBFS)")
     if peak >= 10.0 ** (CLIP_DBFS / 20.0):
         raise ItemCheckError(f"{where}: the mix clips (peak {_db(peak)}); lower augment.gain_db")
-    if not stems:
+    if not names:
         return
-    # float32 is plenty: summing a handful of stems rounds at about -140 dBFS.
-    rest = mix.copy()
-    for name, stem in stems.items():
-        p = _peak(stem)
+    for name, p in zip(names, peaks[:-2].tolist(), strict=True):
         if not math.isfinite(p):
             raise ItemCheckError(f"{where}: stem '{name}' has NaN or infinite samples")
         if p < 10.0 ** (STEM_SILENT_DBFS / 20.0):
             raise ItemCheckError(f"{where}: stem '{name}' is silent (peak {_db(p)}) although it has hits")
         if p >= 10.0 ** (CLIP_DBFS / 20.0):
             raise ItemCheckError(f"{where}: stem '{name}' clips (peak {_db(p)}); lower augment.gain_db")
-        rest -= stem
-    err = _peak(rest)
+    err = float(peaks[-1])
     if not err <= 10.0 ** (SUM_TOLERANCE_DBFS / 20.0):
         raise ItemCheckError(f"{where}: the stems add up to the mix only within {_db(err)} "
                              f"(expected {SUM_TOLERANCE_DBFS:g} dBFS)")

@@ -18,12 +18,14 @@ import fnmatch
 import hashlib
 import math
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from groovebox import checks, library
 from groovebox.errors import GrooveboxError, UnknownNameError
+from groovebox.formats import tomltext
+from groovebox.formats.files import read_regular
+from groovebox.formats.tomltext import MAX_TOML_BYTES
 from groovebox.kits.samples import is_kit_path
 from groovebox.model.kit import BUILTIN_KITS, DECAY_MAX, TUNE_RANGE_SEMITONES
 from groovebox.model.options import HUMANIZE_MS_MAX, HUMANIZE_VELOCITY_MAX
@@ -130,12 +132,12 @@ def load_spec(path: str | os.PathLike) -> DatasetSpec:
         range, a range upside down, an unknown pattern, genre or kit, an empty selection.
     """
     path = Path(path).expanduser()
+    raw = read_regular(path, MAX_TOML_BYTES, "dataset spec", SpecError)  # regular files only, bounded
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(f"{path}:{line}: not UTF-8 text") from None
     return parse_spec(text, path=path)
 
 
@@ -143,10 +145,9 @@ def parse_spec(text: str, *, path: str | os.PathLike | None = None) -> DatasetSp
     """Check a spec given as TOML text (``path`` names it in errors and anchors relative paths)."""
     where = Path(path).name if path is not None else "spec"
     base = Path(path).resolve().parent if path is not None else Path.cwd()
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{where}: {exc}") from None
+    # Size and nesting bounded before tomllib parses (formats.tomltext: no RecursionError).
+    doc = tomltext.loads(text, where, lambda line, col, msg: SpecError(
+        f"{where}" + (f":{line}" if line else "") + (f":{col}" if line and col else "") + f": {msg}"))
     r = _Reader(where)
     r.keys(doc, _TOP, "")
     pt = r.table(doc, "patterns", required=True)

@@ -149,7 +149,7 @@ def cmd_album(args) -> int:
 
 def _titles(album):
     """The titles the tracks show: the album's, else the song map's (read only for the title)."""
-    import tomllib
+    from groovebox.formats import tomltext
 
     out = []
     base = Path(album.source).parent
@@ -157,8 +157,8 @@ def _titles(album):
         title = t.title
         if not title and t.song:
             try:
-                title = tomllib.loads((base / t.song).read_text("utf-8")).get("title", "")
-            except (OSError, ValueError):
+                title = tomltext.load(base / t.song, "song map")[1].get("title", "")
+            except GrooveboxError:
                 title = ""
         out.append(title or (t.template and f"{t.template} #{t.seed}") or f"Track {i}")
     return out

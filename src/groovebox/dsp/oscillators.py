@@ -9,6 +9,8 @@ import math
 import numpy as np
 from numba import njit
 
+from groovebox.dsp.fused import fma
+
 
 @njit(cache=True, inline="always")
 def polyblep(t, dt):
@@ -88,3 +90,18 @@ def sin_2pi(phase):
     a2 = a * a
     p = a * (_S1 + a2 * (_S3 + a2 * (_S5 + a2 * (_S7 + a2 * _S9))))
     return math.copysign(p, x)
+
+
+@njit(cache=True, inline="always")
+def sin_2pi_fused(phase):
+    """:func:`sin_2pi` with its polynomial in fused multiply-adds: fewer instructions, one
+    rounding a step (differs from :func:`sin_2pi` by rounding only, ~1e-16)."""
+    x = phase - np.floor(phase + 0.5)
+    a = abs(x)
+    a = min(a, 0.5 - a)
+    a2 = a * a
+    q = fma(a2, _S9, _S7)
+    q = fma(a2, q, _S5)
+    q = fma(a2, q, _S3)
+    q = fma(a2, q, _S1)
+    return math.copysign(a * q, x)

@@ -23,13 +23,12 @@ True
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from pathlib import Path
 
+from groovebox.formats import tomltext
 from groovebox.formats.atomic import write_atomic
-from groovebox.formats.song_toml import _locate as field_lines
-from groovebox.formats.song_toml import _v as toml_value
+from groovebox.formats.files import read_regular
+from groovebox.formats.song_toml import field_lines, toml_value
 from groovebox.model.album import (
     Album,
     AlbumError,
@@ -88,13 +87,8 @@ def _track(i: int, d) -> AlbumTrack:
 def _located(text: str, path, build):
     """Run ``build(data)`` on the parsed text; an AlbumError gets the file and line."""
     path_s = None if path is None else str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        raise AlbumError(f"not valid TOML: {re.sub(r'[(]at line.*[)]', '', msg).strip()}", path=path_s,
-                         line=int(m.group(1)) if m else None) from None
+    # Size and nesting bounded before tomllib parses (formats.tomltext: no RecursionError).
+    data = tomltext.loads(text, path_s, lambda line, col, msg: AlbumError(msg, path=path_s, line=line))
     try:
         return build(data)
     except AlbumError as err:
@@ -131,12 +125,7 @@ def loads(text: str, path: str | os.PathLike | None = None) -> Album:
 
 def _read(path, what: str) -> str:
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise AlbumError(f"cannot read: {exc.strerror or exc}", path=str(p)) from None
-    if len(raw) > MAX_BYTES:
-        raise AlbumError(f"{len(raw)} bytes; {what} is at most {MAX_BYTES}", path=str(p))
+    raw = read_regular(p, MAX_BYTES, what.removeprefix("an ").removeprefix("a "), AlbumError)  # regular files only
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -35,6 +35,11 @@ _KINDS = (
 )  # fmt: skip
 
 
+
+def _a(what: str) -> str:
+    """``what`` with its article: "a song map", "an album file"."""
+    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
+
 def file_kind(mode: int) -> str:
     """What a non-regular ``st_mode`` is, in words (``"a FIFO"``)."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
@@ -75,16 +80,16 @@ def open_regular(path: str | os.PathLike, max_bytes: int, what: str,
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise error(f"{path}: not a regular file (a folder); expected a {what}") from None
+        raise error(f"{path}: not a regular file (a folder); expected {_a(what)}") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise error(f"{path}: not a regular file ({file_kind(st.st_mode)}); expected a {what}")
+            raise error(f"{path}: not a regular file ({file_kind(st.st_mode)}); expected {_a(what)}")
         if st.st_size > max_bytes:
             raise error(f"{path}: {size_text(st.st_size)} is over the limit of {size_text(max_bytes)} "
-                        f"for a {what}")
+                        f"for {_a(what)}")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
@@ -105,5 +110,5 @@ def read_regular(path: str | os.PathLike, max_bytes: int, what: str,
         except OSError as exc:
             raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
-        raise error(f"{path}: more than {size_text(max_bytes)}, the limit for a {what}")
+        raise error(f"{path}: more than {size_text(max_bytes)}, the limit for {_a(what)}")
     return data

@@ -71,7 +71,7 @@ def _split_key(key: str) -> list[str]:
     return [p.strip().strip("\"'") for p in re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", key)]
 
 
-def _locate(text: str) -> dict[str, int]:
+def field_lines(text: str) -> dict[str, int]:
     """Dotted field -> line (1-based). Arrays of tables count from 1: ``sections.3.bars``."""
     where: dict[str, int] = {}
     table: list[str] = []
@@ -322,7 +322,7 @@ def loads(text: str, path: str | os.PathLike | None = None) -> Song:
     path_s = None if path is None else str(path)
     # Size and nesting bounded before tomllib parses (formats.tomltext: no RecursionError).
     data = tomltext.loads(text, path_s, lambda line, col, msg: SongError(msg, path=path_s, line=line))
-    where = _locate(text)
+    where = field_lines(text)
     try:
         song = _from_data(data)
     except SongError as err:
@@ -365,11 +365,11 @@ def is_song_map(path: str | os.PathLike) -> bool:
 
 
 # --- writing -------------------------------------------------------------------------------------------
-def _v(x) -> str:
+def toml_value(x) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, Fraction):
-        return _v(int(x)) if x.denominator == 1 else _v(float(x))
+        return toml_value(int(x)) if x.denominator == 1 else toml_value(float(x))
     if isinstance(x, int):
         return str(x)
     if isinstance(x, float):
@@ -377,14 +377,14 @@ def _v(x) -> str:
     if isinstance(x, str):
         return '"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(x, dict | FrozenMap):
-        return "{ " + ", ".join(f"{_k(k)} = {_v(v)}" for k, v in x.items()) + " }" if x else "{}"
+        return "{ " + ", ".join(f"{_k(k)} = {toml_value(v)}" for k, v in x.items()) + " }" if x else "{}"
     if isinstance(x, list | tuple):
-        return "[" + ", ".join(_v(v) for v in x) + "]"
+        return "[" + ", ".join(toml_value(v) for v in x) + "]"
     raise TypeError(type(x))
 
 
 def _k(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _v(k)
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else toml_value(k)
 
 
 def _dc(obj, default) -> dict:
@@ -394,17 +394,17 @@ def _dc(obj, default) -> dict:
 def _strip_lines(strip: Strip, default_gain: float) -> list[str]:
     out = []
     if strip.gain_db != default_gain:
-        out.append(f"gain_db = {_v(strip.gain_db)}")
+        out.append(f"gain_db = {toml_value(strip.gain_db)}")
     if strip.pan:
-        out.append(f"pan = {_v(strip.pan)}")
+        out.append(f"pan = {toml_value(strip.pan)}")
     if strip.group:
-        out.append(f"group = {_v(strip.group)}")
+        out.append(f"group = {toml_value(strip.group)}")
     if strip.sends:
-        out.append(f"sends = {_v(strip.sends)}")
+        out.append(f"sends = {toml_value(strip.sends)}")
     for name, default in (("eq", EQ()), ("compressor", Compressor()), ("saturation", Saturation())):
         v = getattr(strip, name)
         if v is not None:
-            out.append(f"{name} = {_v(_dc(v, default))}")
+            out.append(f"{name} = {toml_value(_dc(v, default))}")
     return out
 
 
@@ -414,60 +414,60 @@ def dumps(song: Song) -> str:
     for k in ("title", "artist", "key"):
         v = getattr(song, k)
         if v:
-            L.append(f"{k} = {_v(v)}")
-    L.append(f"bpm = {_v(song.bpm)}")
+            L.append(f"{k} = {toml_value(v)}")
+    L.append(f"bpm = {toml_value(song.bpm)}")
     L.append(f"time_signature = \"{song.meter[0]}/{song.meter[1]}\"")
     if song.themes:
-        L.append(f"themes = {_v(list(song.themes))}")
+        L.append(f"themes = {toml_value(list(song.themes))}")
     if song.mood:
-        L.append(f"mood = {_v(list(song.mood))}")
+        L.append(f"mood = {toml_value(list(song.mood))}")
     L.append(f"seed = {song.seed}")
     if song.template:
-        L.append(f"template = {_v(song.template)}")
+        L.append(f"template = {toml_value(song.template)}")
     if song.bars_per_chord != 1:
-        L.append(f"bars_per_chord = {_v(song.bars_per_chord)}")
+        L.append(f"bars_per_chord = {toml_value(song.bars_per_chord)}")
     L += ["", "[harmony]"]
-    L += [f"{_k(k)} = {_v(v)}" for k, v in song.harmony.items()]
+    L += [f"{_k(k)} = {toml_value(v)}" for k, v in song.harmony.items()]
     for p in song.parts:
-        L += ["", f"[parts.{p.name}]", f"kind = {_v(p.kind)}"]
+        L += ["", f"[parts.{p.name}]", f"kind = {toml_value(p.kind)}"]
         for k, (default, _) in PART_FIELDS[p.kind].items():
             v = p.fields.get(k)
             if v is not None and v != default:
                 if k == "loops":
                     v = [dict(x) for x in v]
-                L.append(f"{k} = {_v(v)}")
+                L.append(f"{k} = {toml_value(v)}")
         L += _strip_lines(p.strip, DEFAULT_GAIN_DB[p.kind])
         for vn, changes in p.variations.items():
             L += ["", f"[parts.{p.name}.variations.{vn}]"]
-            L += [f"{k} = {_v(v)}" for k, v in changes.items() if v is not None]
+            L += [f"{k} = {toml_value(v)}" for k, v in changes.items() if v is not None]
     for g in song.groups:
         L += ["", f"[mixer.groups.{g.name}]", *_strip_lines(g.strip, 0.0)]
     for b in song.buses:
         L += ["", f"[mixer.buses.{b.name}]"]
-        L.append("effects = [" + ", ".join(_v({"kind": e.kind, **dict(e.params)}) for e in b.effects) + "]")
+        L.append("effects = [" + ", ".join(toml_value({"kind": e.kind, **dict(e.params)}) for e in b.effects) + "]")
         L += _strip_lines(b.strip, 0.0)
     m = song.master
     if m != Master():
         L += ["", "[master]"]
         if m.eq is not None:
-            L.append(f"eq = {_v(_dc(m.eq, EQ()))}")
+            L.append(f"eq = {toml_value(_dc(m.eq, EQ()))}")
         if m.compressor is not None:
-            L.append(f"compressor = {_v(_dc(m.compressor, Compressor()))}")
-        L += [f"loudness_lufs = {_v(m.loudness_lufs)}", f"ceiling_dbtp = {_v(m.ceiling_dbtp)}"]
+            L.append(f"compressor = {toml_value(_dc(m.compressor, Compressor()))}")
+        L += [f"loudness_lufs = {toml_value(m.loudness_lufs)}", f"ceiling_dbtp = {toml_value(m.ceiling_dbtp)}"]
         if not m.loudness:
             L.append("loudness = false")
     for s in song.sections:
-        L += ["", "[[sections]]", f"name = {_v(s.name)}", f"bars = {s.bars}", f"parts = {_v(list(s.parts))}"]
+        L += ["", "[[sections]]", f"name = {toml_value(s.name)}", f"bars = {s.bars}", f"parts = {toml_value(list(s.parts))}"]
         if s.energy != 0.7:
-            L.append(f"energy = {_v(s.energy)}")
+            L.append(f"energy = {toml_value(s.energy)}")
         if s.harmony:
-            L.append(f"harmony = {_v(s.harmony)}")
+            L.append(f"harmony = {toml_value(s.harmony)}")
         if s.vary:
-            L.append(f"vary = {_v(s.vary)}")
+            L.append(f"vary = {toml_value(s.vary)}")
         if s.meter:
             L.append(f"time_signature = \"{s.meter[0]}/{s.meter[1]}\"")
         if s.bpm is not None:
-            L.append(f"bpm = {_v(s.bpm)}")
+            L.append(f"bpm = {toml_value(s.bpm)}")
         if s.transitions:
             items = []
             for t in s.transitions:
@@ -478,13 +478,13 @@ def dumps(song: Song) -> str:
                     d["keep"] = t.keep
                 if t.parts:
                     d["parts"] = list(t.parts)
-                items.append(_v(t.kind) if len(d) == 1 else _v(d))
+                items.append(toml_value(t.kind) if len(d) == 1 else toml_value(d))
             L.append(f"transitions = [{', '.join(items)}]")
     for a in song.automation:
-        L += ["", "[[automation]]", f"target = {_v(a.target)}",
-              "points = [" + ", ".join(f"[{_v(str(p))}, {_v(v)}]" for p, v in a.points) + "]"]
+        L += ["", "[[automation]]", f"target = {toml_value(a.target)}",
+              "points = [" + ", ".join(f"[{toml_value(str(p))}, {toml_value(v)}]" for p, v in a.points) + "]"]
         if a.curve != "linear":
-            L.append(f"curve = {_v(a.curve)}")
+            L.append(f"curve = {toml_value(a.curve)}")
     return "\n".join(L) + "\n"
 
 

@@ -111,6 +111,10 @@ class Engine:
         self.track_send = np.zeros((max_tracks, MAX_BUSES), np.float64)
         self.bus_buf = np.zeros((MAX_BUSES, 2, max_block), np.float32)
         self.mix = np.zeros((2, max_block), np.float32)
+        # Offline stems (tap_tracks): each track's post-fader block, allocated when first tapped.
+        self.tap = None
+        self.track_out = np.zeros((1, 2, 1), np.float32)
+        self.track_live = np.zeros(max_tracks, np.int8)  # 1: track_out[t] holds this block
         self._no_out = np.zeros((1, 2), np.float32)  # priming writes nothing
         self.counters = np.zeros(2, np.int64)  # [0] voice age counter, [1] sounding voices
         self.fade_samples = max(1, round(FADE_S * self.sample_rate))
@@ -239,6 +243,28 @@ class Engine:
         """No voice sounds and nothing is left in the limiter's delay line."""
         return self.active_voices == 0 and not self.lim[2].any()
 
+    def tap_tracks(self, tap) -> None:
+        """Hand every mixed block's per-track signals to ``tap`` (offline stems; None: stop).
+
+        After each internal block of ``m`` frames is mixed (effect buses included, before the
+        master chain and the limiter) the engine calls ``tap(engine, m)``. Then
+        ``engine.track_live[t]`` is 1 when track ``t`` sounded in this block, and
+        ``engine.track_out[t, :, :m]`` holds its post-fader stereo signal: the very float32
+        samples added into the mix (a track with ``track_live[t] == 0`` added nothing and its
+        ``track_out`` row is stale). ``engine.track_send[t, b]`` is its send level to effect
+        bus ``b``, and ``engine.mix_position`` the mix sample the block starts at. With the
+        limiter on, the mix runs ``engine.latency`` frames ahead of the output (the blocks
+        that prime the look-ahead are tapped too).
+
+        Offline only: the tap runs in the rendering thread, and live playback never sets one,
+        so an untapped engine mixes exactly as before (the same kernels' paths, no copies).
+        Programs with a mixer (songs) have their own tap (``Mixer.tap``); this one is not
+        called for them.
+        """
+        if tap is not None and self.track_out.shape != (self.max_tracks, 2, self.max_block):
+            self.track_out = np.zeros((self.max_tracks, 2, self.max_block), np.float32)
+        self.tap = tap
+
     # -- rendering -----------------------------------------------------------------------------
     def render_block(self, n_frames: int, out: np.ndarray | None = None) -> np.ndarray:
         """Render the next ``n_frames`` frames.
@@ -336,8 +362,10 @@ class Engine:
             _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
             self._mix_pos += m
             return
+        tap = self.tap
         _mix_tracks(m, self._mix_pos, self.track_buf, self.track_f, self.track_used, self.track_stereo,
-                    self.track_send, self.glide_pow, self.fader_ramp, self.mix, self.bus_buf, n_buses)
+                    self.track_send, self.glide_pow, self.fader_ramp, self.mix, self.bus_buf, n_buses,
+                    self.track_out, self.track_live, tap is not None)
         if prog is not None:
             mix_l, mix_r = self.mix[0], self.mix[1]
             if n_buses:
@@ -346,6 +374,8 @@ class Engine:
                     for state in chain:
                         EFFECT_KERNELS[int(state[E_KIND])](bl, br, 0, m, state)
                 _add_buses(self.mix, self.bus_buf, n_buses, m)
+            if tap is not None:
+                tap(self, m)
             for state in prog.master:
                 EFFECT_KERNELS[int(state[E_KIND])](mix_l, mix_r, 0, m, state)
         _lim.limit(self.mix[0], self.mix[1], m, out, offset, write_out, *self.lim)
@@ -408,9 +438,10 @@ def _fader(track_f, t, pos, m, pw, ramp_l, ramp_r, fill):
 
 @njit(cache=True)
 def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send, glide_pow, fader_ramp, mix,
-                bus_buf, n_buses):
+                bus_buf, n_buses, track_out, track_live, tap):
     """Tracks through their faders into the master and the effect sends; empties the track
-    buffers for the next block."""
+    buffers for the next block. With ``tap`` each track's post-fader block is also left in
+    ``track_out[t]`` and ``track_live[t]`` says whether it sounded (Engine.tap_tracks)."""
     # Every row is sliced to the block ([:m]) before its loop: the loops then vectorise (on
     # whole rows Numba's index handling kept them scalar, 3.5x slower).
     ml = mix[0, :m]
@@ -430,6 +461,8 @@ def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send
         gl = track_f[t, 2]
         gr = track_f[t, 3]
         settled = gl == tl and gr == tr
+        if tap:
+            track_live[t] = track_used[t]
         if track_used[t] == 0:
             # A silent track's fader still glides, so it is where it would be whatever the block size.
             if not settled:
@@ -449,7 +482,9 @@ def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send
         # samples identically, so the result does not depend on where a block starts.
         gl32 = np.float32(gl)
         gr32 = np.float32(gr)
-        if settled and n_sends == 0:
+        # A tapped block takes the general path, which leaves the post-fader signal in the
+        # track buffer: the same float32 products as the fast paths, so the mix is unchanged.
+        if settled and n_sends == 0 and not tap:
             # The common case: fixed fader, no sends; mono tracks read one channel.
             if stereo:
                 for k in range(m):
@@ -463,7 +498,7 @@ def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send
                     ml[k] += gl32 * x
                     mr[k] += gr32 * x
                     b0[k] = 0.0
-        elif settled and n_sends == 1:
+        elif settled and n_sends == 1 and not tap:
             # A fixed fader and one send (a reverb bus): the products of the general path
             # below in one pass over the track instead of three.
             s = np.float32(track_send[t, send_bus])
@@ -540,6 +575,12 @@ def _mix_tracks(m, pos, track_buf, track_f, track_used, track_stereo, track_send
                     for k in range(m):
                         bl[k] += s * b0[k]
                         br[k] += s * b1[k]
+            if tap:
+                ol = track_out[t, 0, :m]
+                orr = track_out[t, 1, :m]
+                for k in range(m):
+                    ol[k] = b0[k]
+                    orr[k] = b1[k]
             for k in range(m):
                 b0[k] = 0.0
                 b1[k] = 0.0
