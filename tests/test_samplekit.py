@@ -153,9 +153,14 @@ def test_odd_rates_and_bit_depths_load_correctly(tmp_path, rate, subtype, suffix
     (lambda d: write(d / "kick.wav", np.zeros(0)), "has no audio frames"),
     (lambda d: (d / "drumkit.xml").write_text(drumkit_xml([("Kick", [("gone.wav", 0, 1)])])), "missing sample"),
     (lambda d: (d / "drumkit.xml").write_text("<drumkit_info><instrumentList><instr"), "not valid Hydrogen XML"),
+    # names from the file with a newline inside (found by make fuzz): one line all the same
+    (lambda d: (d / "drumkit.xml").write_text(
+        drumkit_xml([("Kick\nDrum", [("gone.wav", 0, 1)])]).replace("Synth808AsSamples", "Seed\nKit")),
+     "kit Seed Kit: missing sample"),
     (lambda d: [write(d / "kick.wav", np.ones(10)), (d / "kit.toml").write_text("[tune]\nkick = 99\n")],
      "tune.kick: expected -24..24 semitones, got 99"),
-], ids=["layer-gap", "unreadable", "unknown-name", "empty", "nan", "no-frames", "h2-missing", "h2-truncated", "kit-toml"])
+], ids=["layer-gap", "unreadable", "unknown-name", "empty", "nan", "no-frames", "h2-missing", "h2-truncated",
+                         "h2-newline-names", "kit-toml"])
 def test_bad_kits_are_one_clear_line(tmp_path, cli, setup, message):
     kit = tmp_path / "kit"
     kit.mkdir()

@@ -100,6 +100,11 @@ def _text(el: ET.Element | None, tag: str, default: str = "") -> str:
     return default if v is None else v.strip()
 
 
+def _label(el: ET.Element | None, tag: str) -> str:
+    """A name from the file as one line (a newline or tab inside it would split a message)."""
+    return " ".join(_text(el, tag).split())
+
+
 def _number(el: ET.Element, tag: str, default: float, path: Path, kind=float,
             lo: float = -math.inf, hi: float = math.inf) -> float:
     """A finite number in ``[lo, hi]`` from ``<tag>`` (``default`` when absent)."""
@@ -191,7 +196,7 @@ def _collect_notes(pattern_el: ET.Element, names_by_id: dict[str, str], path: Pa
     out = []
     for note in pattern_el.iter("note"):
         iid = _text(note, "instrument")
-        label = _text(note, "type") or names_by_id.get(iid) or (f"instrument id {iid}" if iid else "")
+        label = _label(note, "type") or names_by_id.get(iid) or (f"instrument id {iid}" if iid else "")
         if not label:
             raise HydrogenError(f"{path}: a <note> names no instrument")
         tick = _number(note, "position", -1, path, int, 0, MAX_HYDROGEN_TICKS)
@@ -312,12 +317,12 @@ def read_hydrogen(
     unmapped: dict[str, int] = {}
     found: list[tuple[str, list[_Note], int, int, str, tuple[str, ...], str]] = []
     if root.tag == "drumkit_pattern":
-        kit_name = _text(root, "drumkit_name") or _text(root, "pattern_for_drumkit")
+        kit_name = _label(root, "drumkit_name") or _label(root, "pattern_for_drumkit")
         pattern_el = root.find("pattern")
         if pattern_el is None:
             raise HydrogenError(f"{path}: no <pattern> in this Hydrogen pattern file")
         names_by_id, remark = _kit_names(kit_name, path)
-        title = _text(pattern_el, "name") or _text(pattern_el, "pattern_name") or path.stem
+        title = _label(pattern_el, "name") or _label(pattern_el, "pattern_name") or path.stem
         silent: list[str] = []
         pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
         notes.extend(_dropped_remarks(title, pnotes, silent))
@@ -338,11 +343,11 @@ def read_hydrogen(
         if bpm is None:
             notes.append("a Hydrogen pattern file has no tempo; set to 120 bpm")
     elif root.tag == "song":
-        song = _text(root, "name") or path.stem
+        song = _label(root, "name") or path.stem
         quarter_bpm = _number(root, "bpm", 120.0, path, float, 1.0, 1000.0)
         swing_factor = min(1.0, max(0.0, _number(root, "swing_factor", 0.0, path)))
         ilist = root.find("instrumentList")
-        names_by_id = {} if ilist is None else {_text(i, "id"): _text(i, "name") for i in ilist.findall("instrument")}
+        names_by_id = {} if ilist is None else {_text(i, "id"): _label(i, "name") for i in ilist.findall("instrument")}
         plist = root.find("patternList")
         if plist is None:
             raise HydrogenError(f"{path}: no <patternList> in this Hydrogen song")
@@ -353,7 +358,7 @@ def read_hydrogen(
             raise HydrogenError(f"{path}: {len(pattern_els):,} patterns is over the limit of "
                                 f"{MAX_HYDROGEN_PATTERNS} for one song")
         for pattern_el in pattern_els:
-            pname = _text(pattern_el, "name") or f"pattern {len(found) + 1}"
+            pname = _label(pattern_el, "name") or f"pattern {len(found) + 1}"
             silent = []
             pnotes = _collect_notes(pattern_el, names_by_id, path, unmapped, silent)
             notes.extend(_dropped_remarks(f"{song}: {pname}", pnotes, silent))
@@ -481,7 +486,7 @@ def read_drumkit(path: str | os.PathLike) -> Drumkit:
         return value
 
     for inst in ilist.findall("instrument"):
-        name = _text(inst, "name")
+        name = _label(inst, "name")
         comps = inst.findall("instrumentComponent")
         comp_gain = 1.0
         if comps:
@@ -519,4 +524,4 @@ def read_drumkit(path: str | os.PathLike) -> Drumkit:
             pitch_semitones=num(inst, "pitchOffset", 0.0, -MAX_PITCH, MAX_PITCH) + num(inst, "pitch", 0.0, -MAX_PITCH, MAX_PITCH),
             mute_group=int(num(inst, "muteGroup", -1, -1, 1000)), layers=tuple(layers),
         ))  # fmt: skip
-    return Drumkit(_text(root, "name") or folder.name, xml, tuple(out), tuple(notes))
+    return Drumkit(_label(root, "name") or folder.name, xml, tuple(out), tuple(notes))

@@ -62,6 +62,31 @@ _cache_bytes = 0
 _lock = threading.Lock()
 
 
+class _QuietSeek:
+    """A file for libsndfile whose seek never raises: a damaged header can ask for a position
+    before the start, and an exception inside soundfile's C callback is not raised to us but
+    printed to stderr as "Exception ignored ... Traceback". Refused, the position stays put and
+    libsndfile reports the file as unreadable, which becomes one KitError line."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self._fh.seek(offset, whence)
+        except (OSError, ValueError, OverflowError):
+            return self._fh.tell()
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def read(self, n: int = -1) -> bytes:
+        return self._fh.read(n)
+
+    def readinto(self, buffer) -> int:
+        return self._fh.readinto(buffer)
+
+
 def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str) -> np.ndarray:
     """A sample file as a mono float32 table at ``sample_rate`` (pitched by resampling), cached."""
     global _cache_bytes
@@ -79,7 +104,7 @@ def _read_sample(path: Path, sample_rate: int, pitch_semitones: float, kit: str)
 
     with open_regular(path, MAX_SAMPLE_BYTES, "sample", KitError) as fh:
         try:
-            with sf.SoundFile(fh) as snd:
+            with sf.SoundFile(_QuietSeek(fh)) as snd:
                 rate = snd.samplerate
                 seconds = snd.frames / rate if rate > 0 else math.inf
                 if not seconds <= MAX_SAMPLE_SECONDS:
