@@ -149,6 +149,15 @@ def test_3_h2pattern_drumkit_name_is_never_read_outside_the_drumkit_folders(tmp_
     assert not (tmp_path / "out").exists()
 
 
+def test_3_a_drumkit_name_longer_than_a_folder_name_is_one_line(tmp_path):
+    # Found by make fuzz: 300 characters went to stat() and came back as an OSError traceback.
+    src = tmp_path / "p.h2pattern"
+    src.write_text(H2PATTERN.format(kit="[" * 300 + "GMRockKit"))
+    r = run("import", src, "--out", tmp_path / "out")
+    one_line_error(r, "<drumkit_name>", "is not a drumkit name")
+    assert not (tmp_path / "out").exists()
+
+
 def test_3_drumkit_layer_files_outside_the_drumkit_folder_are_refused(tmp_path):
     kit = tmp_path / "kit"
     kit.mkdir()

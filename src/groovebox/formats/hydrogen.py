@@ -239,9 +239,11 @@ def _dropped_remarks(title: str, pnotes: list[_Note], silent: list[str]) -> list
 
 
 def is_drumkit_name(name: str) -> bool:
-    """True for a plain drumkit name: no path separator, no ``..``, nothing a path could hide."""
+    """True for a plain drumkit name: no path separator, no ``..``, nothing a path could hide, and
+    short enough to be a folder name (255 bytes)."""
     return (isinstance(name, str) and bool(name.strip()) and name not in (".", "..") and ".." not in name
-            and not any(c in name for c in "/\\\x00") and not name.startswith("~"))
+            and not any(c in name for c in "/\\\x00") and not name.startswith("~")
+            and len(name.encode("utf-8", "surrogatepass")) <= 255)
 
 
 KIT_NAME_ONLY = ("a kit named in a file is a name (808, 909, lofi, acoustic, or an installed Hydrogen "
@@ -258,7 +260,11 @@ def drumkit_folder(name: str) -> Path | None:
         return None
     for folder in DRUMKIT_DIRS:
         kit = Path(folder).expanduser() / name
-        if (kit / "drumkit.xml").is_file():
+        try:
+            found = (kit / "drumkit.xml").is_file()
+        except OSError:  # unreadable folder, or a name the file system refuses: not installed here
+            found = False
+        if found:
             return kit
     return None
 
