@@ -158,6 +158,16 @@ def test_3_a_drumkit_name_longer_than_a_folder_name_is_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_3_a_dataset_kit_path_too_long_for_the_file_system_is_one_line(tmp_path):
+    # Found by make fuzz: a 300-character kit path in a data set spec was an OSError traceback.
+    spec = (Path(__file__).resolve().parent.parent / "datasets" / "smoke.toml").read_text()
+    f = tmp_path / "spec.toml"
+    f.write_text(spec.replace('kit = "808"', 'kit = "./' + "[" * 300 + '"', 1))
+    r = run("dataset", f, "-o", tmp_path / "out")
+    one_line_error(r, "spec.toml", "kits", "cannot look up sample kit")
+    assert not (tmp_path / "out").exists()
+
+
 def test_3_drumkit_layer_files_outside_the_drumkit_folder_are_refused(tmp_path):
     kit = tmp_path / "kit"
     kit.mkdir()

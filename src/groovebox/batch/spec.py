@@ -356,10 +356,15 @@ def _kits(r: _Reader, doc: dict, base: Path) -> tuple[KitSpec, ...]:
         if ref in BUILTIN_KITS:
             label = ref
         elif is_kit_path(ref) or "." in ref:
-            kit_path = (base / Path(ref).expanduser()).resolve()
-            if not kit_path.exists():
+            try:
+                kit_path = (base / Path(ref).expanduser()).resolve()
+                found, is_file = kit_path.exists(), kit_path.is_file()
+            except (OSError, RuntimeError) as exc:  # a name too long for the file system, a link loop
+                raise r.fail(prefix + "kit", f"cannot look up sample kit {checks.shown(ref)} "
+                             f"({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
+            if not found:
                 raise r.fail(prefix + "kit", f"no such sample kit folder or Hydrogen drumkit {kit_path}")
-            ref, label = str(kit_path), kit_path.stem if kit_path.is_file() else kit_path.name
+            ref, label = str(kit_path), kit_path.stem if is_file else kit_path.name
             if kit_path.name == "drumkit.xml":
                 label = kit_path.parent.name
         else:
