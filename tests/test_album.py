@@ -25,8 +25,8 @@ from groovebox.generators.album import MAX_TEMPO_STEP, key_distance, new_album
 from groovebox.generators.guidelines import GUIDELINES, guidelines
 from groovebox.model.album import AlbumError, Guidelines, layout
 
-pyloudnorm = pytest.importorskip("pyloudnorm")
-tinytag = pytest.importorskip("tinytag")
+pyloudnorm = pytest.importorskip("pyloudnorm", reason="pyloudnorm (the dev extra) is the independent BS.1770 meter here")
+tinytag = pytest.importorskip("tinytag", reason="tinytag (the dev extra) is the second tag reader here")
 
 SR = 16000
 FORMATS = "flac,wav,ogg,mp3"

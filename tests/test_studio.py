@@ -262,7 +262,7 @@ def test_malformed_messages_get_one_line_and_the_server_keeps_running(server):
 
 
 def test_websocket_messages_and_pushed_state(server):
-    ws = pytest.importorskip("websockets.sync.client")
+    ws = pytest.importorskip("websockets.sync.client", reason="the studio extra is not installed")
     with ws.connect(f"ws://127.0.0.1:{server.port}/ws", open_timeout=5) as c:
         first = json.loads(c.recv(timeout=5))
         assert first["type"] == "state"
@@ -307,7 +307,7 @@ def test_cli_serves_and_prints_its_address(tmp_path):
 
 # -- the notebook widget ---------------------------------------------------------------------------
 def test_widget_syncs_both_ways():
-    pytest.importorskip("anywidget")
+    pytest.importorskip("anywidget", reason="the studio extra is not installed")
     w = gb.grid(BEAT)
     seen = []
     w.on_change(seen.append)
@@ -332,7 +332,7 @@ def test_widget_syncs_both_ways():
 
 
 def test_the_open_file_reloads_when_saved_elsewhere_and_a_broken_save_is_reported(folders, tmp_path):
-    pytest.importorskip("watchfiles")
+    pytest.importorskip("watchfiles", reason="the studio extra is not installed")
     path = tmp_path / "groove.toml"
     beat = BEAT.replace(genre="mine", description="A test.")
     path.write_text(pattern_toml.dumps(beat))

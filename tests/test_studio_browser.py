@@ -312,7 +312,7 @@ HARNESS = """async ([esm, state]) => {
 
 
 def test_widget_front_end_loads_in_chromium_and_edits_the_python_pattern(browser):
-    pytest.importorskip("anywidget")
+    pytest.importorskip("anywidget", reason="the studio extra is not installed")
     from groovebox.studio.widget import STATIC
 
     w = gb.grid("breaks/funky-drummer")
